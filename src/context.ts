@@ -1,0 +1,165 @@
+import type { Express, Router } from 'express';
+import type { Config } from './config/index.ts';
+import { InboxRepository } from './db/repositories/inbox.ts';
+import { SqliteInstallationStore } from './db/repositories/installations.ts';
+import { migrate } from './db/migrate.ts';
+import { Database } from './db/sqlite.ts';
+import { InboxWriter } from './events/inbox-writer.ts';
+import { intakeRouter } from './events/intake.ts';
+import { SETUP_EVENT, setupDefinition, uninstallDefinition } from './events/lifecycle.ts';
+import { EventRouter } from './events/router.ts';
+import { InboxWorker, type WorkerOptions } from './events/worker.ts';
+import type { PortalJob } from './jobs/types.ts';
+import { createLogger, type Logger } from './log/logger.ts';
+import { type Manifest, manifest } from './manifest.ts';
+import { ClientPool } from './portal/client-pool.ts';
+import type { RestrictionParams } from './portal/client.ts';
+import { InstallService } from './portal/install-service.ts';
+import { OAuthServer } from './portal/oauth-server.ts';
+import { bindEvents, type SetupStep } from './portal/setup.ts';
+import { TokenRefresher } from './portal/token-refresher.ts';
+import { createApp } from './web/app.ts';
+import { installRouter } from './web/install-route.ts';
+
+export interface ContextOptions {
+  config: Config;
+  log?: Logger;
+  clock?: () => number;
+  fetch?: typeof fetch;
+  /** per-portal REST limits for every portal (tests, demo); production uses each portal's plan */
+  restrictions?: RestrictionParams;
+  worker?: Partial<Omit<WorkerOptions, 'repo' | 'router' | 'clients' | 'log'>>;
+  /** the features to load; defaults to all of them (src/features.ts) */
+  features?: Feature[];
+}
+
+/**
+ * A part of the product (open lines, leads, jobs, settings page…) plugging into the app:
+ * it adds event definitions, setup steps, routes and jobs. Features are registered before
+ * the express app is built.
+ */
+export interface Feature {
+  name: string;
+  register(ctx: AppContext): void | Promise<void>;
+}
+
+/** Everything the server, the CLI, the tests and the demo share: built once, in one place. */
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  clock: () => number;
+  manifest: Manifest;
+  db: Database;
+  store: SqliteInstallationStore;
+  oauth: OAuthServer;
+  refresher: TokenRefresher;
+  clients: ClientPool;
+  inbox: InboxRepository;
+  writer: InboxWriter;
+  router: EventRouter;
+  worker: InboxWorker;
+  install: InstallService;
+  setupSteps: SetupStep[];
+  routers: Router[];
+  jobs: Map<string, PortalJob>;
+  /** anything a feature wants to share with another (e.g. the open-lines service) */
+  services: Record<string, unknown>;
+  /** called on start/stop by features with timers of their own */
+  lifecycle: { start: (() => void | Promise<void>)[]; stop: (() => void | Promise<void>)[] };
+  app: Express;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createContext(o: ContextOptions): Promise<AppContext> {
+  const { config } = o;
+  const log = o.log ?? createLogger(config.logLevel);
+  const clock = o.clock ?? Date.now;
+  const db = await Database.open(config.databasePath);
+  await migrate(db);
+  const store = new SqliteInstallationStore(db);
+  const oauth = new OAuthServer({
+    baseUrl: config.oauthServer,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    allowHttp: config.allowHttp,
+    fetch: o.fetch,
+  });
+  const refresher = new TokenRefresher(store, oauth, clock);
+  const clients = new ClientPool(store, refresher, config.clientId, o.restrictions);
+  const inbox = new InboxRepository(db);
+  const writer = new InboxWriter(inbox);
+  const router = new EventRouter();
+  const worker = new InboxWorker({ repo: inbox, router, clients, log, clock, ...o.worker });
+  const install = new InstallService({
+    store,
+    oauth,
+    log,
+    clock,
+    forget: (m) => clients.forget(m),
+    afterInstall: async (memberId) => {
+      await writer.enqueue({
+        memberId,
+        dedupKey: `${SETUP_EVENT}:${memberId}:${clock()}:${Math.random().toString(36).slice(2)}`,
+        event: SETUP_EVENT,
+        objectKey: 'portal',
+        source: 'online',
+        payload: { event: SETUP_EVENT },
+        receivedAt: clock(),
+      });
+      worker.wake();
+    },
+  });
+
+  const ctx = {
+    config,
+    log,
+    clock,
+    manifest,
+    db,
+    store,
+    oauth,
+    refresher,
+    clients,
+    inbox,
+    writer,
+    router,
+    worker,
+    install,
+    setupSteps: [bindEvents],
+    routers: [] as Router[],
+    jobs: new Map<string, PortalJob>(),
+    services: {},
+    lifecycle: { start: [], stop: [] },
+  } as unknown as AppContext;
+
+  router.on(uninstallDefinition(install));
+  router.on(setupDefinition({ steps: ctx.setupSteps, publicUrl: config.publicUrl, manifest }));
+
+  const features = o.features ?? (await import('./features.ts')).allFeatures;
+  for (const f of features) await f.register(ctx);
+
+  ctx.app = createApp({
+    db,
+    log,
+    routers: [
+      installRouter({ install, log }),
+      intakeRouter({ store, router, writer, install, log, clock, onAccepted: () => worker.wake() }),
+      ...ctx.routers,
+    ],
+  });
+  let started = false;
+  ctx.start = async () => {
+    if (started) return;
+    started = true;
+    worker.start();
+    for (const s of ctx.lifecycle.start) await s();
+  };
+  ctx.stop = async () => {
+    for (const s of ctx.lifecycle.stop) await s();
+    if (started) await worker.stop();
+    started = false;
+    await db.close();
+  };
+  return ctx;
+}

@@ -1,0 +1,185 @@
+import type { Database } from '../sqlite.ts';
+
+export interface NewInboxRow {
+  memberId: string;
+  dedupKey: string;
+  event: string;
+  objectKey: string;
+  source: 'online' | 'offline';
+  payload: unknown;
+  receivedAt: number;
+}
+
+export interface InboxRow {
+  id: number;
+  memberId: string;
+  dedupKey: string;
+  event: string;
+  objectKey: string;
+  source: 'online' | 'offline';
+  payload: any;
+  receivedAt: number;
+  state: 'pending' | 'processing' | 'done' | 'dead';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  finishedAt: number | null;
+}
+
+function toRow(r: any): InboxRow {
+  return {
+    id: r.id,
+    memberId: r.member_id,
+    dedupKey: r.dedup_key,
+    event: r.event,
+    objectKey: r.object_key,
+    source: r.source,
+    payload: JSON.parse(r.payload),
+    receivedAt: r.received_at,
+    state: r.state,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    finishedAt: r.finished_at,
+  };
+}
+
+export class InboxRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Inserts rows in one transaction (one fsync for the lot); a row whose dedup key is
+   * already stored is skipped. Returns, per row, whether it was new.
+   */
+  async insertMany(rows: NewInboxRow[]): Promise<boolean[]> {
+    return this.db.transaction(async (tx) => {
+      const out: boolean[] = [];
+      for (const r of rows) {
+        const res = await tx.run(
+          `INSERT OR IGNORE INTO inbox (member_id, dedup_key, event, object_key, source, payload, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          [r.memberId, r.dedupKey, r.event, r.objectKey, r.source, JSON.stringify(r.payload), r.receivedAt],
+        );
+        out.push(res.changes === 1);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Claims up to `limit` runnable rows: due, and with no earlier unfinished row of the same
+   * object (so one object's events run in order, one at a time). A claimed row is leased
+   * until `leaseUntil`; a row whose lease lapsed (its process died) is runnable again.
+   */
+  async claim(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+    excludeObjects: string[] = [],
+  ): Promise<InboxRow[]> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.all<any>(
+        `SELECT * FROM inbox i
+         WHERE ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
+           AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.member_id = i.member_id AND j.object_key = i.object_key
+                           AND j.id < i.id AND j.state IN ('pending', 'processing'))
+         ORDER BY i.id LIMIT ?`,
+        [now, now, limit + excludeObjects.length],
+      );
+      const skip = new Set(excludeObjects);
+      const picked: InboxRow[] = [];
+      const seen = new Set<string>();
+      for (const r of rows) {
+        const key = `${r.member_id}\u0000${r.object_key}`;
+        if (skip.has(key) || seen.has(key) || picked.length >= limit) continue;
+        seen.add(key);
+        await tx.run(
+          `UPDATE inbox SET state = 'processing', attempts = attempts + 1, locked_until = ? WHERE id = ?`,
+          [leaseUntil, r.id],
+        );
+        picked.push(toRow({ ...r, state: 'processing', attempts: r.attempts + 1 }));
+      }
+      return picked;
+    });
+  }
+
+  async renewLease(ids: number[], leaseUntil: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.run(
+      `UPDATE inbox SET locked_until = ? WHERE state = 'processing' AND id IN (${ids.map(() => '?').join(',')})`,
+      [leaseUntil, ...ids],
+    );
+  }
+
+  async markDone(id: number, now: number): Promise<void> {
+    await this.db.run(`UPDATE inbox SET state = 'done', finished_at = ?, last_error = NULL WHERE id = ?`, [
+      now,
+      id,
+    ]);
+  }
+
+  async markRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.db.run(
+      `UPDATE inbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?`,
+      [nextAttemptAt, error, id],
+    );
+  }
+
+  async markDead(id: number, now: number, error: string): Promise<void> {
+    await this.db.run(`UPDATE inbox SET state = 'dead', finished_at = ?, last_error = ? WHERE id = ?`, [
+      now,
+      error,
+      id,
+    ]);
+  }
+
+  /** The soonest moment a pending row becomes due, or undefined if none is pending. */
+  async nextDueAt(): Promise<number | undefined> {
+    const r = await this.db.get<{ t: number | null }>(
+      `SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE locked_until END) AS t
+       FROM inbox WHERE state IN ('pending', 'processing')`,
+    );
+    return r?.t ?? undefined;
+  }
+
+  async countByState(memberId?: string): Promise<Record<string, number>> {
+    const rows = await this.db.all<{ state: string; n: number }>(
+      `SELECT state, COUNT(*) AS n FROM inbox ${memberId ? 'WHERE member_id = ?' : ''} GROUP BY state`,
+      memberId ? [memberId] : [],
+    );
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  async listDead(memberId: string, limit = 50): Promise<InboxRow[]> {
+    const rows = await this.db.all<any>(
+      `SELECT * FROM inbox WHERE member_id = ? AND state = 'dead' ORDER BY id DESC LIMIT ?`,
+      [memberId, limit],
+    );
+    return rows.map(toRow);
+  }
+
+  async findByDedupKey(dedupKey: string): Promise<InboxRow | undefined> {
+    const r = await this.db.get<any>('SELECT * FROM inbox WHERE dedup_key = ?', [dedupKey]);
+    return r ? toRow(r) : undefined;
+  }
+
+  async list(filter: { memberId?: string; event?: string; state?: string } = {}): Promise<InboxRow[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    for (const [col, v] of [
+      ['member_id', filter.memberId],
+      ['event', filter.event],
+      ['state', filter.state],
+    ] as const) {
+      if (v !== undefined) {
+        where.push(`${col} = ?`);
+        params.push(v);
+      }
+    }
+    const rows = await this.db.all<any>(
+      `SELECT * FROM inbox ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`,
+      params,
+    );
+    return rows.map(toRow);
+  }
+}

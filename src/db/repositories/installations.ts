@@ -1,0 +1,126 @@
+import type { Installation, InstallationStore, TokenSet } from '../../portal/installation.ts';
+import type { Database } from '../sqlite.ts';
+
+interface Row {
+  member_id: string;
+  domain: string;
+  client_endpoint: string;
+  server_endpoint: string;
+  access_token: string;
+  refresh_token: string;
+  expires_at: number;
+  application_token: string;
+  scope: string;
+  plan_status: string;
+  rate_plan: 'standard' | 'enterprise';
+  user_id: number | null;
+  language: string;
+  status: 'active' | 'uninstalled';
+  installed_at: string;
+  updated_at: string;
+  uninstalled_at: string | null;
+}
+
+function toInstallation(r: Row): Installation {
+  return {
+    memberId: r.member_id,
+    domain: r.domain,
+    clientEndpoint: r.client_endpoint,
+    serverEndpoint: r.server_endpoint,
+    accessToken: r.access_token,
+    refreshToken: r.refresh_token,
+    expiresAt: r.expires_at,
+    applicationToken: r.application_token,
+    scope: r.scope ? r.scope.split(',') : [],
+    planStatus: r.plan_status,
+    ratePlan: r.rate_plan,
+    userId: r.user_id,
+    language: r.language,
+    status: r.status,
+    installedAt: r.installed_at,
+    updatedAt: r.updated_at,
+    uninstalledAt: r.uninstalled_at,
+  };
+}
+
+export class SqliteInstallationStore implements InstallationStore {
+  constructor(private readonly db: Database) {}
+
+  async saveInstall(i: Parameters<InstallationStore['saveInstall']>[0], now: Date): Promise<void> {
+    const at = now.toISOString();
+    await this.db.run(
+      `INSERT INTO installations (member_id, domain, client_endpoint, server_endpoint, access_token, refresh_token,
+         expires_at, application_token, scope, plan_status, rate_plan, user_id, language, status, installed_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
+       ON CONFLICT (member_id) DO UPDATE SET domain = excluded.domain, client_endpoint = excluded.client_endpoint,
+         server_endpoint = excluded.server_endpoint, access_token = excluded.access_token,
+         refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
+         application_token = excluded.application_token, scope = excluded.scope, plan_status = excluded.plan_status,
+         user_id = COALESCE(excluded.user_id, installations.user_id), language = excluded.language,
+         installed_at = CASE WHEN installations.status = 'active' THEN installations.installed_at ELSE excluded.installed_at END,
+         status = 'active', updated_at = excluded.updated_at, uninstalled_at = NULL`,
+      [
+        i.memberId,
+        i.domain,
+        i.clientEndpoint,
+        i.serverEndpoint,
+        i.accessToken,
+        i.refreshToken,
+        i.expiresAt,
+        i.applicationToken,
+        i.scope.join(','),
+        i.planStatus,
+        i.ratePlan,
+        i.userId,
+        i.language,
+        at,
+        at,
+      ],
+    );
+  }
+
+  async find(memberId: string): Promise<Installation | undefined> {
+    const row = await this.db.get<Row>('SELECT * FROM installations WHERE member_id = ?', [memberId]);
+    return row ? toInstallation(row) : undefined;
+  }
+
+  async listActive(): Promise<Installation[]> {
+    const rows = await this.db.all<Row>(
+      "SELECT * FROM installations WHERE status = 'active' ORDER BY member_id",
+    );
+    return rows.map(toInstallation);
+  }
+
+  async updateTokens(memberId: string, oldRefreshToken: string, t: TokenSet, now: Date): Promise<boolean> {
+    const r = await this.db.run(
+      `UPDATE installations SET access_token = ?, refresh_token = ?, expires_at = ?, client_endpoint = ?,
+         server_endpoint = ?, scope = ?, updated_at = ?
+       WHERE member_id = ? AND refresh_token = ? AND status = 'active'`,
+      [
+        t.accessToken,
+        t.refreshToken,
+        t.expiresAt,
+        t.clientEndpoint,
+        t.serverEndpoint,
+        t.scope.join(','),
+        now.toISOString(),
+        memberId,
+        oldRefreshToken,
+      ],
+    );
+    return r.changes === 1;
+  }
+
+  async markUninstalled(memberId: string, now: Date): Promise<boolean> {
+    const r = await this.db.run(
+      `UPDATE installations SET status = 'uninstalled', uninstalled_at = ?, updated_at = ?
+       WHERE member_id = ? AND status = 'active'`,
+      [now.toISOString(), now.toISOString(), memberId],
+    );
+    return r.changes === 1;
+  }
+
+  async setRatePlan(memberId: string, plan: 'standard' | 'enterprise'): Promise<void> {
+    await this.db.run('UPDATE installations SET rate_plan = ? WHERE member_id = ?', [plan, memberId]);
+  }
+}

@@ -1,0 +1,114 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import sqlite3 from 'sqlite3';
+
+export type Param = string | number | bigint | null | Buffer;
+export type Params = Param[] | Record<string, Param>;
+
+/** The statements a repository may run; both the database and a transaction offer them. */
+export interface Queryable {
+  run(sql: string, params?: Params): Promise<{ changes: number; lastID: number }>;
+  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
+  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * A promise wrapper over one sqlite3 connection.
+ *
+ * One connection means every statement shares one transaction state, so a transaction must
+ * not let unrelated statements slip in between its BEGIN and COMMIT. All access therefore
+ * goes through one FIFO lock: a plain statement holds it for itself, a transaction for its
+ * whole body. SQLite executes one statement at a time on a connection anyway, so the lock
+ * costs ordering, not throughput.
+ */
+export class Database implements Queryable {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly db: sqlite3.Database) {}
+
+  static async open(path: string, opts: { busyTimeoutMs?: number; synchronous?: 'FULL' | 'NORMAL' } = {}) {
+    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
+    });
+    raw.configure('busyTimeout', opts.busyTimeoutMs ?? 5000);
+    const db = new Database(raw);
+    // WAL lets readers (the dashboard) run beside the writer; FULL makes every commit
+    // durable before the app answers a portal's event with 200.
+    await db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.synchronous ?? 'FULL'};
+      PRAGMA foreign_keys = ON;`);
+    return db;
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  run(sql: string, params: Params = []) {
+    return this.locked(() => rawRun(this.db, sql, params));
+  }
+  get<T = Record<string, unknown>>(sql: string, params: Params = []) {
+    return this.locked(() => rawGet<T>(this.db, sql, params));
+  }
+  all<T = Record<string, unknown>>(sql: string, params: Params = []) {
+    return this.locked(() => rawAll<T>(this.db, sql, params));
+  }
+  exec(sql: string) {
+    return this.locked(() => rawExec(this.db, sql));
+  }
+
+  /**
+   * Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back if it throws. `fn` must use the
+   * handle it is given (not the Database), or it would wait for its own lock.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      const tx: Queryable = {
+        run: (sql, p = []) => rawRun(this.db, sql, p),
+        get: (sql, p = []) => rawGet(this.db, sql, p),
+        all: (sql, p = []) => rawAll(this.db, sql, p),
+        exec: (sql) => rawExec(this.db, sql),
+      };
+      await rawExec(this.db, 'BEGIN IMMEDIATE');
+      try {
+        const result = await fn(tx);
+        await rawExec(this.db, 'COMMIT');
+        return result;
+      } catch (err) {
+        await rawExec(this.db, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.locked(
+      () => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))),
+    );
+  }
+}
+
+function rawRun(db: sqlite3.Database, sql: string, params: Params) {
+  return new Promise<{ changes: number; lastID: number }>((resolve, reject) => {
+    db.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
+      if (err) reject(err);
+      else resolve({ changes: this.changes, lastID: this.lastID });
+    });
+  });
+}
+function rawGet<T>(db: sqlite3.Database, sql: string, params: Params) {
+  return new Promise<T | undefined>((resolve, reject) => {
+    db.get(sql, params, (err: Error | null, row: T) => (err ? reject(err) : resolve(row)));
+  });
+}
+function rawAll<T>(db: sqlite3.Database, sql: string, params: Params) {
+  return new Promise<T[]>((resolve, reject) => {
+    db.all(sql, params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows)));
+  });
+}
+function rawExec(db: sqlite3.Database, sql: string) {
+  return new Promise<void>((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
+}

@@ -1,0 +1,41 @@
+import type { InboxRepository, NewInboxRow } from '../db/repositories/inbox.ts';
+
+/**
+ * Group commit for the inbox. Every event must be on disk before the portal gets its 200,
+ * and a durable commit costs an fsync; rows that arrive while one commit is running wait
+ * and go together in the next, so a burst pays one fsync per batch instead of per event.
+ */
+export class InboxWriter {
+  private queue: { row: NewInboxRow; resolve: (fresh: boolean) => void; reject: (e: unknown) => void }[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly repo: InboxRepository,
+    private readonly maxBatch = 500,
+  ) {}
+
+  /** Resolves once the row is committed: true if new, false if its dedup key was already stored. */
+  enqueue(row: NewInboxRow): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const fresh = await this.repo.insertMany(batch.map((b) => b.row));
+          for (const [i, b] of batch.entries()) b.resolve(fresh[i]);
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import type { AppContext, Feature } from '../context.ts';
+import { OfflineReservationRepository } from '../db/repositories/offline-reservations.ts';
+import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
+import { type OfflineRecord, offlineRecordToBody } from './offline-adapter.ts';
+import { defaultDedupKey } from './router.ts';
+
+const PAGE = 50;
+const MAX_PAGES = 40;
+
+/**
+ * The backstop for the app's own downtime: CRM events bound as offline events wait in the
+ * portal's queue until this job pulls them. Each batch is reserved (clear=0), stored in the
+ * inbox under the same dedup keys as online deliveries, and only then cleared, so a crash
+ * at any point loses nothing and a record seen both online and offline runs once.
+ */
+export class OfflineEventsJob implements PortalJob {
+  readonly name = 'offline-events' as const;
+  private readonly reservations: OfflineReservationRepository;
+
+  constructor(private readonly ctx: AppContext) {
+    this.reservations = new OfflineReservationRepository(ctx.db);
+  }
+
+  async runForPortal(j: JobContext): Promise<JobResult> {
+    if (j.dryRun) {
+      const waiting = await j.client.page('event.offline.list', { filter: { ERROR: 'N' } });
+      return { waiting: waiting.total ?? (Array.isArray(waiting.result) ? waiting.result.length : 0) };
+    }
+    let stored = 0;
+    let duplicates = 0;
+    let failed = 0;
+    // First finish batches a previous run reserved but never cleared.
+    for (const processId of await this.reservations.list(j.memberId)) {
+      const r = await j.client.call('event.offline.get', { clear: 0, process_id: processId, limit: PAGE });
+      const out = await this.storeAndClear(j, processId, r?.events ?? []);
+      stored += out.stored;
+      duplicates += out.duplicates;
+      failed += out.failed;
+    }
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const r = await j.client.call('event.offline.get', { clear: 0, limit: PAGE });
+      const events: OfflineRecord[] = r?.events ?? [];
+      if (!r?.process_id || events.length === 0) break;
+      await this.reservations.add(j.memberId, String(r.process_id), j.now);
+      const out = await this.storeAndClear(j, String(r.process_id), events);
+      stored += out.stored;
+      duplicates += out.duplicates;
+      failed += out.failed;
+      if (events.length < PAGE) break;
+    }
+    if (stored > 0) this.ctx.worker.wake();
+    return { stored, duplicates, failed };
+  }
+
+  private async storeAndClear(j: JobContext, processId: string, events: OfflineRecord[]) {
+    let stored = 0;
+    let duplicates = 0;
+    const bad: string[] = [];
+    const good: string[] = [];
+    for (const rec of events) {
+      const body = offlineRecordToBody(rec, j.memberId);
+      const def = body ? this.ctx.router.get(body.event) : undefined;
+      if (!body || !def?.schema.safeParse(body).success) {
+        bad.push(String(rec.MESSAGE_ID ?? rec.ID));
+        continue;
+      }
+      const fresh = await this.ctx.writer.enqueue({
+        memberId: j.memberId,
+        dedupKey: def.dedupKey ? def.dedupKey(body) : defaultDedupKey(j.memberId, body),
+        event: body.event,
+        objectKey: def.objectKey(body),
+        source: 'offline',
+        payload: body,
+        receivedAt: j.now,
+      });
+      if (fresh) stored++;
+      else duplicates++;
+      good.push(String(rec.ID));
+    }
+    if (bad.length > 0) {
+      await j.client.call('event.offline.error', { process_id: processId, message_id: bad });
+      j.log.warn({ count: bad.length }, 'offline events the app could not read were marked as errors');
+    }
+    if (good.length > 0 || bad.length === 0) {
+      await j.client.call('event.offline.clear', {
+        process_id: processId,
+        ...(good.length ? { id: good } : {}),
+      });
+    }
+    await this.reservations.remove(j.memberId, processId);
+    return { stored, duplicates, failed: bad.length };
+  }
+}
+
+export const offlineEventsFeature: Feature = {
+  name: 'offline-events',
+  register(ctx) {
+    ctx.jobs.set('offline-events', new OfflineEventsJob(ctx));
+  },
+};

@@ -1,0 +1,172 @@
+import type { InboxRepository, InboxRow } from '../db/repositories/inbox.ts';
+import { AppError, ErrorCode, PortalError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ClientFactory } from '../portal/client-pool.ts';
+import type { EventRouter } from './router.ts';
+
+export interface WorkerOptions {
+  repo: InboxRepository;
+  router: EventRouter;
+  clients: ClientFactory;
+  log: Logger;
+  clock?: () => number;
+  /** objects processed at once (each object's events stay sequential) */
+  concurrency?: number;
+  /** how long a claimed row stays ours without a heartbeat; a crashed process's rows come back after it */
+  leaseMs?: number;
+  /** attempts before a row is dead-lettered */
+  maxAttempts?: number;
+  /** first retry delay; doubles per attempt up to maxBackoffMs */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * Drains the inbox: claims due rows, runs their handlers, and records the outcome.
+ * Portal trouble (rate limits, 5xx, network) is retried with exponential backoff; after
+ * `maxAttempts`, or at once for errors no retry can fix, the row is dead-lettered, logged,
+ * and shown on the dashboard.
+ */
+export class InboxWorker {
+  private readonly clock: () => number;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly maxBackoffMs: number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly inflight = new Map<number, { row: InboxRow; done: Promise<void> }>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.concurrency = o.concurrency ?? 8;
+    this.leaseMs = o.leaseMs ?? 30_000;
+    this.maxAttempts = o.maxAttempts ?? 8;
+    this.backoffMs = o.backoffMs ?? 1000;
+    this.maxBackoffMs = o.maxBackoffMs ?? 5 * 60_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.heartbeat = setInterval(
+      () => {
+        void this.o.repo
+          .renewLease([...this.inflight.keys()], this.clock() + this.leaseMs)
+          .catch(() => undefined);
+      },
+      Math.max(50, this.leaseMs / 3),
+    );
+    this.heartbeat.unref();
+    this.loop = this.run();
+  }
+
+  /** Stops claiming and waits for the handlers already running. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.all([...this.inflight.values()].map((f) => f.done));
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Processes every row that is due now, then resolves (for the CLI and tests). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.tick();
+      await Promise.all([...this.inflight.values()].map((f) => f.done));
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.tick();
+      } catch (err) {
+        this.o.log.error({ err }, 'inbox claim failed');
+      }
+      if (claimed > 0 && this.inflight.size < this.concurrency) continue;
+      const due = await this.o.repo.nextDueAt().catch(() => undefined);
+      const wait = due === undefined ? 1000 : Math.min(1000, Math.max(0, due - this.clock()));
+      if (wait === 0 && this.inflight.size < this.concurrency && claimed > 0) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(wait, 5));
+        this.wakeUp = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  private async tick(): Promise<number> {
+    const room = this.concurrency - this.inflight.size;
+    if (room <= 0) return 0;
+    const busy = [...this.inflight.values()].map((f) => `${f.row.memberId}\u0000${f.row.objectKey}`);
+    const rows = await this.o.repo.claim(this.clock(), this.clock() + this.leaseMs, room, busy);
+    for (const row of rows) {
+      const done = this.process(row).finally(() => {
+        this.inflight.delete(row.id);
+        this.wake();
+      });
+      this.inflight.set(row.id, { row, done });
+    }
+    return rows.length;
+  }
+
+  private async process(row: InboxRow): Promise<void> {
+    const log = this.o.log.child({ memberId: row.memberId, inboxId: row.id, event: row.event });
+    const def = this.o.router.get(row.event);
+    try {
+      if (!def) throw new AppError(ErrorCode.InvalidInput, `no handler for ${row.event}`, 400);
+      await def.handle({
+        memberId: row.memberId,
+        event: row.event,
+        body: row.payload,
+        row,
+        client: () => this.o.clients.get(row.memberId),
+        log,
+        now: this.clock,
+      });
+      await this.o.repo.markDone(row.id, this.clock());
+    } catch (err) {
+      const message = describe(err);
+      if (retryable(err) && row.attempts < this.maxAttempts) {
+        const delay = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (row.attempts - 1));
+        const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
+        log.warn({ attempt: row.attempts, retryInMs: jittered, error: message }, 'event failed, will retry');
+        await this.o.repo.markRetry(row.id, this.clock() + jittered, message);
+      } else {
+        log.error({ attempt: row.attempts, error: message }, 'event dead-lettered');
+        await this.o.repo.markDead(row.id, this.clock(), message);
+      }
+    }
+  }
+}
+
+/** Errors that another attempt may fix: the portal's limits and outages, and the unexpected. */
+function retryable(err: unknown): boolean {
+  if (err instanceof PortalError) return err.retryable;
+  if (err instanceof AppError)
+    return err.code === ErrorCode.RateLimited || err.code === ErrorCode.PortalError;
+  return true;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof PortalError)
+    return `${err.code}: ${err.b24Error} ${err.message}${err.method ? ` (${err.method})` : ''}`;
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

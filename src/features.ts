@@ -1,0 +1,8 @@
+import type { Feature } from './context.ts';
+import { offlineEventsFeature } from './events/offline-events.ts';
+
+/**
+ * Every part of the product that plugs into the app, in load order. A new part adds one
+ * line here.
+ */
+export const allFeatures: Feature[] = [offlineEventsFeature];

@@ -1,0 +1,24 @@
+import type { Logger } from '../log/logger.ts';
+import type { PortalClient } from '../portal/client.ts';
+
+export const JOB_NAMES = ['sync', 'pass-on', 'reclaim-departed', 'close-idle', 'offline-events'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface JobContext {
+  memberId: string;
+  client: PortalClient;
+  /** the moment every time rule is evaluated at (`--now`), unix ms */
+  now: number;
+  /** report what would change, change nothing */
+  dryRun: boolean;
+  log: Logger;
+}
+
+/** Counts and notes of one portal's run, merged into the job's JSON summary line. */
+export type JobResult = Record<string, number | string | boolean | unknown[]>;
+
+/** A maintenance job, run per portal by the job runner (lease, journal, schedule, CLI). */
+export interface PortalJob {
+  name: JobName;
+  runForPortal(ctx: JobContext): Promise<JobResult>;
+}

@@ -1,0 +1,50 @@
+import { InstallationNotFoundError } from '../errors.ts';
+import type { InstallationStore } from './installation.ts';
+import { type PortalClient, type RestrictionParams, SdkPortalClient, restrictionsFor } from './client.ts';
+import type { TokenRefresher } from './token-refresher.ts';
+
+export interface ClientFactory {
+  get(memberId: string): Promise<PortalClient>;
+  forget(memberId: string): void;
+}
+
+/**
+ * One client per portal for the life of the process, so the SDK's token bucket and its
+ * refresh merging see every request that portal gets from us.
+ */
+export class ClientPool implements ClientFactory {
+  private readonly clients = new Map<string, Promise<PortalClient>>();
+
+  constructor(
+    private readonly store: InstallationStore,
+    private readonly refresher: TokenRefresher,
+    private readonly clientId: string,
+    /** tests and the demo may widen the bucket; production uses the portal's plan */
+    private readonly restrictionsOverride?: RestrictionParams,
+  ) {}
+
+  get(memberId: string): Promise<PortalClient> {
+    let c = this.clients.get(memberId);
+    if (!c) {
+      c = this.build(memberId);
+      c.catch(() => this.clients.delete(memberId));
+      this.clients.set(memberId, c);
+    }
+    return c;
+  }
+
+  forget(memberId: string): void {
+    this.clients.delete(memberId);
+  }
+
+  private async build(memberId: string): Promise<PortalClient> {
+    const inst = await this.store.find(memberId);
+    if (inst?.status !== 'active') throw new InstallationNotFoundError(memberId);
+    return new SdkPortalClient(
+      inst,
+      this.clientId,
+      this.refresher,
+      this.restrictionsOverride ?? restrictionsFor(inst.ratePlan),
+    );
+  }
+}
