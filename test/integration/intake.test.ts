@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { z } from 'zod';
+import type { Feature } from '../../src/context.ts';
+import { formEncode, startTestApp, type TestApp, waitFor } from '../helpers/context.ts';
+import { seedInstallation } from '../helpers/portal.ts';
+
+/** A stand-in event kind whose handler records what it saw, in order. */
+const seen: { id: string; n: string }[] = [];
+let failTimes = 0;
+const testFeature: Feature = {
+  name: 'test-events',
+  register(ctx) {
+    ctx.router.on({
+      event: 'ONTESTOBJECT',
+      schema: z.object({
+        event: z.string(),
+        data: z.object({ FIELDS: z.object({ ID: z.string().regex(/^\d+$/), N: z.string() }) }),
+        ts: z.string().optional(),
+        auth: z.object({ member_id: z.string() }).passthrough(),
+      }),
+      objectKey: (b) => `obj:${b.data.FIELDS.ID}`,
+      async handle({ body }) {
+        if (failTimes > 0) {
+          failTimes--;
+          throw new Error('portal hiccup');
+        }
+        await new Promise((r) => setTimeout(r, 2));
+        seen.push({ id: body.data.FIELDS.ID, n: body.data.FIELDS.N });
+      },
+    });
+  },
+};
+
+function post(app: TestApp, body: string, type = 'application/x-www-form-urlencoded') {
+  return fetch(`${app.url}/events`, { method: 'POST', headers: { 'content-type': type }, body });
+}
+
+function eventBody(
+  o: { member?: string; token?: string; id?: string; n?: string; ts?: string; event?: string } = {},
+) {
+  return formEncode({
+    event: o.event ?? 'ONTESTOBJECT',
+    event_handler_id: '7',
+    data: { FIELDS: { ID: o.id ?? '1', N: o.n ?? '1' } },
+    ts: o.ts ?? '1742807175',
+    auth: {
+      access_token: 'user-access-token-xyz',
+      expires_in: '3600',
+      domain: 'a.bitrix24.test',
+      member_id: o.member ?? 'member-a',
+      application_token: o.token ?? 'app-token-a',
+    },
+  });
+}
+
+describe('POST /events', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ features: [testFeature] });
+    await seedInstallation(app.ctx);
+  });
+  after(() => app.close());
+  beforeEach(() => {
+    seen.length = 0;
+    failTimes = 0;
+  });
+
+  test('a genuine event is stored, answered 200, and handled', async () => {
+    const res = await post(app, eventBody({ id: '10', n: 'a' }));
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'accepted' });
+    await waitFor(() => seen.length === 1, 'handler');
+    assert.deepEqual(seen, [{ id: '10', n: 'a' }]);
+    const rows = await app.ctx.inbox.list({ event: 'ONTESTOBJECT' });
+    assert.equal(rows.at(-1)?.state, 'done');
+    assert.equal(rows.at(-1)?.payload.auth.access_token, undefined, 'event tokens are not stored');
+  });
+
+  test('JSON bodies are accepted too', async () => {
+    const body = {
+      event: 'ONTESTOBJECT',
+      data: { FIELDS: { ID: '11', N: 'json' } },
+      ts: '1',
+      auth: { member_id: 'member-a', application_token: 'app-token-a' },
+    };
+    const res = await post(app, JSON.stringify(body), 'application/json');
+    assert.equal(res.status, 200);
+    await waitFor(() => seen.some((s) => s.n === 'json'), 'json event');
+  });
+
+  test('unknown portal, wrong or missing token → 401, and nothing is stored', async () => {
+    const before = (await app.ctx.inbox.list()).length;
+    for (const body of [
+      eventBody({ member: 'member-x' }),
+      eventBody({ token: 'app-token-b' }),
+      eventBody({ token: 'app-token-' }),
+    ]) {
+      const res = await post(app, body);
+      assert.equal(res.status, 401);
+    }
+    assert.equal((await app.ctx.inbox.list()).length, before);
+  });
+
+  test('malformed bodies → 400 naming the problem, oversized → 413, other types → 415', async () => {
+    const before = (await app.ctx.inbox.list()).length;
+    let res = await post(app, 'event=ONTESTOBJECT&auth[member_id]=member-a');
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).error_description, /application_token/);
+    res = await post(app, eventBody({ id: 'not-a-number' }));
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).error_description, /data\.FIELDS\.ID/);
+    res = await post(app, '{"event":', 'application/json');
+    assert.equal(res.status, 400);
+    res = await post(app, `${eventBody()}&pad=${'x'.repeat(300 * 1024)}`);
+    assert.equal(res.status, 413);
+    res = await post(app, 'hello', 'text/plain');
+    assert.equal(res.status, 415);
+    assert.equal((await app.ctx.inbox.list()).length, before);
+  });
+
+  test('a repeated delivery is stored and processed once', async () => {
+    const body = eventBody({ id: '20', n: 'dup' });
+    const answers = await Promise.all([post(app, body), post(app, body), post(app, body)]);
+    const statuses = await Promise.all(answers.map((r) => r.json()));
+    assert.deepEqual(statuses.map((s) => s.status).sort(), ['accepted', 'duplicate', 'duplicate']);
+    await waitFor(() => seen.length === 1, 'handler');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(seen.filter((s) => s.n === 'dup').length, 1);
+  });
+
+  test("one object's events run in arrival order, even under concurrency", async () => {
+    const bodies = Array.from({ length: 30 }, (_, i) =>
+      eventBody({ id: String(100 + (i % 3)), n: String(i), ts: String(i) }),
+    );
+    for (const b of bodies) assert.equal((await post(app, b)).status, 200);
+    await waitFor(() => seen.length === 30, 'all handled');
+    for (const id of ['100', '101', '102']) {
+      const order = seen.filter((s) => s.id === id).map((s) => Number(s.n));
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        `object ${id} in order`,
+      );
+      assert.equal(order.length, 10);
+    }
+  });
+
+  test('handler failures are retried with backoff, then dead-lettered', async () => {
+    failTimes = 2;
+    await post(app, eventBody({ id: '30', n: 'retry' }));
+    await waitFor(() => seen.some((s) => s.n === 'retry'), 'retried event');
+    const row = (await app.ctx.inbox.list({ event: 'ONTESTOBJECT' })).find(
+      (r) => r.payload.data.FIELDS.N === 'retry',
+    );
+    assert.equal(row?.attempts, 3);
+    assert.equal(row?.state, 'done');
+
+    failTimes = 1000;
+    await post(app, eventBody({ id: '31', n: 'dead' }));
+    const dead = await waitFor(async () => (await app.ctx.inbox.listDead('member-a'))[0], 'dead letter');
+    assert.equal(dead.attempts, 8);
+    assert.match(dead.lastError ?? '', /portal hiccup/);
+    assert.ok(app.lines.some((l) => l.includes('event dead-lettered')));
+  });
+
+  test('ONAPPUNINSTALL is taken only with the stored application token', async () => {
+    const other = await seedInstallation(app.ctx, { memberId: 'member-u', applicationToken: 'tok-u' });
+    const body = (token: string) =>
+      formEncode({
+        event: 'ONAPPUNINSTALL',
+        data: { LANGUAGE_ID: 'en', CLEAN: '0' },
+        ts: '1',
+        auth: { domain: 'u.test', member_id: other.memberId, application_token: token },
+      });
+    assert.equal((await post(app, body('forged'))).status, 401);
+    assert.equal((await app.ctx.store.find('member-u'))?.status, 'active');
+    assert.equal((await post(app, body('tok-u'))).status, 200);
+    await waitFor(async () => (await app.ctx.store.find('member-u'))?.status === 'uninstalled', 'uninstall');
+    assert.equal((await post(app, body('tok-u'))).status, 401, 'an uninstalled portal sends no more events');
+  });
+
+  test('no token or secret appears in any log line', async () => {
+    const all = app.lines.join('\n');
+    for (const secret of [
+      'app-token-a',
+      'user-access-token-xyz',
+      'test-secret-never-logged',
+      'at-1',
+      'rt-1',
+    ]) {
+      assert.ok(!all.includes(secret), `${secret} is not logged`);
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
+
+const good = { B24_CLIENT_ID: 'id', B24_CLIENT_SECRET: 'secret' };
+
+test('defaults follow CONTRACT.md', () => {
+  const c = loadConfig(good);
+  assert.equal(c.port, 3000);
+  assert.equal(c.publicUrl, 'http://localhost:3000');
+  assert.equal(c.oauthServer, 'https://oauth.bitrix.info');
+  assert.equal(c.databasePath, './data/app.sqlite');
+  assert.equal(c.allowHttp, false);
+  assert.equal(c.logLevel, 'info');
+});
+
+test('PUBLIC_URL defaults to the port and loses its trailing slash', () => {
+  assert.equal(loadConfig({ ...good, PORT: '8080' }).publicUrl, 'http://localhost:8080');
+  assert.equal(
+    loadConfig({ ...good, PUBLIC_URL: 'https://app.example.com/' }).publicUrl,
+    'https://app.example.com',
+  );
+});
+
+test('one error names every offending variable', () => {
+  assert.throws(
+    () =>
+      loadConfig({ PORT: '70000', B24_ALLOW_HTTP: 'yes', LOG_LEVEL: 'loud', B24_OAUTH_SERVER: 'not a url' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of [
+        'PORT',
+        'B24_CLIENT_ID',
+        'B24_CLIENT_SECRET',
+        'B24_ALLOW_HTTP',
+        'LOG_LEVEL',
+        'B24_OAUTH_SERVER',
+      ]) {
+        assert.match(err.message, new RegExp(`\\b${name}\\b`), `${name} is named`);
+      }
+      assert.equal(err.problems.length, 6);
+      return true;
+    },
+  );
+});
+
+test('npm start with a bad environment prints one message and exits non-zero', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH, PORT: 'x' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 1);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /PORT .*B24_CLIENT_ID .*B24_CLIENT_SECRET/);
+});
