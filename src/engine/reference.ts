@@ -1,0 +1,152 @@
+import { availabilityWindow, countedLoad, eligibility, membersById } from './availability.ts';
+import { decideWith, passOnWith, type QueueView, SKIPPED_LIST_LIMIT } from './flow.ts';
+import type { Mode, QueueMember, QueueRules } from './schema.ts';
+import type { Decision, IneligibleWhy, Item, OperatorState, PassOnRequest, Skipped } from './types.ts';
+
+/**
+ * The plain, obviously-correct implementation: every query scans the queue. It is what
+ * `decide` and `passOn` run, and the yardstick the index is property-tested against.
+ */
+export class ReferenceView implements QueueView {
+  readonly #rules: QueueRules;
+  readonly #now: number;
+  readonly #byId = new Map<number, OperatorState>();
+  readonly #members: QueueMember[];
+  readonly #memberById: Map<number, QueueMember>;
+  readonly #status = new Map<number, IneligibleWhy | null>();
+
+  constructor(rules: QueueRules, operators: readonly OperatorState[], now: number) {
+    this.#rules = rules;
+    this.#now = now;
+    for (const op of operators) this.#byId.set(op.id, op);
+    this.#memberById = membersById(rules);
+    this.#members = [...this.#memberById.values()];
+  }
+
+  status(id: number): IneligibleWhy | null {
+    let s = this.#status.get(id);
+    if (s === undefined) {
+      s = eligibility(this.#byId.get(id), this.#rules, this.#memberById.get(id), this.#now);
+      this.#status.set(id, s);
+    }
+    return s;
+  }
+
+  strictAvailability(id: number) {
+    const op = this.#byId.get(id);
+    if (!op) return 'unknown' as const;
+    return availabilityWindow(op, this.#rules, this.#memberById.get(id), this.#now, true).why;
+  }
+
+  isMember(id: number): boolean {
+    return this.#memberById.has(id);
+  }
+
+  memberCount(): number {
+    return this.#members.length;
+  }
+
+  #eligible(exclude: ReadonlySet<number> | null): QueueMember[] {
+    return this.#members.filter((m) => this.status(m.id) === null && !exclude?.has(m.id));
+  }
+
+  #last(id: number): number {
+    return this.#byId.get(id)?.lastAssignedAt ?? Number.NEGATIVE_INFINITY;
+  }
+
+  pick(mode: Exclude<Mode, 'all'>, exclude: ReadonlySet<number> | null): number | null {
+    const eligible = this.#eligible(exclude);
+    if (eligible.length === 0) return null;
+    let best = eligible[0];
+    if (mode === 'strictly') return best.id;
+    if (mode === 'weighted') {
+      let bestCredit = Number.NEGATIVE_INFINITY;
+      for (const m of eligible) {
+        const c = (this.#byId.get(m.id)?.credit ?? 0) + m.weight;
+        if (c > bestCredit) {
+          bestCredit = c;
+          best = m;
+        }
+      }
+      return best.id;
+    }
+    const counts = this.#rules.capacity.counts;
+    const load = (id: number) =>
+      mode === 'least_loaded' ? countedLoad(this.#byId.get(id)?.load, counts) : 0;
+    for (const m of eligible) {
+      const dl = load(m.id) - load(best.id);
+      if (dl < 0 || (dl === 0 && this.#last(m.id) < this.#last(best.id))) best = m;
+    }
+    return best.id;
+  }
+
+  pickAfter(holderId: number, exclude: ReadonlySet<number>): number | null {
+    const n = this.#members.length;
+    const p = this.#members.findIndex((m) => m.id === holderId);
+    for (let k = 1; k <= n; k++) {
+      const m = this.#members[(p + k) % n];
+      if (m.id !== holderId && !exclude.has(m.id) && this.status(m.id) === null) return m.id;
+    }
+    return null;
+  }
+
+  skipped(): Skipped {
+    const s: Skipped = { at_capacity: [], unavailable: [] };
+    let listed = 0;
+    let omitted = 0;
+    for (const m of this.#members) {
+      const why = this.status(m.id);
+      if (why === null) continue;
+      if (listed === SKIPPED_LIST_LIMIT) omitted++;
+      else {
+        listed++;
+        if (why === 'at_capacity') s.at_capacity.push(m.id);
+        else s.unavailable.push({ id: m.id, why });
+      }
+    }
+    if (omitted > 0) s.omitted = omitted;
+    return s;
+  }
+
+  eligibleInQueueOrder(ids: ReadonlySet<number>): number[] {
+    return this.#members.filter((m) => ids.has(m.id) && this.status(m.id) === null).map((m) => m.id);
+  }
+
+  stamp(now: number): number {
+    let max = Number.NEGATIVE_INFINITY;
+    for (const op of this.#byId.values())
+      if (op.lastAssignedAt != null && op.lastAssignedAt > max) max = op.lastAssignedAt;
+    return Math.max(now, max + 1);
+  }
+
+  credits(winner: number, exclude: ReadonlySet<number> | null): Record<number, number> {
+    const eligible = this.#eligible(exclude);
+    const total = eligible.reduce((sum, m) => sum + m.weight, 0);
+    const out: Record<number, number> = {};
+    // Members who sat this pick out restart from zero: no credit piles up while away.
+    for (const m of this.#members) out[m.id] = 0;
+    for (const m of eligible)
+      out[m.id] = (this.#byId.get(m.id)?.credit ?? 0) + m.weight - (m.id === winner ? total : 0);
+    return out;
+  }
+}
+
+/** One decision for a new item, scanning the queue (fine for small queues and one-offs). */
+export function decide(
+  rules: QueueRules,
+  operators: readonly OperatorState[],
+  item: Item,
+  now: number,
+): Decision {
+  return decideWith(new ReferenceView(rules, operators, now), rules, item, now);
+}
+
+/** Where an item goes when its holder did not answer within the line's timeout. */
+export function passOn(
+  rules: QueueRules,
+  operators: readonly OperatorState[],
+  req: PassOnRequest,
+  now: number,
+): Decision {
+  return passOnWith(new ReferenceView(rules, operators, now), rules, req, now);
+}
