@@ -12,6 +12,12 @@ export interface JobContext {
   /** report what would change, change nothing */
   dryRun: boolean;
   log: Logger;
+  /**
+   * Aborted when the run must stop starting new work: the process is shutting down, or the
+   * run lost its lease (it stalled past the expiry and another process took over). A job
+   * with long loops checks it between steps; what it already did stays done.
+   */
+  signal?: AbortSignal;
 }
 
 /** Counts and notes of one portal's run, merged into the job's JSON summary line. */
