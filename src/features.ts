@@ -1,8 +1,9 @@
 import type { Feature } from './context.ts';
 import { offlineEventsFeature } from './events/offline-events.ts';
+import { jobsFeature } from './jobs/feature.ts';
 
 /**
  * Every part of the product that plugs into the app, in load order. A new part adds one
  * line here.
  */
-export const allFeatures: Feature[] = [offlineEventsFeature];
+export const allFeatures: Feature[] = [offlineEventsFeature, jobsFeature];
