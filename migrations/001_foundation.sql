@@ -36,8 +36,11 @@ CREATE TABLE inbox (
   last_error      TEXT,
   finished_at     INTEGER
 );
-CREATE INDEX inbox_pending ON inbox (state, next_attempt_at, id);
-CREATE INDEX inbox_object ON inbox (member_id, object_key, state, id);
+-- Partial indexes over unfinished rows only: finished ones pile up, and the worker's claim
+-- must not get slower as they do.
+CREATE INDEX inbox_open ON inbox (id) WHERE state IN ('pending', 'processing');
+CREATE INDEX inbox_open_object ON inbox (member_id, object_key, id) WHERE state IN ('pending', 'processing');
+CREATE INDEX inbox_member_state ON inbox (member_id, state, id);
 
 -- Every decision and every move, with its reason: the dashboard's "why".
 CREATE TABLE assignment_log (

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './log/logger.ts';
 import { type Manifest, manifest } from './manifest.ts';
 import { ClientPool } from './portal/client-pool.ts';
 import type { RestrictionParams } from './portal/client.ts';
+import { InstallationCache } from './portal/installation-cache.ts';
 import { InstallService } from './portal/install-service.ts';
 import { OAuthServer } from './portal/oauth-server.ts';
 import { bindEvents, type SetupStep } from './portal/setup.ts';
@@ -87,6 +88,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
   });
   const refresher = new TokenRefresher(store, oauth, clock);
   const clients = new ClientPool(store, refresher, config.clientId, o.restrictions);
+  const installations = new InstallationCache(store, 5000, clock);
   const inbox = new InboxRepository(db);
   const writer = new InboxWriter(inbox);
   const router = new EventRouter();
@@ -96,7 +98,10 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     oauth,
     log,
     clock,
-    forget: (m) => clients.forget(m),
+    forget: (m) => {
+      clients.forget(m);
+      installations.invalidate(m);
+    },
     afterInstall: async (memberId) => {
       await writer.enqueue({
         memberId,
@@ -144,7 +149,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     log,
     routers: [
       installRouter({ install, log }),
-      intakeRouter({ store, router, writer, install, log, clock, onAccepted: () => worker.wake() }),
+      intakeRouter({ installations, router, writer, install, log, clock, onAccepted: () => worker.wake() }),
       ...ctx.routers,
     ],
   });

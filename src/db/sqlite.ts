@@ -27,17 +27,17 @@ export class Database implements Queryable {
 
   private constructor(private readonly db: sqlite3.Database) {}
 
-  static async open(path: string, opts: { busyTimeoutMs?: number; synchronous?: 'FULL' | 'NORMAL' } = {}) {
+  static async open(path: string, opts: { busyTimeoutMs?: number } = {}) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
     const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
       const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
     });
     raw.configure('busyTimeout', opts.busyTimeoutMs ?? 5000);
     const db = new Database(raw);
-    // WAL lets readers (the dashboard) run beside the writer; FULL makes every commit
-    // durable before the app answers a portal's event with 200.
-    await db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.synchronous ?? 'FULL'};
-      PRAGMA foreign_keys = ON;`);
+    // WAL lets readers (the dashboard) run beside the writer. NORMAL survives any crash of
+    // the process (kill -9) but may lose the last commits on power loss; the writes that
+    // must survive that too (accepting a portal's event) go through durably(), which syncs.
+    await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
     return db;
   }
 
@@ -58,6 +58,21 @@ export class Database implements Queryable {
   }
   exec(sql: string) {
     return this.locked(() => rawExec(this.db, sql));
+  }
+
+  /**
+   * Runs one statement whose commit must be on disk (fsync) before it resolves, even
+   * against power loss: the connection switches to synchronous=FULL for it alone.
+   */
+  durably<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T[]> {
+    return this.locked(async () => {
+      await rawExec(this.db, 'PRAGMA synchronous = FULL');
+      try {
+        return await rawAll<T>(this.db, sql, params);
+      } finally {
+        await rawExec(this.db, 'PRAGMA synchronous = NORMAL');
+      }
+    });
   }
 
   /**

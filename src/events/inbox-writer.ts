@@ -11,7 +11,7 @@ export class InboxWriter {
 
   constructor(
     private readonly repo: InboxRepository,
-    private readonly maxBatch = 500,
+    private readonly maxBatch = 400,
   ) {}
 
   /** Resolves once the row is committed: true if new, false if its dedup key was already stored. */

@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import type { InstallationStore } from '../portal/installation.ts';
+import type { InstallationCache } from '../portal/installation-cache.ts';
 import type { InstallService } from '../portal/install-service.ts';
 import type { InboxWriter } from './inbox-writer.ts';
 import { authSchema } from './lifecycle.ts';
@@ -10,7 +10,7 @@ import { defaultDedupKey, type EventRouter } from './router.ts';
 import { applicationTokenMatches } from './verify.ts';
 
 export interface IntakeDeps {
-  store: InstallationStore;
+  installations: InstallationCache;
   router: EventRouter;
   writer: InboxWriter;
   install: InstallService;
@@ -74,7 +74,7 @@ export function intakeRouter(d: IntakeDeps): Router {
         return;
       }
 
-      const inst = await d.store.find(memberId);
+      const inst = await d.installations.find(memberId);
       if (
         inst?.status !== 'active' ||
         !applicationTokenMatches(env.data.auth.application_token, inst.applicationToken)

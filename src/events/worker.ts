@@ -39,6 +39,8 @@ export class InboxWorker {
   private wakeUp: (() => void) | undefined;
   private readonly inflight = new Map<number, { row: InboxRow; done: Promise<void> }>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** rows whose handler finished, to be marked done together before the next claim */
+  private completed: number[] = [];
 
   constructor(private readonly o: WorkerOptions) {
     this.clock = o.clock ?? Date.now;
@@ -70,6 +72,7 @@ export class InboxWorker {
     this.wake();
     await this.loop;
     await Promise.all([...this.inflight.values()].map((f) => f.done));
+    await this.flushCompleted().catch((err) => this.o.log.error({ err }, 'could not record finished events'));
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
@@ -83,6 +86,7 @@ export class InboxWorker {
     for (;;) {
       const n = await this.tick();
       await Promise.all([...this.inflight.values()].map((f) => f.done));
+      await this.flushCompleted();
       if (n === 0) return total;
       total += n;
     }
@@ -114,8 +118,8 @@ export class InboxWorker {
   private async tick(): Promise<number> {
     const room = this.concurrency - this.inflight.size;
     if (room <= 0) return 0;
-    const busy = [...this.inflight.values()].map((f) => `${f.row.memberId}\u0000${f.row.objectKey}`);
-    const rows = await this.o.repo.claim(this.clock(), this.clock() + this.leaseMs, room, busy);
+    await this.flushCompleted();
+    const rows = await this.o.repo.claim(this.clock(), this.clock() + this.leaseMs, room);
     for (const row of rows) {
       const done = this.process(row).finally(() => {
         this.inflight.delete(row.id);
@@ -124,6 +128,18 @@ export class InboxWorker {
       this.inflight.set(row.id, { row, done });
     }
     return rows.length;
+  }
+
+  private async flushCompleted(): Promise<void> {
+    if (this.completed.length === 0) return;
+    const ids = this.completed;
+    this.completed = [];
+    try {
+      await this.o.repo.markManyDone(ids, this.clock());
+    } catch (err) {
+      this.completed.push(...ids);
+      throw err;
+    }
   }
 
   private async process(row: InboxRow): Promise<void> {
@@ -140,7 +156,9 @@ export class InboxWorker {
         log,
         now: this.clock,
       });
-      await this.o.repo.markDone(row.id, this.clock());
+      // Until flushed, the row stays 'processing' (holding back its object's next event);
+      // a crash before the flush runs the handler again, which handlers are built to allow.
+      this.completed.push(row.id);
     } catch (err) {
       const message = describe(err);
       if (retryable(err) && row.attempts < this.maxAttempts) {

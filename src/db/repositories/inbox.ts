@@ -52,55 +52,63 @@ export class InboxRepository {
    * already stored is skipped. Returns, per row, whether it was new.
    */
   async insertMany(rows: NewInboxRow[]): Promise<boolean[]> {
-    return this.db.transaction(async (tx) => {
-      const out: boolean[] = [];
-      for (const r of rows) {
-        const res = await tx.run(
-          `INSERT OR IGNORE INTO inbox (member_id, dedup_key, event, object_key, source, payload, received_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [r.memberId, r.dedupKey, r.event, r.objectKey, r.source, JSON.stringify(r.payload), r.receivedAt],
-        );
-        out.push(res.changes === 1);
-      }
-      return out;
+    if (rows.length === 0) return [];
+    // One statement, so one round trip and one implicit transaction for the whole batch;
+    // RETURNING lists only the rows that were new (duplicates are ignored, not returned).
+    const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const params = rows.flatMap((r) => [
+      r.memberId,
+      r.dedupKey,
+      r.event,
+      r.objectKey,
+      r.source,
+      JSON.stringify(r.payload),
+      r.receivedAt,
+    ]);
+    const fresh = await this.db.durably<{ dedup_key: string }>(
+      `INSERT OR IGNORE INTO inbox (member_id, dedup_key, event, object_key, source, payload, received_at)
+       VALUES ${values} RETURNING dedup_key`,
+      params,
+    );
+    const freshKeys = new Set(fresh.map((r) => r.dedup_key));
+    // A key repeated inside one batch is new only at its first occurrence.
+    const claimed = new Set<string>();
+    return rows.map((r) => {
+      if (!freshKeys.has(r.dedupKey) || claimed.has(r.dedupKey)) return false;
+      claimed.add(r.dedupKey);
+      return true;
     });
   }
 
   /**
-   * Claims up to `limit` runnable rows: due, and with no earlier unfinished row of the same
-   * object (so one object's events run in order, one at a time). A claimed row is leased
+   * Claims up to `limit` runnable rows in one statement: due, and with no earlier unfinished
+   * row of the same object, so one object's events run in order and one at a time (a row in
+   * flight is 'processing' and holds back its object's later rows). A claimed row is leased
    * until `leaseUntil`; a row whose lease lapsed (its process died) is runnable again.
    */
-  async claim(
-    now: number,
-    leaseUntil: number,
-    limit: number,
-    excludeObjects: string[] = [],
-  ): Promise<InboxRow[]> {
-    return this.db.transaction(async (tx) => {
-      const rows = await tx.all<any>(
-        `SELECT * FROM inbox i
-         WHERE ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
+  async claim(now: number, leaseUntil: number, limit: number): Promise<InboxRow[]> {
+    const rows = await this.db.all<any>(
+      `UPDATE inbox SET state = 'processing', attempts = attempts + 1, locked_until = ?
+       WHERE id IN (
+         SELECT i.id FROM inbox i
+         WHERE i.state IN ('pending', 'processing')
+           AND ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
            AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.member_id = i.member_id AND j.object_key = i.object_key
                            AND j.id < i.id AND j.state IN ('pending', 'processing'))
-         ORDER BY i.id LIMIT ?`,
-        [now, now, limit + excludeObjects.length],
-      );
-      const skip = new Set(excludeObjects);
-      const picked: InboxRow[] = [];
-      const seen = new Set<string>();
-      for (const r of rows) {
-        const key = `${r.member_id}\u0000${r.object_key}`;
-        if (skip.has(key) || seen.has(key) || picked.length >= limit) continue;
-        seen.add(key);
-        await tx.run(
-          `UPDATE inbox SET state = 'processing', attempts = attempts + 1, locked_until = ? WHERE id = ?`,
-          [leaseUntil, r.id],
-        );
-        picked.push(toRow({ ...r, state: 'processing', attempts: r.attempts + 1 }));
-      }
-      return picked;
-    });
+         ORDER BY i.id LIMIT ?)
+       RETURNING *`,
+      [leaseUntil, now, now, limit],
+    );
+    return rows.map(toRow).sort((a, b) => a.id - b.id);
+  }
+
+  /** Marks many rows done in one statement (the worker batches its completions). */
+  async markManyDone(ids: number[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.run(
+      `UPDATE inbox SET state = 'done', finished_at = ?, last_error = NULL WHERE id IN (${ids.map(() => '?').join(',')})`,
+      [now, ...ids],
+    );
   }
 
   async renewLease(ids: number[], leaseUntil: number): Promise<void> {

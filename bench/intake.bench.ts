@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import { type BenchModule, type BenchRow, percentile, round } from './harness.ts';
+
+/** A real ONCRMLEADUPDATE body as the event queue sends it: bracketed keys, string values. */
+function body(i: number): string {
+  return [
+    'event=ONCRMLEADUPDATE',
+    'event_handler_id=7',
+    `data%5BFIELDS%5D%5BID%5D=${1000 + (i % 500)}`,
+    `ts=${1742807175 + i}`,
+    'auth%5Bdomain%5D=bench.bitrix24.test',
+    'auth%5Bclient_endpoint%5D=https%3A%2F%2Fbench.bitrix24.test%2Frest%2F',
+    'auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F',
+    'auth%5Bmember_id%5D=bench-member',
+    'auth%5Bapplication_token%5D=bench-app-token',
+    'auth%5Bstatus%5D=F',
+    'auth%5Bexpires_in%5D=3600',
+    'auth%5Bscope%5D=crm',
+  ].join('&');
+}
+
+async function startServer(mode: 'bare' | 'app'): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./fixtures/intake-server.ts', import.meta.url).pathname, mode],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
+    child.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  return { port, child };
+}
+
+function send(agent: http.Agent, port: number, i: number): Promise<number> {
+  const payload = body(i);
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/events',
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(performance.now() - t0)
+            : reject(new Error(`status ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Closed loop: `concurrency` requests always in flight for `ms`; returns accepted events per second. */
+async function maxThroughput(port: number, concurrency: number, ms: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let done = 0;
+  let i = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await send(agent, port, i++);
+        done++;
+      }
+    }),
+  );
+  agent.destroy();
+  return done / (ms / 1000);
+}
+
+/** Open loop at a fixed rate: returns ack latencies in ms. */
+async function fixedRate(port: number, perSec: number, ms: number): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const latencies: number[] = [];
+  const total = Math.round((perSec * ms) / 1000);
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / perSec;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(send(agent, port, 1_000_000 + i).then((l) => void latencies.push(l)));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return latencies;
+}
+
+const bench: BenchModule = {
+  title: 'Event intake (verify + durable inbox + 200) vs a bare express handler',
+  async run({ quick }) {
+    const ms = quick ? 2000 : 5000;
+    const rows: BenchRow[] = [];
+    const results: Record<string, { rps: number; p50: number; p99: number }> = {};
+    for (const mode of ['bare', 'app'] as const) {
+      const { port, child } = await startServer(mode);
+      try {
+        await maxThroughput(port, 16, 500); // warm-up
+        const rps = await maxThroughput(port, 32, ms);
+        const lat = await fixedRate(port, 1000, ms);
+        results[mode] = { rps, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+      } finally {
+        child.kill('SIGTERM');
+      }
+    }
+    const ratio = results.app.rps / results.bare.rps;
+    rows.push({
+      case: 'bare express handler',
+      figures: {
+        'events/s': Math.round(results.bare.rps),
+        'p50 ms @1000/s': round(results.bare.p50),
+        'p99 ms @1000/s': round(results.bare.p99),
+      },
+    });
+    rows.push({
+      case: 'app intake',
+      figures: {
+        'events/s': Math.round(results.app.rps),
+        'p50 ms @1000/s': round(results.app.p50),
+        'p99 ms @1000/s': round(results.app.p99),
+        'ratio to bare': round(ratio),
+      },
+      target: '≥ 50 % of bare; p99 ≤ 10 ms at 1,000 events/s',
+      met: ratio >= 0.5 && results.app.p99 <= 10,
+    });
+    return rows;
+  },
+};
+export default bench;
