@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Database } from '../../src/db/sqlite.ts';
+import { formEncode, waitFor } from '../helpers/context.ts';
+
+function startChild(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/crash-app.ts', dbPath], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', (d) => resolve({ child, url: `http://127.0.0.1:${String(d).trim()}` }));
+    child.once('exit', (code) => reject(new Error(`app exited early (${code})`)));
+  });
+}
+
+function send(url: string, id: number): Promise<boolean> {
+  const body = formEncode({
+    event: 'ONTESTOBJECT',
+    data: { FIELDS: { ID: String(id) } },
+    ts: String(id),
+    auth: { member_id: 'crash-member', application_token: 'crash-token' },
+  });
+  return fetch(`${url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  })
+    .then((r) => r.status === 200)
+    .catch(() => false);
+}
+
+test('kill -9 during a burst, then restart: every accepted event takes effect exactly once', async () => {
+  const dbPath = join(mkdtempSync(join(tmpdir(), 'crash-')), 'app.sqlite');
+  const first = await startChild(dbPath);
+  const accepted = new Set<number>();
+  let killed = false;
+  const burst = Array.from({ length: 400 }, (_, i) =>
+    send(first.url, i).then((ok) => {
+      if (ok) accepted.add(i);
+      // Kill mid-burst: some events stored, some in flight, some handlers half-way.
+      if (accepted.size === 150 && !killed) {
+        killed = true;
+        first.child.kill('SIGKILL');
+      }
+    }),
+  );
+  await Promise.all(burst);
+  assert.ok(killed, 'the app was killed during the burst');
+  assert.ok(
+    accepted.size >= 150 && accepted.size < 400,
+    `some events were refused by the dead app (${accepted.size})`,
+  );
+
+  const second = await startChild(dbPath);
+  const db = await Database.open(dbPath);
+  try {
+    await waitFor(
+      async () => {
+        const r = await db.get<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM inbox WHERE state IN ('pending', 'processing')",
+        );
+        return r?.n === 0;
+      },
+      'inbox drained after restart',
+      30_000,
+    );
+    const effects = new Set(
+      (await db.all<{ key: string }>('SELECT key FROM test_effects')).map((r) => Number(r.key)),
+    );
+    for (const id of accepted) assert.ok(effects.has(id), `accepted event ${id} took effect`);
+    // Only the handlers in flight at the kill (at most the worker's concurrency, 8) may run
+    // again; their effects are idempotent, so the re-run changes nothing.
+    const reruns = await db.all<{ key: string; n: number }>(
+      'SELECT key, COUNT(*) AS n FROM test_invocations GROUP BY key HAVING COUNT(*) > 1',
+    );
+    assert.ok(reruns.length <= 8, `only in-flight events ran again (${reruns.length})`);
+    assert.ok(
+      reruns.every((r) => r.n === 2),
+      'no event ran more than twice',
+    );
+    const stored = await db.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM inbox WHERE event = 'ONTESTOBJECT'",
+    );
+    assert.equal(effects.size, stored?.n, 'every stored event (acknowledged or not) took effect once');
+  } finally {
+    second.child.kill('SIGKILL');
+    await db.close();
+  }
+});
