@@ -1,6 +1,8 @@
 import type { Express, Router } from 'express';
 import type { Config } from './config/index.ts';
+import { AssignmentLogRepository } from './db/repositories/assignment-log.ts';
 import { InboxRepository } from './db/repositories/inbox.ts';
+import { SettingsRepository } from './db/repositories/settings.ts';
 import { SqliteInstallationStore } from './db/repositories/installations.ts';
 import { migrate } from './db/migrate.ts';
 import { Database } from './db/sqlite.ts';
@@ -19,6 +21,7 @@ import { InstallService } from './portal/install-service.ts';
 import { OAuthServer } from './portal/oauth-server.ts';
 import { bindEvents, type SetupStep } from './portal/setup.ts';
 import { TokenRefresher } from './portal/token-refresher.ts';
+import { SettingsService } from './settings/service.ts';
 import { createApp } from './web/app.ts';
 import { installRouter } from './web/install-route.ts';
 
@@ -60,6 +63,8 @@ export interface AppContext {
   router: EventRouter;
   worker: InboxWorker;
   install: InstallService;
+  settings: SettingsService;
+  assignmentLog: AssignmentLogRepository;
   setupSteps: SetupStep[];
   routers: Router[];
   jobs: Map<string, PortalJob>;
@@ -131,6 +136,8 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     router,
     worker,
     install,
+    settings: new SettingsService(new SettingsRepository(db), clock),
+    assignmentLog: new AssignmentLogRepository(db),
     setupSteps: [bindEvents],
     routers: [] as Router[],
     jobs: new Map<string, PortalJob>(),

@@ -1,0 +1,66 @@
+import type { z } from 'zod';
+import type { SettingsRepository } from '../db/repositories/settings.ts';
+import {
+  type LeadSettings,
+  type LineSettings,
+  leadSettingsSchema,
+  lineSettingsSchema,
+  type OperatorsSettings,
+  operatorsSettingsSchema,
+  type PortalSettings,
+  portalSettingsSchema,
+  SETTINGS_SCOPES,
+} from './schema.ts';
+
+type Listener = (memberId: string, scope: string) => void;
+
+/**
+ * Typed access to a portal's settings. Reads fill defaults (nothing stored = defaults);
+ * writes are validated by the same schemas as the page and the API. Listeners hear of every
+ * change so that caches (line rules, operator state) take effect at once.
+ */
+export class SettingsService {
+  private readonly listeners: Listener[] = [];
+  constructor(
+    private readonly repo: SettingsRepository,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  onChange(l: Listener): void {
+    this.listeners.push(l);
+  }
+
+  line(memberId: string, lineId: number | string): Promise<LineSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.line(lineId), lineSettingsSchema);
+  }
+  leads(memberId: string): Promise<LeadSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.leads, leadSettingsSchema);
+  }
+  operators(memberId: string): Promise<OperatorsSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.operators, operatorsSettingsSchema);
+  }
+  portal(memberId: string): Promise<PortalSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.portal, portalSettingsSchema);
+  }
+
+  /** Validates and stores; returns the stored (defaults-filled) value. Throws ZodError on bad input. */
+  async write<S extends z.ZodType>(
+    memberId: string,
+    scope: string,
+    schema: S,
+    value: unknown,
+    userId: number | null,
+  ) {
+    const parsed = schema.parse(value) as z.output<S>;
+    await this.repo.set(memberId, scope, parsed, this.clock(), userId);
+    for (const l of this.listeners) l(memberId, scope);
+    return parsed;
+  }
+
+  private async read<S extends z.ZodType>(memberId: string, scope: string, schema: S): Promise<z.output<S>> {
+    const stored = await this.repo.get(memberId, scope);
+    const parsed = schema.safeParse(stored?.value ?? {});
+    // A stored value that no longer fits (an older schema) falls back to defaults rather than failing a decision.
+    return (parsed.success ? parsed.data : schema.parse({})) as z.output<S>;
+  }
+}
