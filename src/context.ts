@@ -2,6 +2,7 @@ import type { Express, Router } from 'express';
 import type { Config } from './config/index.ts';
 import { AssignmentLogRepository } from './db/repositories/assignment-log.ts';
 import { InboxRepository } from './db/repositories/inbox.ts';
+import { QueueStateRepository } from './db/repositories/queue-state.ts';
 import { SettingsRepository } from './db/repositories/settings.ts';
 import { SqliteInstallationStore } from './db/repositories/installations.ts';
 import { migrate } from './db/migrate.ts';
@@ -65,6 +66,7 @@ export interface AppContext {
   install: InstallService;
   settings: SettingsService;
   assignmentLog: AssignmentLogRepository;
+  queueState: QueueStateRepository;
   setupSteps: SetupStep[];
   routers: Router[];
   jobs: Map<string, PortalJob>;
@@ -138,6 +140,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     install,
     settings: new SettingsService(new SettingsRepository(db), clock),
     assignmentLog: new AssignmentLogRepository(db),
+    queueState: new QueueStateRepository(db),
     setupSteps: [bindEvents],
     routers: [] as Router[],
     jobs: new Map<string, PortalJob>(),
