@@ -25,7 +25,7 @@ import { compareWaiting } from './waiting-order.ts';
  * - evenly and least_loaded keep eligible members in one heap keyed by their rank.
  * - weighted keeps one heap per weight (weights are integers 1–100). A member's credit is
  *   base + weight·T, where T counts weighted picks, so "add every weight" is T += 1; the pick
- *   compares the heads of the weight classes.
+ *   compares the heads of the weight classes (O(distinct weights + log n)).
  *
  * Time: `decide(item, now)` first brings the cache to `now`; going back in time re-evaluates
  * every member (O(n)), which previews and tests may do but the live path should not.
@@ -79,6 +79,8 @@ export class Dispatcher {
   #classList: WeightClass[] = [];
   #picks = 0;
   #eligibleWeight = 0;
+  /** Weight of members a pass-on query has temporarily taken out. */
+  #sittingOutWeight = 0;
   readonly #rechecks = new TimeHeap();
   #maxStamp = Number.NEGATIVE_INFINITY;
   readonly #view: QueueView;
@@ -477,7 +479,10 @@ export class Dispatcher {
       if (s !== undefined && this.#member[s] && this.#code[s] === ELIGIBLE) {
         out.push(s);
         if (this.#rank) this.#rank.remove(s);
-        else this.#classOf(this.#weightOf(s)).heap.remove(s);
+        else {
+          this.#classOf(this.#weightOf(s)).heap.remove(s);
+          this.#sittingOutWeight += this.#weightOf(s);
+        }
       }
     }
     try {
@@ -485,7 +490,10 @@ export class Dispatcher {
     } finally {
       for (const s of out) {
         if (this.#rank) this.#rank.push(s);
-        else this.#classOf(this.#weightOf(s)).heap.push(s);
+        else {
+          this.#classOf(this.#weightOf(s)).heap.push(s);
+          this.#sittingOutWeight -= this.#weightOf(s);
+        }
       }
     }
   }
@@ -496,19 +504,34 @@ export class Dispatcher {
       return p < 0 ? null : this.#ids[this.#posSlot[p]];
     }
     if (mode === 'weighted') {
+      // Within a weight class the head owes the most, so only heads compete (see weightedChoice).
       const t = this.#picks + 1;
+      const total = this.#eligibleWeight - this.#sittingOutWeight;
       let best = -1;
-      let bestCredit = Number.NEGATIVE_INFINITY;
+      let bestOwed = 0;
+      let bestW = 1;
+      let fallback = -1;
+      let fallbackOwed = Number.NEGATIVE_INFINITY;
       for (const c of this.#classList) {
         const s = c.heap.peek();
         if (s < 0) continue;
-        const credit = this.#base[s] + c.weight * t;
-        if (credit > bestCredit || (credit === bestCredit && this.#pos[s] < this.#pos[best])) {
+        const owed = this.#base[s] + c.weight * t;
+        if (owed > fallbackOwed || (owed === fallbackOwed && this.#pos[s] < this.#pos[fallback])) {
+          fallback = s;
+          fallbackOwed = owed;
+        }
+        if (owed <= 0) continue;
+        const lhs = (total - owed) * bestW;
+        const rhs = (total - bestOwed) * c.weight;
+        const tie = lhs === rhs && (owed > bestOwed || (owed === bestOwed && this.#pos[s] < this.#pos[best]));
+        if (best < 0 || lhs < rhs || tie) {
           best = s;
-          bestCredit = credit;
+          bestOwed = owed;
+          bestW = c.weight;
         }
       }
-      return best < 0 ? null : this.#ids[best];
+      const winner = best >= 0 ? best : fallback;
+      return winner < 0 ? null : this.#ids[winner];
     }
     const s = this.#rank!.peek();
     return s < 0 ? null : this.#ids[s];

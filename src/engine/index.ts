@@ -25,8 +25,12 @@
  *    first). The others pick among eligible members: evenly = oldest last assignment (never
  *    assigned = oldest), ties by queue order; strictly = first in queue order; least_loaded =
  *    fewest counted open items, then oldest last assignment, then queue order; weighted =
- *    smooth weighted round robin (nginx) over the eligible members only. Nobody eligible →
- *    `wait`.
+ *    smooth weighted round robin over the eligible members only: nginx's credits (everyone
+ *    eligible gains their weight, the winner pays the total), but the winner is the one owed
+ *    an item whose share would fall a whole item behind soonest (earliest deadline) rather
+ *    than nginx's largest credit, because nginx drifts up to ~1.2 items from the exact share
+ *    with six or more operators and this keeps everyone within one item at every point.
+ *    Nobody eligible → `wait`.
  *
  * ## Eligibility
  * Always: a member with `autoAssign: false` is `excluded`; an inactive user is `dismissed`;

@@ -59,17 +59,7 @@ export class ReferenceView implements QueueView {
     if (eligible.length === 0) return null;
     let best = eligible[0];
     if (mode === 'strictly') return best.id;
-    if (mode === 'weighted') {
-      let bestCredit = Number.NEGATIVE_INFINITY;
-      for (const m of eligible) {
-        const c = (this.#byId.get(m.id)?.credit ?? 0) + m.weight;
-        if (c > bestCredit) {
-          bestCredit = c;
-          best = m;
-        }
-      }
-      return best.id;
-    }
+    if (mode === 'weighted') return weightedChoice(eligible, (id) => this.#byId.get(id)?.credit ?? 0);
     const counts = this.#rules.capacity.counts;
     const load = (id: number) =>
       mode === 'least_loaded' ? countedLoad(this.#byId.get(id)?.load, counts) : 0;
@@ -129,6 +119,39 @@ export class ReferenceView implements QueueView {
       out[m.id] = (this.#byId.get(m.id)?.credit ?? 0) + m.weight - (m.id === winner ? total : 0);
     return out;
   }
+}
+
+/**
+ * Smooth weighted round robin's choice. Credits follow nginx (everyone taking part gains their
+ * weight, the winner pays the total), so credit/total is how far behind its exact share an
+ * operator is. Instead of nginx's "largest credit", the operator whose share would fall a whole
+ * item behind soonest wins, among those owed anything: earliest deadline first, which keeps
+ * every operator within one item of its share at every point (nginx drifts to ~1.2 items with
+ * six or more operators). Equal deadlines go to the one owed more, then queue order. If nobody
+ * is owed (credits were reset), the largest credit wins.
+ */
+export function weightedChoice(eligible: readonly QueueMember[], creditOf: (id: number) => number): number {
+  const total = eligible.reduce((sum, m) => sum + m.weight, 0);
+  let best: QueueMember | undefined;
+  let bestOwed = 0;
+  let fallback = eligible[0];
+  let fallbackOwed = Number.NEGATIVE_INFINITY;
+  for (const m of eligible) {
+    const owed = creditOf(m.id) + m.weight;
+    if (owed > fallbackOwed) {
+      fallback = m;
+      fallbackOwed = owed;
+    }
+    if (owed <= 0) continue;
+    // Deadline (total − owed) / weight, compared without division; equal deadlines → owed more.
+    const lhs = (total - owed) * (best?.weight ?? 1);
+    const rhs = (total - bestOwed) * m.weight;
+    if (!best || lhs < rhs || (lhs === rhs && owed > bestOwed)) {
+      best = m;
+      bestOwed = owed;
+    }
+  }
+  return (best ?? fallback).id;
 }
 
 /** One decision for a new item, scanning the queue (fine for small queues and one-offs). */

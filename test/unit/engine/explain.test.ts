@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  decide,
+  explain,
+  type IneligibleWhy,
+  onOperatorUnavailable,
+  passOn,
+  type Reason,
+} from '../../../src/engine/index.ts';
+import { item, op, queueOf, T0 } from './fixtures.ts';
+
+const names: Record<number, string> = { 1: 'Anna', 2: 'Boris', 3: 'Vera' };
+const nameOf = (id: number) => names[id] ?? `#${id}`;
+
+describe('explain', () => {
+  it('renders an evenly decision with skipped operators in English and Russian', () => {
+    const d = decide(
+      queueOf([1, 2, 3], { capacity: { limit: 1 } }),
+      [op(1, { online: false }), op(2, { load: { notAnswered: 1 } }), op(3)],
+      item(),
+      T0,
+    );
+    assert.equal(
+      explain(d.reason, 'en', nameOf),
+      'Assigned to Vera by the rule "evenly": the longest since their last assignment. Skipped — at their limit: Boris; unavailable: Anna (offline).',
+    );
+    assert.equal(
+      explain(d.reason, 'ru', nameOf),
+      'Назначено Vera по правилу «равномерно»: дольше всех без новых обращений. Пропущены — достигли лимита: Boris; недоступны: Anna (не в сети).',
+    );
+  });
+
+  it('renders a responsible assigned despite being offline', () => {
+    const d = decide(
+      queueOf([1], { responsible: { enabled: true }, availability: { check: false } }),
+      [op(1), op(2, { online: false })],
+      item('c', { crm: [{ entity: 'company', responsibleId: 2 }] }),
+      T0,
+    );
+    assert.equal(
+      explain(d.reason, 'en', nameOf),
+      "Assigned to Boris, the client's responsible person (by the company). They are offline, but this queue does not check availability.",
+    );
+    assert.match(explain(d.reason, 'ru', nameOf), /ответственному за клиента \(по компании\)/);
+  });
+
+  it('renders a passed-over responsible and a wait', () => {
+    const d = decide(
+      queueOf([1], { responsible: { enabled: true } }),
+      [op(1, { paused: true }), op(2, { absentUntil: T0 + 1 })],
+      item('c', { crm: [{ entity: 'contact', responsibleId: 2 }] }),
+      T0,
+    );
+    assert.equal(
+      explain(d.reason, 'en', nameOf),
+      "Waiting in the queue: nobody can take it now; it goes to the first operator who can. The client's responsible Boris was passed over: absent. Skipped — unavailable: Anna (paused).",
+    );
+  });
+
+  it('renders pass-on with a new round', () => {
+    const d = passOn(
+      queueOf([1, 2], { mode: 'strictly' }),
+      [op(1), op(2)],
+      { item: item(), holderId: 1, round: [1, 2] },
+      T0,
+    );
+    assert.equal(
+      explain(d.reason, 'en', nameOf),
+      'Passed on from Anna to Boris: no answer in time (rule "strictly in order": the first available in the queue). A new round started: everyone available had it already.',
+    );
+  });
+
+  it('renders the unavailable-operator cases', () => {
+    const base = {
+      id: 1,
+      operatorId: 3,
+      accepted: true,
+      operatorAnswered: true,
+      lastMessageFrom: 'operator' as const,
+    };
+    assert.equal(
+      explain(onOperatorUnavailable(base).reason, 'ru', nameOf),
+      'Остаётся у Vera: оператор ответил и ждёт клиента.',
+    );
+    assert.equal(
+      explain(
+        onOperatorUnavailable({ ...base, accepted: false, operatorAnswered: false }).reason,
+        'en',
+        nameOf,
+      ),
+      'Back to distribution: Vera had not accepted it.',
+    );
+  });
+
+  it('mentions how many skipped operators were left out', () => {
+    const r: Reason = { rule: 'wait', skipped: { at_capacity: [1], unavailable: [], omitted: 12 } };
+    assert.match(explain(r, 'en'), /at their limit: #1 and 12 more\.$/);
+    assert.match(explain(r, 'ru'), /достигли лимита: #1 и ещё 12\.$/);
+  });
+
+  it('has words for every reason an operator can be skipped, in both languages', () => {
+    const whys: IneligibleWhy[] = [
+      'excluded',
+      'unknown',
+      'dismissed',
+      'absent',
+      'manual_pause',
+      'offline',
+      'paused',
+      'workday_closed',
+      'outside_hours',
+    ];
+    for (const lang of ['en', 'ru'] as const) {
+      const text = explain(
+        { rule: 'wait', skipped: { at_capacity: [], unavailable: whys.map((why, i) => ({ id: i, why })) } },
+        lang,
+      );
+      assert.doesNotMatch(text, /undefined/);
+    }
+  });
+});
