@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import {
   decide,
   explain,
-  type IneligibleWhy,
   onOperatorUnavailable,
   passOn,
   type Reason,
+  type UnavailableWhy,
 } from '../../../src/engine/index.ts';
 import { item, op, queueOf, T0 } from './fixtures.ts';
 
@@ -100,7 +100,7 @@ describe('explain', () => {
   });
 
   it('has words for every reason an operator can be skipped, in both languages', () => {
-    const whys: IneligibleWhy[] = [
+    const whys: UnavailableWhy[] = [
       'excluded',
       'unknown',
       'dismissed',
