@@ -158,7 +158,13 @@ export class JobRunner {
       const lane = async () => {
         while (next < targets.length) {
           const memberId = targets[next++].memberId;
-          const r = await this.runPortal(job, memberId, { runId, now, dryRun, log, signal: stop.signal });
+          const r = await this.runPortal(name, job, memberId, {
+            runId,
+            now,
+            dryRun,
+            log,
+            signal: stop.signal,
+          });
           portals[memberId] = r.outcome;
           statuses.push(r.status);
           if (r.status === 'ok') results.push(r.outcome as JobResult);
@@ -203,12 +209,13 @@ export class JobRunner {
 
   /** One portal's run, journaled; never throws, so one portal cannot stop the others. */
   private async runPortal(
+    name: string,
     job: PortalJob,
     memberId: string,
     r: { runId: string; now: number; dryRun: boolean; log: Logger; signal: AbortSignal },
   ): Promise<{ status: PortalRunStatus; outcome: PortalOutcome }> {
     const log = r.log.child({ memberId });
-    const row = { job: job.name, memberId, runId: r.runId, dryRun: r.dryRun };
+    const row = { job: name, memberId, runId: r.runId, dryRun: r.dryRun };
     if (r.signal.aborted) {
       const outcome = { skipped: `not started: ${describe(r.signal.reason)}` };
       await this.o.repo

@@ -9,11 +9,14 @@ export interface CronTask {
 }
 
 /** Calls `tick` on every match of `expression` until stopped. */
-export type CronFactory = (expression: string, tick: () => Promise<void>, name: string) => CronTask;
+export type CronFactory = (expression: string, tick: () => void, name: string) => CronTask;
 
-/** node-cron v4: create, then start; `noOverlap` is a second guard behind the scheduler's own. */
+/**
+ * node-cron v4: create, then start. The tick returns at once (the run goes on in the
+ * background), so node-cron reports every match and the scheduler alone decides about overlap.
+ */
 export const nodeCronFactory: CronFactory = (expression, tick, name) => {
-  const task = createTask(expression, tick, { name: `job:${name}`, noOverlap: true });
+  const task = createTask(expression, tick, { name: `job:${name}` });
   void task.start();
   return {
     async stop() {
@@ -67,7 +70,7 @@ export class JobScheduler {
     for (const [name, expr] of plan)
       this.tasks.set(
         name,
-        this.cron(expr, () => this.tick(name), name),
+        this.cron(expr, () => void this.tick(name), name),
       );
     this.o.log.info({ schedules: Object.fromEntries(plan) }, 'job schedules started');
   }
