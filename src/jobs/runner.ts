@@ -132,11 +132,12 @@ export class JobRunner {
     const onAbort = () => stop.abort(opts.signal?.reason ?? new Error('run stopped'));
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    let finished = false;
     const heartbeat = setInterval(
       () => {
         this.o.repo.renewLease(name, runId, this.clock(), this.leaseMs).then(
           (still) => {
-            if (still || stop.signal.aborted) return;
+            if (still || stop.signal.aborted || finished) return;
             log.error('job lost its lease (it stalled past the expiry); no further portals are started');
             stop.abort(new Error('lease lost'));
           },
@@ -188,6 +189,8 @@ export class JobRunner {
         })
         .catch(() => undefined);
     } finally {
+      // A renewal still in flight would find the lease gone and cry "lost": it is not.
+      finished = true;
       clearInterval(heartbeat);
       opts.signal?.removeEventListener('abort', onAbort);
       await this.o.repo

@@ -63,8 +63,10 @@ export class JobScheduler {
         this.o.log.warn({ job: name }, 'job has no schedule; it runs only from the CLI');
         continue;
       }
-      if (!validate(expr))
-        throw new Error(`schedule of job "${name}" is not a valid cron expression: ${expr}`);
+      if (!validate(expr)) {
+        const variable = `SCHEDULE_${name.toUpperCase().replace(/-/g, '_')}`;
+        throw new Error(`schedule of job "${name}" (${variable}) is not a valid cron expression: ${expr}`);
+      }
       plan.push([name, expr]);
     }
     for (const [name, expr] of plan)

@@ -120,7 +120,7 @@ describe('JobScheduler', () => {
       log: app.ctx.log,
       cron: cron.factory,
     });
-    assert.throws(() => s.start(), /"close-idle".*99 \* \* \* \*/);
+    assert.throws(() => s.start(), /"close-idle" \(SCHEDULE_CLOSE_IDLE\).*99 \* \* \* \*/);
     assert.equal(cron.made.length, 0);
   });
 
