@@ -1,0 +1,299 @@
+import type { Logger } from '../log/logger.ts';
+import type { Call, PortalClient } from '../portal/client.ts';
+import { imUsers, parseAbsent, parseUserRow, parseWorkday, toInt, type UserRow } from './parse.ts';
+import type { GetOptions, OperatorInfo } from './types.ts';
+
+export interface OperatorDirectoryOptions {
+  clock?: () => number;
+  /** how long a user's availability is trusted; the sync job refreshes it for whole queues at once */
+  ttlMs?: number;
+  /** how long a department's member list is trusted (changes of staff are rare) */
+  departmentTtlMs?: number;
+  log?: Logger;
+}
+
+/** user.get pages hold 50 rows, so one command can read at most 50 users by id. */
+const IDS_PER_COMMAND = 50;
+const SCOPE_ERRORS = /insufficient_scope|ACCESS_DENIED|WRONG_AUTH|METHOD_NOT_FOUND/i;
+
+interface Missing {
+  missing: true;
+  fetchedAt: number;
+}
+
+interface PortalCache {
+  entries: Map<number, OperatorInfo | Missing>;
+  inflight: Map<number, Promise<void>>;
+  /** false once the portal refused timeman.status outright (no scope or rights): stop asking */
+  timeman: boolean;
+  tree?: { parents: Map<number, number | null>; fetchedAt: number };
+  departments: Map<number, { userIds: number[]; fetchedAt: number }>;
+  departmentsInflight?: Promise<void>;
+}
+
+/**
+ * Who the staff are and whether they can work right now, per portal: `user.get` (ACTIVE,
+ * IS_ONLINE, departments, time zone), `timeman.status` (workday) and `im.user.list.get`
+ * (absence), read for many users at once in batch requests of at most 50 commands and kept
+ * for a short TTL. Concurrent askers for the same users share one read, so a burst of new
+ * dialogs costs one refresh, not one per dialog.
+ */
+export class OperatorDirectory {
+  private readonly clock: () => number;
+  readonly ttlMs: number;
+  readonly departmentTtlMs: number;
+  private readonly portals = new Map<string, PortalCache>();
+
+  constructor(private readonly o: OperatorDirectoryOptions = {}) {
+    this.clock = o.clock ?? Date.now;
+    this.ttlMs = o.ttlMs ?? 45_000;
+    this.departmentTtlMs = o.departmentTtlMs ?? 5 * 60_000;
+  }
+
+  /**
+   * The users `ids` (unknown ids are left out of the map). Entries younger than the TTL come
+   * from the cache unless `fresh`; the rest are read together. If the portal cannot be read
+   * and every asked user has an older entry, the older entries are returned.
+   */
+  async get(
+    memberId: string,
+    client: PortalClient,
+    ids: Iterable<number>,
+    o: GetOptions = {},
+  ): Promise<Map<number, OperatorInfo>> {
+    const c = this.portal(memberId);
+    const now = this.clock();
+    const wanted = [...new Set(ids)].filter((id) => Number.isInteger(id) && id > 0);
+    const need: number[] = [];
+    const waits = new Set<Promise<void>>();
+    for (const id of wanted) {
+      const pending = c.inflight.get(id);
+      if (pending) {
+        waits.add(pending);
+        continue;
+      }
+      const e = c.entries.get(id);
+      if (!o.fresh && e && now - e.fetchedAt < this.ttlMs) continue;
+      need.push(id);
+    }
+    if (need.length > 0) {
+      const p = this.fetch(memberId, c, client, need);
+      for (const id of need) c.inflight.set(id, p);
+      const clear = () => {
+        for (const id of need) if (c.inflight.get(id) === p) c.inflight.delete(id);
+      };
+      p.then(clear, clear);
+      waits.add(p);
+    }
+    try {
+      await Promise.all(waits);
+    } catch (err) {
+      if (wanted.some((id) => !c.entries.has(id))) throw err;
+      this.o.log?.warn(
+        { memberId, err: (err as Error).message },
+        'operator refresh failed; using older data',
+      );
+    }
+    const out = new Map<number, OperatorInfo>();
+    for (const id of wanted) {
+      const e = c.entries.get(id);
+      if (e && !('missing' in e)) out.set(id, e);
+    }
+    return out;
+  }
+
+  /** What the cache holds for `ids`, however old, without asking the portal. */
+  peek(memberId: string, ids: Iterable<number>): Map<number, OperatorInfo> {
+    const c = this.portals.get(memberId);
+    const out = new Map<number, OperatorInfo>();
+    if (!c) return out;
+    for (const id of ids) {
+      const e = c.entries.get(id);
+      if (e && !('missing' in e)) out.set(id, e);
+    }
+    return out;
+  }
+
+  /** Whether every one of `ids` has an entry younger than the TTL. */
+  isFresh(memberId: string, ids: Iterable<number>): boolean {
+    const c = this.portals.get(memberId);
+    const now = this.clock();
+    for (const id of ids) {
+      const e = c?.entries.get(id);
+      if (!e || now - e.fetchedAt >= this.ttlMs) return false;
+    }
+    return true;
+  }
+
+  /** Forgets cached users (all of the portal's when `ids` is omitted), e.g. on uninstall. */
+  invalidate(memberId: string, ids?: Iterable<number>): void {
+    if (!ids) {
+      this.portals.delete(memberId);
+      return;
+    }
+    const c = this.portals.get(memberId);
+    if (c) for (const id of ids) c.entries.delete(id);
+  }
+
+  /**
+   * Active users of each department in `departmentIds`, sub-departments included, by id. Read
+   * with `department.get` (the tree) and `user.get` filtered by UF_DEPARTMENT; cached longer
+   * than availability because staff changes are rare.
+   */
+  async departmentMembers(
+    memberId: string,
+    client: PortalClient,
+    departmentIds: Iterable<number>,
+    o: GetOptions = {},
+  ): Promise<Map<number, number[]>> {
+    const c = this.portal(memberId);
+    const wanted = [...new Set(departmentIds)].filter((id) => Number.isInteger(id) && id > 0);
+    const now = this.clock();
+    const stale = wanted.filter((d) => {
+      const e = c.departments.get(d);
+      return o.fresh || !e || now - e.fetchedAt >= this.departmentTtlMs;
+    });
+    if (stale.length > 0) {
+      // One read at a time per portal: a second caller waits for it and then sees fresh entries.
+      while (c.departmentsInflight) await c.departmentsInflight.catch(() => undefined);
+      // Whatever a read that finished meanwhile brought is good enough, unless asked for fresh data.
+      const still = stale.filter((d) => {
+        const e = c.departments.get(d);
+        return !e || (o.fresh ? e.fetchedAt < now : this.clock() - e.fetchedAt >= this.departmentTtlMs);
+      });
+      if (still.length > 0) {
+        const p = this.fetchDepartments(c, client, still, o.fresh === true);
+        c.departmentsInflight = p;
+        try {
+          await p;
+        } finally {
+          c.departmentsInflight = undefined;
+        }
+      }
+    }
+    const out = new Map<number, number[]>();
+    for (const d of wanted) out.set(d, [...(c.departments.get(d)?.userIds ?? [])]);
+    return out;
+  }
+
+  private portal(memberId: string): PortalCache {
+    let c = this.portals.get(memberId);
+    if (!c) {
+      c = { entries: new Map(), inflight: new Map(), timeman: true, departments: new Map() };
+      this.portals.set(memberId, c);
+    }
+    return c;
+  }
+
+  private async fetch(memberId: string, c: PortalCache, client: PortalClient, ids: number[]): Promise<void> {
+    const calls: Record<string, Call> = {};
+    const chunks: number[][] = [];
+    for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) chunks.push(ids.slice(i, i + IDS_PER_COMMAND));
+    chunks.forEach((chunk, i) => {
+      calls[`u${i}`] = ['user.get', { FILTER: { ID: chunk } }];
+      calls[`i${i}`] = ['im.user.list.get', { ID: chunk }];
+    });
+    const timeman = c.timeman;
+    if (timeman) for (const id of ids) calls[`t${id}`] = ['timeman.status', { USER_ID: id }];
+    const r = await client.batch(calls);
+    const fetchedAt = this.clock();
+
+    const users = new Map<number, UserRow>();
+    for (let i = 0; i < chunks.length; i++) {
+      const err = r.errors[`u${i}`];
+      if (err) throw new Error(`user.get failed: ${err.error} ${err.error_description}`);
+      const rows = r.results[`u${i}`];
+      for (const row of Array.isArray(rows) ? rows : Object.values(rows ?? {})) {
+        const u = parseUserRow(row);
+        if (u) users.set(u.id, u);
+      }
+    }
+    const im = new Map<number, any>();
+    for (let i = 0; i < chunks.length; i++) {
+      for (const [id, item] of imUsers(r.results[`i${i}`])) im.set(id, item);
+    }
+    if (timeman) {
+      const errs = ids.map((id) => r.errors[`t${id}`]).filter(Boolean);
+      if (
+        errs.length === ids.length &&
+        errs.every((e) => SCOPE_ERRORS.test(`${e.error} ${e.error_description}`))
+      ) {
+        c.timeman = false;
+        this.o.log?.info(
+          { memberId },
+          'timeman.status is not available on this portal; workdays are not checked',
+        );
+      }
+    }
+    for (const id of ids) {
+      const u = users.get(id);
+      if (!u) {
+        c.entries.set(id, { missing: true, fetchedAt });
+        continue;
+      }
+      const imItem = im.get(id);
+      const tm = timeman ? r.results[`t${id}`] : undefined;
+      c.entries.set(id, {
+        id,
+        name: u.name,
+        active: u.active,
+        online: u.online ?? String(imItem?.status ?? '') === 'online',
+        workday: tm === undefined ? null : parseWorkday(tm),
+        absentUntil: parseAbsent(imItem?.absent),
+        departments: u.departments.length > 0 ? u.departments : departmentsOf(imItem),
+        timeZone: u.timeZone,
+        fetchedAt,
+      });
+    }
+  }
+
+  private async fetchDepartments(c: PortalCache, client: PortalClient, roots: number[], fresh: boolean) {
+    const now = this.clock();
+    if (fresh || !c.tree || now - c.tree.fetchedAt >= this.departmentTtlMs) {
+      const rows = await client.listAll<any>('department.get', {});
+      const parents = new Map<number, number | null>();
+      for (const row of rows) {
+        const id = toInt(row?.ID);
+        if (id !== null) parents.set(id, toInt(row?.PARENT));
+      }
+      c.tree = { parents, fetchedAt: now };
+    }
+    const tree = c.tree.parents;
+    const subtree = new Map<number, Set<number>>();
+    const all = new Set<number>();
+    for (const root of roots) {
+      const ids = new Set([root]);
+      // Breadth-first over the parent links; the tree is small (departments, not users).
+      let grew = true;
+      while (grew) {
+        grew = false;
+        for (const [id, parent] of tree) {
+          if (parent !== null && ids.has(parent) && !ids.has(id)) {
+            ids.add(id);
+            grew = true;
+          }
+        }
+      }
+      subtree.set(root, ids);
+      for (const id of ids) all.add(id);
+    }
+    const rows = await client.listAll<any>('user.get', {
+      FILTER: { UF_DEPARTMENT: [...all], ACTIVE: true },
+    });
+    const members = rows.map(parseUserRow).filter((u): u is UserRow => u?.active === true);
+    for (const root of roots) {
+      const ids = subtree.get(root)!;
+      const userIds = members
+        .filter((u) => u.departments.some((d) => ids.has(d)))
+        .map((u) => u.id)
+        .sort((a, b) => a - b);
+      c.departments.set(root, { userIds: [...new Set(userIds)], fetchedAt: now });
+    }
+  }
+}
+
+function departmentsOf(imItem: any): number[] {
+  const d = imItem?.departments;
+  const arr = Array.isArray(d) ? d : d && typeof d === 'object' ? Object.values(d) : [];
+  return arr.map(toInt).filter((x): x is number => x !== null && x > 0);
+}

@@ -1,0 +1,31 @@
+/**
+ * Operator state for every part of the app (open lines, leads): the directory of staff and
+ * their availability (`ctx.services.operators`, see `operatorDirectory(ctx)`), department
+ * expansion, and the step from a directory entry plus the app's settings and queue bookkeeping
+ * to the engine's OperatorState.
+ *
+ *   const dir = operatorDirectory(ctx);
+ *   const infos = await dir.get(memberId, client, queueIds);           // batched, cached ~45 s
+ *   const states = toOperatorStates(queueIds, infos, { settings, queue, loads });
+ */
+import type { AppContext } from '../context.ts';
+import { OperatorDirectory, type OperatorDirectoryOptions } from './directory.ts';
+
+export { OperatorDirectory, type OperatorDirectoryOptions } from './directory.ts';
+export { type OperatorStateInputs, toOperatorState, toOperatorStates } from './state.ts';
+export type { GetOptions, OperatorInfo } from './types.ts';
+
+/**
+ * The context's shared directory (ctx.services.operators), created on first use so that a
+ * feature can rely on it whichever feature loads first.
+ */
+export function operatorDirectory(
+  ctx: Pick<AppContext, 'services' | 'clock' | 'log'>,
+  o: Omit<OperatorDirectoryOptions, 'clock' | 'log'> = {},
+): OperatorDirectory {
+  const existing = ctx.services.operators;
+  if (existing instanceof OperatorDirectory) return existing;
+  const dir = new OperatorDirectory({ clock: ctx.clock, log: ctx.log, ...o });
+  ctx.services.operators = dir;
+  return dir;
+}
