@@ -36,6 +36,8 @@ export interface ContextOptions {
   worker?: Partial<Omit<WorkerOptions, 'repo' | 'router' | 'clients' | 'log'>>;
   /** the features to load; defaults to all of them (src/features.ts) */
   features?: Feature[];
+  /** run the maintenance schedules on ctx.start() (the server, the demo); tests say false */
+  scheduleJobs?: boolean;
 }
 
 /**
@@ -75,6 +77,8 @@ export interface AppContext {
   /** called on start/stop by features with timers of their own */
   lifecycle: { start: (() => void | Promise<void>)[]; stop: (() => void | Promise<void>)[] };
   app: Express;
+  /** whether ctx.start() runs the maintenance schedules */
+  scheduleJobs: boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -146,6 +150,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     jobs: new Map<string, PortalJob>(),
     services: {},
     lifecycle: { start: [], stop: [] },
+    scheduleJobs: o.scheduleJobs ?? true,
   } as unknown as AppContext;
 
   router.on(uninstallDefinition(install));

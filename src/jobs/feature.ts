@@ -4,10 +4,7 @@ import { JobRunner, type JobRunnerOptions } from './runner.ts';
 import { type CronFactory, JobScheduler } from './scheduler.ts';
 
 export interface JobsFeatureOptions {
-  /**
-   * Run the schedules from ctx.start(). Default: yes, except under node's test runner, whose
-   * contexts call ctx.start() for the inbox worker and must not fire cron on their own.
-   */
+  /** Run the schedules from ctx.start(). Default: the context's `scheduleJobs` (off in tests). */
   schedule?: boolean;
   cron?: CronFactory;
   runner?: Pick<JobRunnerOptions, 'leaseMs' | 'concurrency' | 'retentionMs'>;
@@ -18,11 +15,6 @@ export interface JobServices {
   jobRunner: JobRunner;
   jobScheduler: JobScheduler;
   jobRepository: JobRepository;
-}
-
-/** node:test marks the processes it runs test files in. */
-function underTestRunner(): boolean {
-  return process.env.NODE_TEST_CONTEXT !== undefined;
 }
 
 /**
@@ -52,7 +44,7 @@ export function createJobsFeature(o: JobsFeatureOptions = {}): Feature {
       });
       Object.assign(ctx.services, { jobRunner, jobScheduler, jobRepository } satisfies JobServices);
       ctx.lifecycle.start.push(() => {
-        if (o.schedule ?? !underTestRunner()) jobScheduler.start();
+        if (o.schedule ?? ctx.scheduleJobs) jobScheduler.start();
       });
       ctx.lifecycle.stop.push(() => jobScheduler.stop());
     },

@@ -57,6 +57,7 @@ export async function startTestApp(
   const ctx = await createContext({
     restrictions: FAST_RESTRICTIONS,
     worker: { backoffMs: 20, maxBackoffMs: 200, leaseMs: 2000 },
+    scheduleJobs: false,
     ...o,
     config,
     log: o.log ?? logger,
