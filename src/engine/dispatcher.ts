@@ -210,7 +210,8 @@ export class Dispatcher {
     const before = this.#last[slot];
     this.#state[slot] = { ...op };
     this.#refresh(slot);
-    if (before === this.#maxStamp && this.#last[slot] < before) this.#recomputeMaxStamp();
+    if (this.#last[slot] > this.#maxStamp) this.#maxStamp = this.#last[slot];
+    else if (before === this.#maxStamp && this.#last[slot] < before) this.#recomputeMaxStamp();
   }
 
   /** Replaces an operator's open-item counts. */
