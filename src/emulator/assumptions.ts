@@ -1,0 +1,303 @@
+/**
+ * Every choice the portal emulator makes where the Bitrix24 docs are silent or contradict each
+ * other. Each one is a thing "to verify on a real portal" (README). Nothing else in
+ * src/emulator/ may hard-code one of these decisions: import it from here.
+ *
+ * Sources referred to: shared/reference/bitrix24-rest.md (the research note, §-numbers) and the
+ * official docs repo bitrix24/b24restdocs at 5988ed13.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// OAuth
+// ---------------------------------------------------------------------------------------------
+
+/** Refresh tokens live 180 days (documented); the emulator also enforces it. */
+export const REFRESH_TOKEN_TTL_SEC = 180 * 24 * 3600;
+
+/**
+ * A refresh rotates the pair: the old refresh token stops working at once (answer
+ * `invalid_grant`), but the old access token stays valid until its own expiry.
+ * UNVERIFIED: the docs only say "overwrite the old one".
+ */
+export const OLD_ACCESS_TOKEN_SURVIVES_REFRESH = true;
+
+/** HTTP status of every OAuth-server error answer (`invalid_grant`, `invalid_client`, …). Not documented. */
+export const OAUTH_ERROR_HTTP_STATUS = 400;
+
+/**
+ * After uninstall, a refresh answers `invalid_client` (the docs: "the application may not be
+ * installed"), and calls with old access tokens answer 401 `NO_AUTH_FOUND`.
+ */
+export const OAUTH_ERROR_WHEN_APP_NOT_INSTALLED = 'invalid_client';
+
+/** An unsupported `grant_type` answers `invalid_request`. */
+export const OAUTH_ERROR_UNSUPPORTED_GRANT = 'invalid_request';
+
+/** A fresh install (after an uninstall) gets a new `application_token`. */
+export const NEW_APPLICATION_TOKEN_ON_REINSTALL = true;
+
+/** Default app status sent as `status` everywhere (`F` = free marketplace app). */
+export const DEFAULT_APP_STATUS = 'F';
+
+// ---------------------------------------------------------------------------------------------
+// REST infrastructure
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The leaky bucket is checked before authentication (every HTTP request to /rest counts, even a
+ * 401), and a rejected request does not fill the bucket. The bucket drains with the injected
+ * clock, so a frozen test clock never drains it.
+ */
+export const RATE_LIMIT_COUNTS_UNAUTHENTICATED = true;
+
+/** A batch with more than 50 commands fails as a whole with HTTP 400 (the docs say both this and
+ * "the commands beyond 50 fail"). */
+export const BATCH_OVER_LIMIT_FAILS_WHOLE_REQUEST = true;
+
+/** Authentication is checked before the method name, so an unknown method with a bad token is a 401. */
+export const AUTH_CHECKED_BEFORE_METHOD_LOOKUP = true;
+
+/** With `start=-1` list methods answer `total: 0` and no `next` (huge-data.md shows `[total] => 0`). */
+export const TOTAL_WHEN_START_IS_MINUS_ONE = 0;
+
+/** `time.operating` is always 0: the emulator does not model the per-method time budget (429). */
+export const OPERATING_TIME_MODELLED = false;
+
+/** Dates are rendered in the portal's time zone; default UTC+3 (a typical ru portal). */
+export const DEFAULT_TZ_OFFSET_MIN = 180;
+
+/** The REST endpoint answers CORS (any origin) so the iframe page can call it from the browser. */
+export const REST_ALLOWS_CORS = true;
+
+// ---------------------------------------------------------------------------------------------
+// Events and the event queue
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The body is built like PHP's `http_build_query`: brackets in keys are percent-encoded
+ * (`data%5BFIELDS%5D%5BID%5D=5`), spaces become `+`, `null` values are left out of v1 events
+ * and sent as "" in imbot.v2 webhooks (documented for v2), `true`/`false` become "1"/"0".
+ */
+export const EVENT_BODY_ENCODES_BRACKETS = true;
+
+/** How long the queue waits for a handler before recording the delivery as failed. Not documented. */
+export const EVENT_DELIVERY_TIMEOUT_MS = 5000;
+
+/** Deliveries to one handler URL go out one at a time, in the order the events happened. */
+export const EVENT_DELIVERY_SERIAL_PER_URL = true;
+
+/**
+ * Which events carry `refresh_token` in `auth`. The docs' text says only ONAPPINSTALL and
+ * ONOFFLINEEVENT; the bot event examples show it too, so bot events carry it as well.
+ */
+export const EVENTS_WITH_REFRESH_TOKEN = new Set([
+  'ONAPPINSTALL',
+  'ONOFFLINEEVENT',
+  'ONIMBOTJOINCHAT',
+  'ONIMBOTMESSAGEADD',
+  'ONIMBOTMESSAGEUPDATE',
+  'ONIMBOTMESSAGEDELETE',
+  'ONIMBOTDELETE',
+]);
+
+/** `auth.scope` of ONAPPINSTALL is space-separated (documented there); everywhere else comma-separated. */
+export const ONAPPINSTALL_SCOPE_SEPARATOR = ' ';
+
+/**
+ * Events caused by nobody on the staff (a client writing through a connector, a web-form lead
+ * made by `sim.addLead` without `createdById`) carry an `auth` block without tokens.
+ */
+export const OMIT_TOKENS_WHEN_NO_ACTING_USER = true;
+
+/** Before `installFinish` every event (online, offline and bot) is dropped, not queued. */
+export const EVENTS_BEFORE_INSTALL_FINISH_DROPPED = true;
+
+/** A second `event.bind` of the same event+handler+auth_type answers this error. */
+export const DUPLICATE_BIND_ERROR = {
+  error: 'ERROR_HANDLER_ALREADY_EXIST',
+  description: 'Handler already exists!',
+};
+
+/** An online `event.bind` without `handler` answers this error; loopback handler URLs are accepted. */
+export const MISSING_HANDLER_ERROR = { error: 'WRONG_HANDLER_URL', description: 'Wrong handler URL' };
+
+/** Handlers bound implicitly by `imbot.register` / `imbot.v2.Bot.register` are not listed by `event.get`. */
+export const BOT_HANDLERS_VISIBLE_IN_EVENT_GET = false;
+
+/** imbot.v2 webhook deliveries carry no `event_handler_id` (none in the documented example). */
+export const V2_WEBHOOK_HAS_EVENT_HANDLER_ID = false;
+
+// ---------------------------------------------------------------------------------------------
+// Offline events
+// ---------------------------------------------------------------------------------------------
+
+/** `EVENT_DATA` of a CRM offline record is the online event's `data` (`{"FIELDS":{"ID":5}}`). UNVERIFIED (§8.11). */
+export const OFFLINE_EVENT_DATA_IS_ONLINE_DATA = true;
+
+/** `EVENT_ADDITIONAL` is always `false` (as in the documented example). */
+export const OFFLINE_EVENT_ADDITIONAL = false;
+
+/**
+ * "Latest state per object": a change of an object that already has an unreserved record
+ * (same MESSAGE_ID = hash of event name + data + auth_connector) moves that record's TIMESTAMP_X
+ * instead of adding one; a reserved record is left alone and a new one is added.
+ */
+export const OFFLINE_DEDUP_SKIPS_RESERVED = true;
+
+/** `event.offline.error` clears the record's reservation and sets ERROR=1 (re-read with `error=1`). */
+export const OFFLINE_ERROR_RELEASES_RESERVATION = true;
+
+/** Missing `process_id` on event.offline.clear / .error. */
+export const OFFLINE_MISSING_PROCESS_ID_ERROR = {
+  error: 'ERROR_ARGUMENT',
+  description: "Argument 'process_id' is null or empty",
+};
+
+/** ONOFFLINEEVENT with minTimeout>0: pings inside the window are skipped, not postponed. */
+export const OFFLINE_PING_SKIPPED_INSIDE_WINDOW = true;
+
+// ---------------------------------------------------------------------------------------------
+// Users and availability
+// ---------------------------------------------------------------------------------------------
+
+/** `user.get` LAST_ACTIVITY_DATE is "YYYY-MM-DD HH:MM:SS" and TIMESTAMP_X "DD.MM.YYYY HH:MM:SS" (as in batch.md's example). */
+export const USER_GET_LEGACY_DATE_FORMATS = true;
+
+/** `im.user.list.get` `status` is "online" for an online user and "offline" otherwise. */
+export const IM_STATUS_OFFLINE_VALUE = 'offline';
+
+/**
+ * The native queue counts an operator available when: active, not absent, online, and the
+ * workday is OPENED (not PAUSED/CLOSED/EXPIRED) — only with CHECK_AVAILABLE=Y; with N only
+ * "active" is checked. Helpdesk describes it loosely (bitrix24-users.md §1).
+ */
+export const NATIVE_AVAILABILITY_NEEDS_ONLINE = true;
+
+/** MAX_CHAT "0" means no limit. */
+export const MAX_CHAT_ZERO_IS_UNLIMITED = true;
+
+/** Department queue entries include users of sub-departments. */
+export const DEPARTMENT_QUEUE_INCLUDES_SUBDEPARTMENTS = true;
+
+/** Dismissed users stay in QUEUE when listed explicitly; department expansion skips them. */
+export const DISMISSED_USERS_STAY_IN_EXPLICIT_QUEUE = true;
+
+// ---------------------------------------------------------------------------------------------
+// Open lines
+// ---------------------------------------------------------------------------------------------
+
+/** WELCOME_BOT_TIME = 0 means "never hand over to the queue automatically" (UNVERIFIED, §8.4). */
+export const WELCOME_BOT_TIME_ZERO_MEANS_NEVER = true;
+
+/** Undistributed dialogs are retried by the native queue every 2 minutes (helpdesk). */
+export const NATIVE_RETRY_INTERVAL_SEC = 120;
+
+/**
+ * The native QUEUE_TIME pass-on applies only to dialogs the native queue gave out; dialogs
+ * transferred to a named user (bot or operator transfer) wait for that user.
+ */
+export const QUEUE_TIME_ONLY_FOR_NATIVE_ASSIGNMENTS = true;
+
+/** The native queue's evenly mode picks the available operator who got a dialog least recently. */
+export const EVENLY_PICKS_LEAST_RECENTLY_ASSIGNED = true;
+
+/** "all" mode: the dialog waits unowned, offered to every available queue member; the first to answer takes it. */
+export const ALL_MODE_OFFERS_TO_EVERYONE = true;
+
+/**
+ * A new session with WELCOME_BOT_ENABLE=Y: the bot joins and gets ONIMBOT(V2)JOINCHAT; the
+ * client's first message does not also produce a MESSAGEADD; later messages do while the bot is
+ * a member of the chat.
+ */
+export const FIRST_MESSAGE_NOT_SENT_TO_BOT = true;
+
+/** With CRM=Y the CRM binding (found by phone/email, or a created lead) is made before the bot joins. */
+export const CRM_BINDING_BEFORE_BOT_JOIN = true;
+
+/** SOURCE_ID of a lead the open line creates for a new client. */
+export const OPENLINE_LEAD_SOURCE_ID = 'OPENLINE';
+
+/**
+ * `imopenlines.bot.session.transfer` / `.finish` work only while the app's bot is the session's
+ * current operator; otherwise 400 OPERATOR_WRONG (transfer) / WRONG_CHAT (finish). UNVERIFIED (§8.3).
+ */
+export const BOT_METHODS_NEED_BOT_AS_OPERATOR = true;
+
+/** With LEAVE=N the bot stays a chat member until the new operator answers. */
+export const BOT_STAYS_UNTIL_ANSWER_WHEN_LEAVE_N = true;
+
+/**
+ * Admins have permission on every dialog (operator.transfer, another.finish, dialog.get,
+ * session.history.get); other users only on dialogs they are a member of. UNVERIFIED (§8.2).
+ */
+export const ADMINS_HAVE_DIALOG_PERMISSION = true;
+
+/** operator.transfer on an unknown chat → 400 ACCESS_DENIED; on a chat without an open session → 400 OPERATOR_WRONG. */
+export const TRANSFER_UNKNOWN_CHAT_ERROR = 'ACCESS_DENIED';
+
+/** On close the operator (and the bot) leave the chat and `owner` becomes 0. */
+export const CLOSE_RESETS_OWNER = true;
+
+/** `imopenlines.config.get` with WITH_QUEUE=Y also returns CONFIG_QUEUE (documented only for config.list.get). */
+export const CONFIG_GET_RETURNS_CONFIG_QUEUE = true;
+
+/** WITH_QUEUE and SHOW_OFFLINE default to "Y". */
+export const CONFIG_GET_DEFAULT_WITH_QUEUE = 'Y';
+
+/** Transferring to another line's queue (QUEUE_ID) moves the session to that line; USER_CODE keeps the original line. */
+export const QUEUE_TRANSFER_MOVES_SESSION_LINE = true;
+
+/** Native auto-close (AUTO_CLOSE_*) is not modelled: dialogs close only by explicit action. */
+export const NATIVE_AUTO_CLOSE_MODELLED = false;
+
+/** Positions 7–10 of entity_data_1: session start unix time, then 0|0|0. */
+export const ENTITY_DATA_1_TAIL = '0|0|0';
+
+// ---------------------------------------------------------------------------------------------
+// Bots
+// ---------------------------------------------------------------------------------------------
+
+/** imbot.register with a CODE that already exists. */
+export const IMBOT_DUPLICATE_CODE_ERROR = {
+  error: 'WRONG_REQUEST',
+  description: "Bot can't be created: a bot with this CODE is already registered",
+};
+
+/** At most 5 v1 bots per app (documented), 100 v2 bots (documented). */
+export const MAX_V1_BOTS_PER_APP = 5;
+export const MAX_V2_BOTS_PER_APP = 100;
+
+/** The open-line bot used by imopenlines.bot.session.* is the app's first registered bot (§3.8). */
+export const BOT_SESSION_USES_FIRST_APP_BOT = true;
+
+// ---------------------------------------------------------------------------------------------
+// CRM
+// ---------------------------------------------------------------------------------------------
+
+/** crm.item.list without `select` returns every field except `fm`; `select:["*"]` adds `fm`. */
+export const ITEM_LIST_DEFAULT_SELECT_OMITS_FM = true;
+
+/** crm.item.list filter accepts `phone`, `email`, `imol` (matched against fm values, phones by digits). */
+export const ITEM_LIST_FM_FILTERS = ['phone', 'email', 'imol'] as const;
+
+/** crm.timeline.comment.list without ENTITY_ID/ENTITY_TYPE in filter. */
+export const TIMELINE_LIST_MISSING_FILTER_ERROR = {
+  error: 'INVALID_ARG_VALUE',
+  description: 'ENTITY_ID and ENTITY_TYPE are required in filter',
+};
+
+/** A lead created by `sim.addLead` without `createdById` counts as made by nobody (web form). */
+export const SIM_LEAD_DEFAULT_CREATOR: number | null = null;
+
+// ---------------------------------------------------------------------------------------------
+// Iframe
+// ---------------------------------------------------------------------------------------------
+
+/** FIRST_RUN in getInitData is always false. */
+export const FRAME_FIRST_RUN = false;
+
+/** After setInstallFinish the host reloads the frame with the app's main page (default /app). */
+export const FRAME_RELOADS_AFTER_INSTALL_FINISH = true;
+
+/** Replies to UI commands (resizeWindow, setTitle, …) carry no payload: "<callbackId>:". */
+export const FRAME_EMPTY_ACK = true;

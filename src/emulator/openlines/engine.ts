@@ -1,0 +1,468 @@
+import {
+  ALL_MODE_OFFERS_TO_EVERYONE,
+  BOT_STAYS_UNTIL_ANSWER_WHEN_LEAVE_N,
+  CLOSE_RESETS_OWNER,
+  NATIVE_RETRY_INTERVAL_SEC,
+  OPENLINE_LEAD_SOURCE_ID,
+  QUEUE_TIME_ONLY_FOR_NATIVE_ASSIGNMENTS,
+  QUEUE_TRANSFER_MOVES_SESSION_LINE,
+  WELCOME_BOT_TIME_ZERO_MEANS_NEVER,
+} from '../assumptions.ts';
+import type { EmulatorCore, Hit } from '../core.ts';
+import { addItem, findByComm, updateItem } from '../crm/store.ts';
+import { colorOf } from '../methods/user-views.ts';
+import type { EmuBot, EmuChat, EmuClient, EmuLine, EmuMessage, EmuSession } from '../model.ts';
+import { nextId } from '../model.ts';
+import { isAvailable, queueMembers } from './availability.ts';
+import { sendBotJoin, sendBotMessage } from './bot-events.ts';
+import { configNumber, configString } from './line-config.ts';
+
+export interface ClientWrite {
+  lineId: number;
+  /** stable key of the external person (e.g. a phone number or a messenger id) */
+  clientKey: string;
+  text: string;
+  /** connector id; default "livechat" */
+  connector?: string;
+  name?: string;
+  phone?: string;
+  email?: string;
+}
+
+export interface ClientWriteResult {
+  chatId: number;
+  sessionId: number;
+  isNewSession: boolean;
+}
+
+/** Thrown by simulation verbs on misuse (unknown chat, …); REST methods map states to REST errors themselves. */
+export class SimError extends Error {}
+
+/**
+ * Open-line dialogs: chats, sessions, messages, the welcome bot, and Bitrix24's own queue
+ * (evenly / strictly / all, availability, MAX_CHAT, QUEUE_TIME, CRM_FORWARD).
+ */
+export class OpenLinesEngine {
+  constructor(private readonly core: EmulatorCore) {}
+
+  private get state() {
+    return this.core.state;
+  }
+
+  private now(): number {
+    return this.core.clock();
+  }
+
+  line(id: number): EmuLine {
+    const line = this.state.lines.get(id);
+    if (!line) throw new SimError(`no open line ${id}`);
+    return line;
+  }
+
+  chat(id: number): EmuChat {
+    const chat = this.state.chats.get(id);
+    if (!chat) throw new SimError(`no open-line chat ${id}`);
+    return chat;
+  }
+
+  activeSession(chat: EmuChat): EmuSession | null {
+    return chat.activeSessionId ? (this.state.sessions.get(chat.activeSessionId) ?? null) : null;
+  }
+
+  // ------------------------------------------------------------------ client side
+
+  clientWrites(w: ClientWrite, hit: Hit = this.core.newHit()): ClientWriteResult {
+    const line = this.line(w.lineId);
+    const client = this.findOrCreateClient(w);
+    const chat = this.findOrCreateChat(client, line);
+    let session = this.activeSession(chat);
+    const isNewSession = session === null;
+    if (!session) session = this.startSession(chat, line);
+    this.addMessage(chat, session, client.id, w.text);
+    session.lastClientMessageAt = this.now();
+    if (isNewSession) {
+      if (configString(line.config, 'CRM') === 'Y') this.bindCrm(chat, session, line, client, hit);
+      const bot = this.welcomeBotFor(line, chat);
+      if (bot) this.botJoins(session, chat, bot, client.id);
+      else this.distribute(session, hit);
+    }
+    return { chatId: chat.id, sessionId: session.id, isNewSession };
+  }
+
+  private findOrCreateClient(w: ClientWrite): EmuClient {
+    const connectorId = w.connector ?? 'livechat';
+    for (const c of this.state.clients.values()) {
+      if (c.lineId === w.lineId && c.clientKey === w.clientKey && c.connectorId === connectorId) return c;
+    }
+    const id = nextId(this.state, 'user');
+    const guest = this.core.language === 'ru' ? 'Гость' : 'Guest';
+    const client: EmuClient = {
+      id,
+      lineId: w.lineId,
+      clientKey: w.clientKey,
+      connectorId,
+      connectorChatId: nextId(this.state, 'connectorChat'),
+      name: w.name ?? `${guest} #${this.state.clients.size + 1}`,
+      lastName: '',
+      phone: w.phone ?? null,
+      email: w.email ?? null,
+    };
+    this.state.clients.set(id, client);
+    return client;
+  }
+
+  private findOrCreateChat(client: EmuClient, line: EmuLine): EmuChat {
+    for (const c of this.state.chats.values()) if (c.clientId === client.id) return c;
+    const id = nextId(this.state, 'chat');
+    const chat: EmuChat = {
+      id,
+      lineId: line.id,
+      clientId: client.id,
+      connectorId: client.connectorId,
+      userCode: `${client.connectorId}|${line.id}|${client.connectorChatId}|${client.id}`,
+      name: `${client.name} - ${configString(line.config, 'LINE_NAME')}`,
+      color: colorOf(id),
+      ownerId: 0,
+      memberIds: [client.id],
+      createdAt: this.now(),
+      sessionIds: [],
+      activeSessionId: null,
+      crm: { LEAD: 0, COMPANY: 0, CONTACT: 0, DEAL: 0 },
+      crmEntity: null,
+    };
+    this.state.chats.set(id, chat);
+    return chat;
+  }
+
+  private startSession(chat: EmuChat, line: EmuLine): EmuSession {
+    const prev = chat.sessionIds[chat.sessionIds.length - 1] ?? 0;
+    const session: EmuSession = {
+      id: nextId(this.state, 'session'),
+      chatId: chat.id,
+      lineId: line.id,
+      status: 'waiting',
+      operatorId: 0,
+      botId: 0,
+      viaQueue: false,
+      startedAt: this.now(),
+      assignedAt: null,
+      answeredAt: null,
+      closedAt: null,
+      botJoinedAt: null,
+      lastDistributionAt: null,
+      offeredTo: [],
+      parentId: prev,
+      lastClientMessageAt: null,
+      lastOperatorMessageAt: null,
+      createdLeadId: 0,
+      botPendingLeave: null,
+    };
+    this.state.sessions.set(session.id, session);
+    chat.sessionIds.push(session.id);
+    chat.activeSessionId = session.id;
+    return session;
+  }
+
+  /** CRM=Y: bind the dialog to the client's existing contact/company/lead, or create a lead. */
+  private bindCrm(chat: EmuChat, session: EmuSession, line: EmuLine, client: EmuClient, hit: Hit): void {
+    if (chat.crmEntity) return;
+    const found = [
+      ...(client.phone ? findByComm(this.core, 'PHONE', [client.phone]) : []),
+      ...(client.email ? findByComm(this.core, 'EMAIL', [client.email]) : []),
+    ];
+    const firstOf = (code: 'CONTACT' | 'COMPANY' | 'LEAD') => found.find(([c]) => c === code)?.[1][0] ?? 0;
+    const contact = firstOf('CONTACT');
+    const company = firstOf('COMPANY');
+    const lead = firstOf('LEAD');
+    if (contact || company || lead) {
+      chat.crm = { LEAD: lead, COMPANY: company, CONTACT: contact, DEAL: 0 };
+      chat.crmEntity = contact
+        ? { type: 'CONTACT', id: contact }
+        : company
+          ? { type: 'COMPANY', id: company }
+          : { type: 'LEAD', id: lead };
+      return;
+    }
+    if (configString(line.config, 'CRM_CREATE', 'lead') !== 'lead') return;
+    const fm: Array<Record<string, string>> = [
+      { typeId: 'IM', valueType: 'OPENLINE', value: `imol|${chat.userCode}` },
+    ];
+    if (client.phone) fm.push({ typeId: 'PHONE', valueType: 'WORK', value: client.phone });
+    if (client.email) fm.push({ typeId: 'EMAIL', valueType: 'WORK', value: client.email });
+    const item = addItem(
+      this.core,
+      1,
+      { title: chat.name, name: client.name, sourceId: OPENLINE_LEAD_SOURCE_ID, fm },
+      null,
+      hit,
+    );
+    chat.crm = { LEAD: item.id, COMPANY: 0, CONTACT: 0, DEAL: 0 };
+    chat.crmEntity = { type: 'LEAD', id: item.id };
+    session.createdLeadId = item.id;
+  }
+
+  private welcomeBotFor(line: EmuLine, chat: EmuChat): EmuBot | null {
+    if (configString(line.config, 'WELCOME_BOT_ENABLE') !== 'Y') return null;
+    const bot = this.state.bots.get(configNumber(line.config, 'WELCOME_BOT_ID'));
+    if (!bot) return null;
+    if (configString(line.config, 'WELCOME_BOT_JOIN', 'always') === 'first' && chat.sessionIds.length > 1)
+      return null;
+    return bot;
+  }
+
+  private botJoins(session: EmuSession, chat: EmuChat, bot: EmuBot, addedBy: number): void {
+    session.status = 'bot';
+    session.operatorId = bot.id;
+    session.botId = bot.id;
+    session.botJoinedAt = this.now();
+    chat.ownerId = bot.id;
+    if (!chat.memberIds.includes(bot.id)) chat.memberIds.push(bot.id);
+    sendBotJoin(this.core, bot, chat, addedBy);
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  addMessage(
+    chat: EmuChat,
+    session: EmuSession,
+    authorId: number,
+    text: string,
+    params: Record<string, unknown> = {},
+  ): EmuMessage {
+    let prev = 0;
+    for (const m of this.state.messages.values()) if (m.chatId === chat.id && m.id > prev) prev = m.id;
+    const msg: EmuMessage = {
+      id: nextId(this.state, 'message'),
+      chatId: chat.id,
+      sessionId: session.id,
+      authorId,
+      text,
+      date: this.now(),
+      params,
+    };
+    this.state.messages.set(msg.id, msg);
+    // System messages (transfers, closing) are not sent to bots.
+    if (authorId !== 0) {
+      for (const memberId of chat.memberIds) {
+        const bot = this.state.bots.get(memberId);
+        if (bot && bot.id !== authorId) sendBotMessage(this.core, bot, chat, msg, prev);
+      }
+    }
+    return msg;
+  }
+
+  private system(chat: EmuChat, session: EmuSession, text: string): void {
+    this.addMessage(chat, session, 0, text);
+  }
+
+  // ------------------------------------------------------------------ operators
+
+  private leave(chat: EmuChat, userId: number): void {
+    chat.memberIds = chat.memberIds.filter((id) => id !== userId);
+  }
+
+  private assign(session: EmuSession, chat: EmuChat, userId: number, viaQueue: boolean, hit: Hit): void {
+    const prev = session.operatorId;
+    if (prev && prev !== userId && !this.state.bots.has(prev)) this.leave(chat, prev);
+    session.operatorId = userId;
+    session.status = 'assigned';
+    session.assignedAt = this.now();
+    session.answeredAt = null;
+    session.viaQueue = viaQueue;
+    session.offeredTo = [];
+    chat.ownerId = userId;
+    if (!chat.memberIds.includes(userId)) chat.memberIds.push(userId);
+    this.state.lines.get(session.lineId)?.lastAssignedAt.set(userId, this.now());
+    this.followCrmResponsible(session, userId, hit);
+  }
+
+  /** CRM_TRANSFER_CHANGE=Y: the lead the session created follows the operator. */
+  private followCrmResponsible(session: EmuSession, userId: number, hit: Hit): void {
+    const line = this.state.lines.get(session.lineId);
+    if (!line || !session.createdLeadId || configString(line.config, 'CRM_TRANSFER_CHANGE', 'Y') !== 'Y')
+      return;
+    const lead = this.state.crm.leads.get(session.createdLeadId);
+    if (lead && lead.assignedById !== userId)
+      updateItem(this.core, 1, lead.id, { assignedById: userId }, null, hit);
+  }
+
+  private botLeaves(session: EmuSession, chat: EmuChat): void {
+    if (session.botId) this.leave(chat, session.botId);
+    session.botPendingLeave = null;
+  }
+
+  /** Who the native queue would give the dialog to now (null = nobody available). */
+  pickNative(session: EmuSession, exclude: number[] = []): number | null {
+    const line = this.line(session.lineId);
+    const now = this.now();
+    const members = queueMembers(this.state, line).filter((m) => !exclude.includes(m.userId));
+    const chat = this.chat(session.chatId);
+    if (configString(line.config, 'CRM_FORWARD') === 'Y' && chat.crmEntity && !session.createdLeadId) {
+      const map =
+        chat.crmEntity.type === 'LEAD'
+          ? this.state.crm.leads
+          : chat.crmEntity.type === 'CONTACT'
+            ? this.state.crm.contacts
+            : this.state.crm.companies;
+      const responsible = this.state.users.get(map.get(chat.crmEntity.id)?.assignedById ?? 0);
+      // Native CRM forwarding skips the online and MAX_CHAT checks (helpdesk).
+      if (responsible?.active && !exclude.includes(responsible.id)) return responsible.id;
+    }
+    const available = members.filter((m) => {
+      const u = this.state.users.get(m.userId);
+      return u ? isAvailable(this.state, line, u, now, this.core.tzOffsetMin) : false;
+    });
+    if (available.length === 0) return null;
+    const type = configString(line.config, 'QUEUE_TYPE', 'evenly');
+    if (type === 'strictly') {
+      const current = session.operatorId;
+      const order = members.map((m) => m.userId);
+      const after = current ? order.indexOf(current) : -1;
+      const rotated = after >= 0 ? [...order.slice(after + 1), ...order.slice(0, after + 1)] : order;
+      return rotated.find((id) => available.some((m) => m.userId === id)) ?? null;
+    }
+    const last = (id: number) => line.lastAssignedAt.get(id) ?? 0;
+    return [...available].sort((a, b) => last(a.userId) - last(b.userId))[0].userId;
+  }
+
+  /** Bitrix24's own distribution of a waiting dialog. */
+  distribute(session: EmuSession, hit: Hit, exclude: number[] = []): void {
+    const line = this.line(session.lineId);
+    const chat = this.chat(session.chatId);
+    session.lastDistributionAt = this.now();
+    if (configString(line.config, 'QUEUE_TYPE') === 'all' && ALL_MODE_OFFERS_TO_EVERYONE) {
+      const now = this.now();
+      session.status = 'waiting';
+      session.operatorId = 0;
+      session.offeredTo = queueMembers(this.state, line)
+        .map((m) => m.userId)
+        .filter((id) => {
+          const u = this.state.users.get(id);
+          return u ? isAvailable(this.state, line, u, now, this.core.tzOffsetMin) : false;
+        });
+      chat.ownerId = 0;
+      return;
+    }
+    const pick = this.pickNative(session, exclude);
+    if (pick === null) {
+      session.status = 'waiting';
+      if (session.operatorId && !this.state.bots.has(session.operatorId))
+        this.leave(chat, session.operatorId);
+      session.operatorId = 0;
+      chat.ownerId = 0;
+      return;
+    }
+    this.assign(session, chat, pick, true, hit);
+  }
+
+  /** The operator takes (accepts) the dialog: imopenlines.operator.answer, or a first reply. */
+  answer(chat: EmuChat, userId: number, hit: Hit = this.core.newHit()): EmuSession {
+    const session = this.activeSession(chat);
+    if (!session) throw new SimError(`chat ${chat.id} has no open session`);
+    if (session.status === 'bot') this.botLeaves(session, chat);
+    if (session.operatorId !== userId) this.assign(session, chat, userId, false, hit);
+    session.status = 'answered';
+    session.answeredAt = session.answeredAt ?? this.now();
+    if (session.botPendingLeave === 'answer') this.botLeaves(session, chat);
+    return session;
+  }
+
+  operatorWrites(chatId: number, userId: number, text: string): EmuMessage {
+    const chat = this.chat(chatId);
+    const session = this.answer(chat, userId);
+    const msg = this.addMessage(chat, session, userId, text);
+    session.lastOperatorMessageAt = this.now();
+    const u = this.state.users.get(userId);
+    if (u) u.lastActivityAt = this.now();
+    return msg;
+  }
+
+  /** Transfer to a named employee (viaQueue=false) or to a line's queue. */
+  transfer(
+    chat: EmuChat,
+    session: EmuSession,
+    target: { userId: number } | { lineId: number },
+    opts: { leaveBot: boolean },
+    hit: Hit,
+  ): void {
+    const fromBot = session.status === 'bot';
+    if ('userId' in target) {
+      this.assign(session, chat, target.userId, false, hit);
+      this.system(chat, session, `Dialog transferred to user ${target.userId}`);
+    } else {
+      if (QUEUE_TRANSFER_MOVES_SESSION_LINE) session.lineId = target.lineId;
+      this.system(chat, session, `Dialog transferred to queue ${target.lineId}`);
+      const prev = session.operatorId;
+      if (prev && !this.state.bots.has(prev)) this.leave(chat, prev);
+      session.operatorId = 0;
+      this.distribute(session, hit);
+    }
+    if (fromBot) {
+      if (opts.leaveBot || !BOT_STAYS_UNTIL_ANSWER_WHEN_LEAVE_N) this.botLeaves(session, chat);
+      else session.botPendingLeave = 'answer';
+    }
+  }
+
+  /** The bot hands the dialog to the native queue (imopenlines.bot.session.operator or WELCOME_BOT_TIME). */
+  botToQueue(chat: EmuChat, session: EmuSession, hit: Hit): void {
+    const line = this.line(session.lineId);
+    if (configString(line.config, 'WELCOME_BOT_LEFT', 'queue') === 'close') session.botPendingLeave = 'close';
+    else this.botLeaves(session, chat);
+    session.operatorId = 0;
+    this.distribute(session, hit);
+  }
+
+  close(chat: EmuChat): EmuSession {
+    const session = this.activeSession(chat);
+    if (!session) throw new SimError(`chat ${chat.id} has no open session`);
+    this.system(chat, session, 'Dialog closed');
+    session.status = 'closed';
+    session.closedAt = this.now();
+    session.offeredTo = [];
+    if (session.operatorId) this.leave(chat, session.operatorId);
+    if (session.botId) this.leave(chat, session.botId);
+    session.botPendingLeave = null;
+    if (CLOSE_RESETS_OWNER) chat.ownerId = 0;
+    chat.activeSessionId = null;
+    return session;
+  }
+
+  // ------------------------------------------------------------------ time
+
+  /** WELCOME_BOT_TIME fallback, QUEUE_TIME pass-on and retries of undistributed dialogs. */
+  runTimers(): void {
+    const now = this.now();
+    for (const session of this.state.sessions.values()) {
+      if (session.status === 'closed') continue;
+      const line = this.state.lines.get(session.lineId);
+      const chat = this.state.chats.get(session.chatId);
+      if (!line || !chat) continue;
+      const hit = this.core.newHit();
+      if (session.status === 'bot') {
+        const t = configNumber(line.config, 'WELCOME_BOT_TIME', 0);
+        const never = t <= 0 && WELCOME_BOT_TIME_ZERO_MEANS_NEVER;
+        if (!never && session.botJoinedAt !== null && now - session.botJoinedAt >= t * 1000)
+          this.botToQueue(chat, session, hit);
+        continue;
+      }
+      if (session.status === 'waiting') {
+        if (
+          session.lastDistributionAt === null ||
+          now - session.lastDistributionAt >= NATIVE_RETRY_INTERVAL_SEC * 1000
+        ) {
+          this.distribute(session, hit);
+        }
+        continue;
+      }
+      if (session.status === 'assigned' && (session.viaQueue || !QUEUE_TIME_ONLY_FOR_NATIVE_ASSIGNMENTS)) {
+        if (configString(line.config, 'QUEUE_TYPE') === 'all') continue;
+        const t = configNumber(line.config, 'QUEUE_TIME', 60);
+        if (t > 0 && session.assignedAt !== null && now - session.assignedAt >= t * 1000) {
+          const next = this.pickNative(session, [session.operatorId]);
+          if (next !== null) this.assign(session, chat, next, true, hit);
+          else session.assignedAt = now;
+        }
+      }
+    }
+  }
+}

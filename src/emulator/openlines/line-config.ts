@@ -1,0 +1,118 @@
+/**
+ * Default settings of a new open line, field for field as `imopenlines.config.get` shows them
+ * (docs example, imopenlines-config-get.md). Values are strings unless the docs show otherwise.
+ */
+export function defaultLineConfig(name: string, language: string): Record<string, unknown> {
+  return {
+    ACTIVE: 'Y',
+    LINE_NAME: name,
+    CRM: 'N',
+    CRM_CREATE: 'lead',
+    CRM_CREATE_SECOND: '0',
+    CRM_CREATE_THIRD: 'Y',
+    CRM_FORWARD: 'Y',
+    CRM_CHAT_TRACKER: 'N',
+    CRM_TRANSFER_CHANGE: 'Y',
+    CRM_SOURCE: 'create',
+    QUEUE_TIME: '60',
+    NO_ANSWER_TIME: '60',
+    QUEUE_TYPE: 'evenly',
+    CHECK_AVAILABLE: 'Y',
+    WATCH_TYPING: 'N',
+    WELCOME_BOT_ENABLE: 'N',
+    WELCOME_MESSAGE: 'N',
+    WELCOME_MESSAGE_TEXT: '',
+    VOTE_MESSAGE: 'N',
+    VOTE_TIME_LIMIT: '0',
+    VOTE_BEFORE_FINISH: 'Y',
+    VOTE_CLOSING_DELAY: 'Y',
+    VOTE_MESSAGE_1_TEXT: '',
+    VOTE_MESSAGE_1_LIKE: '',
+    VOTE_MESSAGE_1_DISLIKE: '',
+    VOTE_MESSAGE_2_TEXT: '',
+    VOTE_MESSAGE_2_LIKE: '',
+    VOTE_MESSAGE_2_DISLIKE: '',
+    AGREEMENT_MESSAGE: 'N',
+    AGREEMENT_ID: '0',
+    CATEGORY_ENABLE: 'N',
+    CATEGORY_ID: '0',
+    WELCOME_BOT_JOIN: 'always',
+    WELCOME_BOT_ID: '0',
+    WELCOME_BOT_TIME: '600',
+    WELCOME_BOT_LEFT: 'queue',
+    NO_ANSWER_RULE: 'none',
+    NO_ANSWER_FORM_ID: '0',
+    NO_ANSWER_BOT_ID: '0',
+    NO_ANSWER_TEXT: '',
+    WORKTIME_ENABLE: 'N',
+    WORKTIME_FROM: '9',
+    WORKTIME_TO: '18.30',
+    WORKTIME_TIMEZONE: '',
+    WORKTIME_HOLIDAYS: [''],
+    WORKTIME_DAYOFF: [''],
+    WORKTIME_DAYOFF_RULE: 'none',
+    WORKTIME_DAYOFF_FORM_ID: '0',
+    WORKTIME_DAYOFF_BOT_ID: '0',
+    WORKTIME_DAYOFF_TEXT: '',
+    CLOSE_RULE: 'none',
+    CLOSE_FORM_ID: '0',
+    CLOSE_BOT_ID: '0',
+    CLOSE_TEXT: '',
+    FULL_CLOSE_TIME: '0',
+    AUTO_CLOSE_RULE: 'none',
+    AUTO_CLOSE_FORM_ID: '0',
+    AUTO_CLOSE_BOT_ID: '0',
+    AUTO_CLOSE_TIME: '3600',
+    AUTO_CLOSE_TEXT: '',
+    AUTO_EXPIRE_TIME: '86400',
+    DATE_CREATE: {},
+    DATE_MODIFY: {},
+    MODIFY_USER_ID: '1',
+    TEMPORARY: 'N',
+    XML_ID: null,
+    LANGUAGE_ID: language,
+    QUICK_ANSWERS_IBLOCK_ID: '0',
+    SESSION_PRIORITY: '0',
+    TYPE_MAX_CHAT: 'answered_new',
+    MAX_CHAT: '0',
+    OPERATOR_DATA: 'profile',
+    DEFAULT_OPERATOR_DATA: [],
+    KPI_FIRST_ANSWER_TIME: '0',
+    KPI_FIRST_ANSWER_ALERT: 'N',
+    KPI_FIRST_ANSWER_LIST: null,
+    KPI_FIRST_ANSWER_TEXT: '',
+    KPI_FURTHER_ANSWER_TIME: '0',
+    KPI_FURTHER_ANSWER_ALERT: 'N',
+    KPI_FURTHER_ANSWER_LIST: null,
+    KPI_FURTHER_ANSWER_TEXT: '',
+    KPI_CHECK_OPERATOR_ACTIVITY: 'N',
+    SEND_NOTIFICATION_EMPTY_QUEUE: 'N',
+    USE_WELCOME_FORM: 'N',
+    WELCOME_FORM_ID: '0',
+    WELCOME_FORM_DELAY: 'Y',
+    SEND_WELCOME_EACH_SESSION: 'N',
+    CONFIRM_CLOSE: 'Y',
+    IGNORE_WELCOME_FORM_RESPONSIBLE: 'N',
+  };
+}
+
+/** Config fields that hold arrays/objects; the rest are stored as strings. */
+export const NON_SCALAR_CONFIG_FIELDS = new Set([
+  'WORKTIME_HOLIDAYS',
+  'WORKTIME_DAYOFF',
+  'DEFAULT_OPERATOR_DATA',
+  'KPI_FIRST_ANSWER_LIST',
+  'KPI_FURTHER_ANSWER_LIST',
+  'DATE_CREATE',
+  'DATE_MODIFY',
+]);
+
+export function configString(config: Record<string, unknown>, key: string, fallback = ''): string {
+  const v = config[key];
+  return v === undefined || v === null ? fallback : String(v);
+}
+
+export function configNumber(config: Record<string, unknown>, key: string, fallback = 0): number {
+  const n = Number(config[key]);
+  return Number.isFinite(n) ? n : fallback;
+}

@@ -1,0 +1,210 @@
+import { SIM_LEAD_DEFAULT_CREATOR } from './assumptions.ts';
+import type { EmulatorCore } from './core.ts';
+import { addItem, updateItem } from './crm/store.ts';
+import { isoDate } from './dates.ts';
+import { applyLineParams } from './methods/openlines-config.ts';
+import type { EmuMessage, EmuUser, TimemanStatus } from './model.ts';
+import { nextId } from './model.ts';
+import type { ClientWrite, ClientWriteResult } from './openlines/engine.ts';
+import { SimError } from './openlines/engine.ts';
+import { defaultLineConfig } from './openlines/line-config.ts';
+import { queueFromSeed, type SeedLine } from './seed.ts';
+
+export interface UserPatch {
+  active?: boolean;
+  online?: boolean;
+  timeman?: TimemanStatus;
+  absentUntil?: string | null;
+}
+
+export interface NewUser {
+  name: string;
+  lastName: string;
+  email?: string;
+  departments?: number[];
+  workPosition?: string;
+  admin?: boolean;
+  online?: boolean;
+  timeman?: TimemanStatus;
+  gender?: 'M' | 'F' | '';
+}
+
+export interface NewLead {
+  title: string;
+  phone?: string;
+  email?: string;
+  sourceId?: string;
+  assignedById?: number;
+  /** staff member who created it; null/omitted = nobody (a web form): the event carries no tokens */
+  createdById?: number | null;
+}
+
+export interface NewContact {
+  name: string;
+  lastName?: string;
+  phone?: string;
+  email?: string;
+  assignedById: number;
+  companyId?: number;
+}
+
+export interface NewLine {
+  name: string;
+  queue: SeedLine['queue'];
+  /** any imopenlines.config.update PARAMS, e.g. { QUEUE_TYPE: 'all' } */
+  config?: Record<string, unknown>;
+}
+
+/** The simulation verbs: each changes state and fires what a portal would fire. */
+export interface Simulation {
+  clientWrites(w: ClientWrite): ClientWriteResult;
+  operatorWrites(w: { chatId: number; userId: number; text: string }): EmuMessage;
+  operatorAccepts(chatId: number, userId: number): void;
+  closeDialog(chatId: number): void;
+  setUser(userId: number, patch: UserPatch): EmuUser;
+  addUser(u: NewUser): number;
+  addLine(l: NewLine): number;
+  addLead(l: NewLead): number;
+  updateLead(id: number, fields: Record<string, unknown>, byUserId?: number | null): void;
+  addContact(c: NewContact): number;
+  addCompany(c: { title: string; phone?: string; email?: string; assignedById: number }): number;
+  runTimers(): void;
+}
+
+function fm(phone?: string, email?: string) {
+  const out: Array<Record<string, string>> = [];
+  if (phone) out.push({ typeId: 'PHONE', valueType: 'WORK', value: phone });
+  if (email) out.push({ typeId: 'EMAIL', valueType: 'WORK', value: email });
+  return out;
+}
+
+export function createSimulation(core: EmulatorCore): Simulation {
+  const { state } = core;
+  const user = (id: number) => {
+    const u = state.users.get(id);
+    if (!u) throw new SimError(`no user ${id}`);
+    return u;
+  };
+  return {
+    clientWrites: (w) => core.lines.clientWrites(w),
+    operatorWrites: ({ chatId, userId, text }) => core.lines.operatorWrites(chatId, userId, text),
+    operatorAccepts: (chatId, userId) => {
+      core.lines.answer(core.lines.chat(chatId), userId);
+    },
+    closeDialog: (chatId) => {
+      core.lines.close(core.lines.chat(chatId));
+    },
+    setUser: (userId, patch) => {
+      const u = user(userId);
+      const now = core.clock();
+      if (patch.active !== undefined) u.active = patch.active;
+      if (patch.online !== undefined) {
+        u.online = patch.online;
+        if (patch.online) u.lastActivityAt = now;
+      }
+      if (patch.timeman !== undefined) {
+        if (patch.timeman === 'OPENED' && u.timeman !== 'PAUSED') u.timemanOpenedAt = now;
+        u.timeman = patch.timeman;
+      }
+      if (patch.absentUntil !== undefined) u.absentUntil = patch.absentUntil;
+      return u;
+    },
+    addUser: (n) => {
+      const id = nextId(state, 'user');
+      const now = core.clock();
+      const u: EmuUser = {
+        id,
+        active: true,
+        name: n.name,
+        lastName: n.lastName,
+        secondName: '',
+        email: n.email ?? `user${id}@portal.example`,
+        workPosition: n.workPosition ?? '',
+        gender: n.gender ?? '',
+        departments: n.departments ?? [1],
+        admin: n.admin ?? false,
+        online: n.online ?? true,
+        lastActivityAt: now,
+        timeman: n.timeman ?? 'OPENED',
+        timemanOpenedAt: (n.timeman ?? 'OPENED') === 'CLOSED' ? null : now,
+        absentUntil: null,
+        registeredAt: now,
+        lastLoginAt: now,
+        timeZone: '',
+        workPhone: '',
+        userType: 'employee',
+      };
+      state.users.set(id, u);
+      core.events.fire(
+        'ONUSERADD',
+        {
+          ID: id,
+          ACTIVE: 'Y',
+          EMAIL: u.email,
+          NAME: u.name,
+          LAST_NAME: u.lastName,
+          PERSONAL_GENDER: u.gender,
+          PERSONAL_BIRTHDAY: '',
+          UF_DEPARTMENT: u.departments,
+          DATE_REGISTER: isoDate(now, core.tzOffsetMin),
+          WORK_POSITION: u.workPosition,
+          UF_EMPLOYMENT_DATE: '',
+        },
+        { actingUserId: null },
+      );
+      return id;
+    },
+    addLine: (l) => {
+      const id = nextId(state, 'line');
+      const now = core.clock();
+      const line = {
+        id,
+        config: defaultLineConfig(l.name, core.language),
+        queue: queueFromSeed(l.queue),
+        lastAssignedAt: new Map<number, number>(),
+        createdAt: now,
+        modifiedAt: now,
+        modifiedBy: 1,
+      };
+      applyLineParams(line, l.config ?? {}, core.language);
+      state.lines.set(id, line);
+      return id;
+    },
+    addLead: (l) => {
+      const creator = l.createdById === undefined ? SIM_LEAD_DEFAULT_CREATOR : l.createdById;
+      const fields: Record<string, unknown> = {
+        title: l.title,
+        sourceId: l.sourceId ?? 'WEB',
+        fm: fm(l.phone, l.email),
+      };
+      fields.assignedById = l.assignedById ?? creator ?? (state.app.installedBy || 1);
+      return addItem(core, 1, fields, creator, core.newHit()).id;
+    },
+    updateLead: (id, fields, byUserId = null) => {
+      updateItem(core, 1, id, fields, byUserId, core.newHit());
+    },
+    addContact: (c) =>
+      addItem(
+        core,
+        3,
+        {
+          name: c.name,
+          lastName: c.lastName ?? '',
+          assignedById: c.assignedById,
+          companyId: c.companyId ?? 0,
+          fm: fm(c.phone, c.email),
+        },
+        null,
+        core.newHit(),
+      ).id,
+    addCompany: (c) =>
+      addItem(
+        core,
+        4,
+        { title: c.title, assignedById: c.assignedById, fm: fm(c.phone, c.email) },
+        null,
+        core.newHit(),
+      ).id,
+    runTimers: () => core.lines.runTimers(),
+  };
+}
