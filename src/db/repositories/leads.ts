@@ -1,0 +1,296 @@
+import type { Database } from '../sqlite.ts';
+
+export type LeadPhase = 'decided' | 'done' | 'waiting' | 'skipped' | 'seen' | 'gone';
+
+export interface LeadRow {
+  memberId: string;
+  leadId: number;
+  phase: LeadPhase;
+  queueId: string | null;
+  statusId: string | null;
+  holderId: number | null;
+  previousId: number | null;
+  operatorId: number | null;
+  reason: any;
+  comment: string | null;
+  updateDone: boolean;
+  commentId: number | null;
+  logged: boolean;
+  echoUntil: number;
+  receivedAt: number | null;
+  decidedAt: number | null;
+  writtenAt: number | null;
+  updatedAt: number;
+}
+
+/** An outcome of the distribution for one lead, recorded before anything is written to the portal. */
+export interface LeadOutcome {
+  memberId: string;
+  leadId: number;
+  phase: 'decided' | 'done' | 'waiting' | 'skipped';
+  queueId: string | null;
+  statusId: string | null;
+  holderId: number | null;
+  previousId: number | null;
+  operatorId: number | null;
+  reason: unknown;
+  comment: string | null;
+  receivedAt: number | null;
+  at: number;
+}
+
+/** One lead as a sync read found it on the portal. */
+export interface SyncedLead {
+  leadId: number;
+  holderId: number;
+  statusId: string;
+}
+
+/**
+ * The lead register: one row per lead the app has seen, with its decision, the progress of
+ * the portal write, and the lead's current holder and status (the lead load).
+ */
+export class LeadRepository {
+  constructor(private readonly db: Database) {}
+
+  async get(memberId: string, leadId: number): Promise<LeadRow | undefined> {
+    const r = await this.db.get<any>('SELECT * FROM leads WHERE member_id = ? AND lead_id = ?', [
+      memberId,
+      leadId,
+    ]);
+    return r ? toRow(r) : undefined;
+  }
+
+  /**
+   * Records an outcome, unless the lead already has a final one: only a lead never decided
+   * (no row, or known from sync) or still waiting can get a new outcome. Returns whether it
+   * was recorded; false means another run got there first.
+   */
+  async recordOutcome(o: LeadOutcome): Promise<boolean> {
+    const r = await this.db.run(
+      `INSERT INTO leads (member_id, lead_id, phase, queue_id, status_id, holder_id, previous_id, operator_id,
+         reason, comment, update_done, comment_id, logged, echo_until, received_at, decided_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0, 0, ?, ?, ?)
+       ON CONFLICT (member_id, lead_id) DO UPDATE SET
+         phase = excluded.phase, queue_id = excluded.queue_id, status_id = excluded.status_id,
+         holder_id = excluded.holder_id, previous_id = excluded.previous_id, operator_id = excluded.operator_id,
+         reason = excluded.reason, comment = excluded.comment, update_done = 0, comment_id = NULL, logged = 0,
+         received_at = COALESCE(leads.received_at, excluded.received_at), decided_at = excluded.decided_at,
+         updated_at = excluded.updated_at
+       WHERE leads.phase IN ('seen', 'waiting')`,
+      [
+        o.memberId,
+        o.leadId,
+        o.phase,
+        o.queueId,
+        o.statusId,
+        o.holderId,
+        o.previousId,
+        o.operatorId,
+        JSON.stringify(o.reason ?? null),
+        o.comment,
+        o.receivedAt,
+        o.at,
+        o.at,
+      ],
+    );
+    return r.changes > 0;
+  }
+
+  /** What the portal confirmed of a decided lead's write. */
+  async markWritten(
+    memberId: string,
+    leadId: number,
+    w: { updateDone?: boolean; commentId?: number | null; echoUntil?: number; at: number },
+  ): Promise<void> {
+    await this.db.run(
+      `UPDATE leads SET update_done = MAX(update_done, ?), comment_id = COALESCE(comment_id, ?),
+         echo_until = MAX(echo_until, ?), written_at = ?, updated_at = ?
+       WHERE member_id = ? AND lead_id = ?`,
+      [w.updateDone ? 1 : 0, w.commentId ?? null, w.echoUntil ?? 0, w.at, w.at, memberId, leadId],
+    );
+  }
+
+  async setPhase(memberId: string, leadId: number, phase: LeadPhase, at: number): Promise<void> {
+    await this.db.run('UPDATE leads SET phase = ?, updated_at = ? WHERE member_id = ? AND lead_id = ?', [
+      phase,
+      at,
+      memberId,
+      leadId,
+    ]);
+  }
+
+  async markLogged(memberId: string, leadId: number): Promise<void> {
+    await this.db.run('UPDATE leads SET logged = 1 WHERE member_id = ? AND lead_id = ?', [memberId, leadId]);
+  }
+
+  /**
+   * The app's own crm.item.update fires ONCRMLEADUPDATE once: the first such event inside the
+   * window is taken as that echo (and used up). Returns whether this was it.
+   */
+  async consumeEcho(memberId: string, leadId: number, now: number): Promise<boolean> {
+    const r = await this.db.run(
+      'UPDATE leads SET echo_until = 0 WHERE member_id = ? AND lead_id = ? AND echo_until >= ?',
+      [memberId, leadId, now],
+    );
+    return r.changes > 0;
+  }
+
+  /**
+   * What the portal says now about a lead the register knows: its responsible and status. A
+   * lead still waiting whose responsible a person changed is no longer the app's to place.
+   */
+  async observe(
+    memberId: string,
+    leadId: number,
+    o: { holderId: number | null; statusId: string | null; at: number },
+  ): Promise<void> {
+    await this.db.run(
+      `UPDATE leads SET holder_id = ?, status_id = COALESCE(?, status_id),
+         phase = CASE WHEN phase = 'waiting' AND ? IS NOT previous_id THEN 'skipped' ELSE phase END,
+         updated_at = ?
+       WHERE member_id = ? AND lead_id = ?`,
+      [o.holderId, o.statusId, o.holderId, o.at, memberId, leadId],
+    );
+  }
+
+  async markGone(memberId: string, leadId: number, at: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO leads (member_id, lead_id, phase, holder_id, updated_at) VALUES (?, ?, 'gone', NULL, ?)
+       ON CONFLICT (member_id, lead_id) DO UPDATE SET phase = 'gone', holder_id = NULL, echo_until = 0,
+         updated_at = excluded.updated_at`,
+      [memberId, leadId, at],
+    );
+  }
+
+  /** Open leads per holder among `operatorIds` (statuses in `openStatuses`). */
+  async loads(
+    memberId: string,
+    operatorIds: readonly number[],
+    openStatuses: readonly string[],
+  ): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    if (operatorIds.length === 0 || openStatuses.length === 0) return out;
+    const rows = await this.db.all<{ holder_id: number; n: number }>(
+      `SELECT holder_id, COUNT(*) AS n FROM leads
+       WHERE member_id = ? AND holder_id IN (${marks(operatorIds.length)})
+         AND status_id IN (${marks(openStatuses.length)}) AND phase <> 'gone'
+       GROUP BY holder_id`,
+      [memberId, ...operatorIds, ...openStatuses],
+    );
+    for (const r of rows) out.set(r.holder_id, r.n);
+    return out;
+  }
+
+  /** Operators holding open leads in the register. */
+  async holders(memberId: string, openStatuses: readonly string[]): Promise<number[]> {
+    if (openStatuses.length === 0) return [];
+    const rows = await this.db.all<{ holder_id: number }>(
+      `SELECT DISTINCT holder_id FROM leads
+       WHERE member_id = ? AND holder_id IS NOT NULL AND status_id IN (${marks(openStatuses.length)})
+         AND phase <> 'gone'`,
+      [memberId, ...openStatuses],
+    );
+    return rows.map((r) => r.holder_id);
+  }
+
+  /** Leads the register counts as open (status in `openStatuses`, someone holds them). */
+  async openLeads(memberId: string, openStatuses: readonly string[]): Promise<LeadRow[]> {
+    if (openStatuses.length === 0) return [];
+    const rows = await this.db.all<any>(
+      `SELECT * FROM leads WHERE member_id = ? AND holder_id IS NOT NULL
+         AND status_id IN (${marks(openStatuses.length)}) AND phase <> 'gone'`,
+      [memberId, ...openStatuses],
+    );
+    return rows.map(toRow);
+  }
+
+  /**
+   * Applies a sync read: leads it found get their holder and status (unknown ones are added as
+   * `seen`), and `released` leads (open in the register but not held by anyone the read asked
+   * about, so closed, converted or moved elsewhere) stop counting for anyone.
+   */
+  async applySync(
+    memberId: string,
+    found: readonly SyncedLead[],
+    released: readonly number[],
+    at: number,
+  ): Promise<{ added: number; changed: number; released: number }> {
+    return this.db.transaction(async (tx) => {
+      let added = 0;
+      let changed = 0;
+      for (const f of found) {
+        const before = await tx.get<{ holder_id: number | null; status_id: string | null; phase: LeadPhase }>(
+          'SELECT holder_id, status_id, phase FROM leads WHERE member_id = ? AND lead_id = ?',
+          [memberId, f.leadId],
+        );
+        if (!before) {
+          await tx.run(
+            `INSERT INTO leads (member_id, lead_id, phase, status_id, holder_id, updated_at)
+             VALUES (?, ?, 'seen', ?, ?, ?)`,
+            [memberId, f.leadId, f.statusId, f.holderId, at],
+          );
+          added++;
+        } else if (
+          // A decided lead's write is under way: its event handler, not the sync, finishes it.
+          before.phase !== 'decided' &&
+          (before.holder_id !== f.holderId || before.status_id !== f.statusId)
+        ) {
+          await tx.run(
+            `UPDATE leads SET holder_id = ?, status_id = ?,
+               phase = CASE WHEN phase = 'waiting' AND ? IS NOT previous_id THEN 'skipped' ELSE phase END,
+               updated_at = ?
+             WHERE member_id = ? AND lead_id = ?`,
+            [f.holderId, f.statusId, f.holderId, at, memberId, f.leadId],
+          );
+          changed++;
+        }
+      }
+      for (const leadId of released) {
+        await tx.run(
+          `UPDATE leads SET holder_id = NULL,
+             phase = CASE WHEN phase = 'waiting' THEN 'skipped' ELSE phase END, updated_at = ?
+           WHERE member_id = ? AND lead_id = ? AND phase <> 'decided'`,
+          [at, memberId, leadId],
+        );
+      }
+      return { added, changed, released: released.length };
+    });
+  }
+
+  /** Leads waiting for a free operator, oldest first. */
+  async waiting(memberId: string, limit = 500): Promise<LeadRow[]> {
+    const rows = await this.db.all<any>(
+      `SELECT * FROM leads WHERE member_id = ? AND phase = 'waiting' ORDER BY received_at, lead_id LIMIT ?`,
+      [memberId, limit],
+    );
+    return rows.map(toRow);
+  }
+}
+
+function marks(n: number): string {
+  return new Array(n).fill('?').join(', ');
+}
+
+function toRow(r: any): LeadRow {
+  return {
+    memberId: r.member_id,
+    leadId: r.lead_id,
+    phase: r.phase,
+    queueId: r.queue_id,
+    statusId: r.status_id,
+    holderId: r.holder_id,
+    previousId: r.previous_id,
+    operatorId: r.operator_id,
+    reason: r.reason == null ? null : JSON.parse(r.reason),
+    comment: r.comment,
+    updateDone: r.update_done === 1,
+    commentId: r.comment_id,
+    logged: r.logged === 1,
+    echoUntil: r.echo_until,
+    receivedAt: r.received_at,
+    decidedAt: r.decided_at,
+    writtenAt: r.written_at,
+    updatedAt: r.updated_at,
+  };
+}
