@@ -1,4 +1,4 @@
-import { availabilityWindow, countedLoad, eligibility, limitOf } from './availability.ts';
+import { availabilityWindow, countedLoad, eligibility } from './availability.ts';
 import { decideWith, passOnWith, type QueueView, SKIPPED_LIST_LIMIT } from './flow.ts';
 import type { Mode, QueueMember, QueueRules } from './schema.ts';
 import { BitSet, SlotHeap, TimeHeap } from './structures.ts';
@@ -49,6 +49,8 @@ const ELIGIBLE = 0;
 const PLACED_NOWHERE = -1;
 const NEVER = Number.POSITIVE_INFINITY;
 
+type SkippedLists = Pick<Skipped, 'at_capacity' | 'unavailable'>;
+
 interface WeightClass {
   weight: number;
   heap: SlotHeap;
@@ -63,6 +65,8 @@ export class Dispatcher {
   readonly #member: (QueueMember | undefined)[] = [];
   readonly #pos: number[] = [];
   readonly #code: number[] = [];
+  /** Availability alone (0 or a why code): load changes re-check only the limit against it. */
+  readonly #avail: number[] = [];
   readonly #recheckAt: number[] = [];
   readonly #last: number[] = [];
   readonly #counted: number[] = [];
@@ -83,6 +87,11 @@ export class Dispatcher {
   #sittingOutWeight = 0;
   readonly #rechecks = new TimeHeap();
   #maxStamp = Number.NEGATIVE_INFINITY;
+  /** The reason's skipped list, rebuilt only when a change falls within the listed prefix. */
+  #skippedCache: SkippedLists | null = null;
+  /** Queue position of the last listed entry when the list is full, else +∞. */
+  #skippedHorizon = NEVER;
+  readonly #limitCode = CODE.get('at_capacity')!;
   readonly #view: QueueView;
 
   constructor(rules: QueueRules, operators: readonly OperatorState[], now: number) {
@@ -159,13 +168,13 @@ export class Dispatcher {
     st.lastAssignedAt = d.stamp;
     st.load = { ...st.load, notAnswered: (st.load?.notAnswered ?? 0) + 1 };
     if (d.stamp > this.#maxStamp) this.#maxStamp = d.stamp;
-    this.#refresh(slot);
+    this.#refreshLoad(slot);
     if (r.rule === 'pass_on' && r.passOn) {
       const h = this.#slotOf.get(r.passOn.fromId);
       const hs = h === undefined ? undefined : this.#state[h];
       if (h !== undefined && hs) {
         hs.load = { ...hs.load, notAnswered: Math.max(0, (hs.load?.notAnswered ?? 0) - 1) };
-        this.#refresh(h);
+        this.#refreshLoad(h);
       }
     }
   }
@@ -220,7 +229,7 @@ export class Dispatcher {
     const st = slot === undefined ? undefined : this.#state[slot];
     if (slot === undefined || !st) return;
     st.load = { ...load };
-    this.#refresh(slot);
+    this.#refreshLoad(slot);
   }
 
   /** Appends an operator to the end of the queue (with their state, if not given before). */
@@ -286,6 +295,7 @@ export class Dispatcher {
       this.#member.push(undefined);
       this.#pos.push(-1);
       this.#code.push(PLACED_NOWHERE);
+      this.#avail.push(ELIGIBLE);
       this.#recheckAt.push(NEVER);
       this.#last.push(Number.NEGATIVE_INFINITY);
       this.#counted.push(0);
@@ -332,32 +342,43 @@ export class Dispatcher {
     this.#evaluate(slot);
   }
 
+  /** After a load-only change: the availability part still holds, only the limit is re-checked. */
+  #refreshLoad(slot: number): void {
+    this.#keys(slot);
+    if (!this.#member[slot]) return;
+    if (this.#code[slot] === ELIGIBLE) this.#rank?.update(slot);
+    this.#setCode(slot, this.#withLimit(slot));
+  }
+
+  #withLimit(slot: number): number {
+    const avail = this.#avail[slot];
+    if (avail !== ELIGIBLE) return avail;
+    const limit = this.#member[slot]!.limit ?? this.#rules.capacity.limit;
+    return limit !== null && this.#counted[slot] >= limit ? this.#limitCode : ELIGIBLE;
+  }
+
   #evaluate(slot: number): void {
     const st = this.#state[slot];
-    const member = this.#member[slot];
-    let code: number;
     let recheckAt = NEVER;
-    if (!st) code = CODE.get('unknown')!;
+    if (!st) this.#avail[slot] = CODE.get('unknown')!;
     else {
-      const w = availabilityWindow(st, this.#rules, member, this.#now);
+      const w = availabilityWindow(st, this.#rules, this.#member[slot], this.#now);
       recheckAt = w.recheckAt;
-      if (w.why) code = CODE.get(w.why)!;
-      else {
-        const limit = limitOf(this.#rules, member);
-        code = limit !== null && this.#counted[slot] >= limit ? CODE.get('at_capacity')! : ELIGIBLE;
-      }
+      this.#avail[slot] = w.why ? CODE.get(w.why)! : ELIGIBLE;
     }
     if (recheckAt !== this.#recheckAt[slot]) {
       this.#recheckAt[slot] = recheckAt;
       if (recheckAt !== NEVER) this.#rechecks.push(recheckAt, slot);
     }
-    this.#setCode(slot, code);
+    this.#setCode(slot, this.#withLimit(slot));
   }
 
   #setCode(slot: number, code: number): void {
     const old = this.#code[slot];
+    if (old === code) return;
     this.#code[slot] = code;
     const p = this.#pos[slot];
+    if (p <= this.#skippedHorizon) this.#skippedCache = null;
     if (old === ELIGIBLE && code !== ELIGIBLE) {
       this.#eligibleBits.delete(p);
       this.#eligibleCount--;
@@ -465,6 +486,25 @@ export class Dispatcher {
     this.#maxStamp = max;
   }
 
+  #buildSkipped(): SkippedLists {
+    const c: SkippedLists = { at_capacity: [], unavailable: [] };
+    let listed = 0;
+    let p = this.#ineligibleBits.next(0);
+    let last = -1;
+    for (; p >= 0 && listed < SKIPPED_LIST_LIMIT; p = this.#ineligibleBits.next(p + 1)) {
+      const slot = this.#posSlot[p];
+      const why = WHY[this.#code[slot]]!;
+      if (why === 'at_capacity') c.at_capacity.push(this.#ids[slot]);
+      else c.unavailable.push(Object.freeze({ id: this.#ids[slot], why }));
+      listed++;
+      last = p;
+    }
+    // A full list only changes when something at or before its last entry changes.
+    this.#skippedHorizon = listed === SKIPPED_LIST_LIMIT ? last : NEVER;
+    this.#skippedCache = c;
+    return c;
+  }
+
   #statusOf(id: number): IneligibleWhy | null {
     const slot = this.#slotOf.get(id);
     if (slot === undefined) return 'unknown';
@@ -567,20 +607,9 @@ export class Dispatcher {
         return null;
       },
       skipped: () => {
-        const s: Skipped = { at_capacity: [], unavailable: [] };
-        let listed = 0;
-        for (
-          let p = this.#ineligibleBits.next(0);
-          p >= 0 && listed < SKIPPED_LIST_LIMIT;
-          p = this.#ineligibleBits.next(p + 1)
-        ) {
-          const slot = this.#posSlot[p];
-          const why = WHY[this.#code[slot]]!;
-          if (why === 'at_capacity') s.at_capacity.push(this.#ids[slot]);
-          else s.unavailable.push({ id: this.#ids[slot], why });
-          listed++;
-        }
-        const omitted = this.#memberCount - this.#eligibleCount - listed;
+        const c = this.#skippedCache ?? this.#buildSkipped();
+        const s: Skipped = { at_capacity: c.at_capacity.slice(), unavailable: c.unavailable.slice() };
+        const omitted = this.#memberCount - this.#eligibleCount - c.at_capacity.length - c.unavailable.length;
         if (omitted > 0) s.omitted = omitted;
         return s;
       },
