@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const VIEWS_DIR = fileURLToPath(
+/** views/ beside src/ (or beside dist/src/ in the built app). */
+export const VIEWS_DIR = fileURLToPath(
   new URL(`../../${import.meta.url.includes('/dist/') ? '../' : ''}views/`, import.meta.url),
 );
 const cache = new Map<string, string>();

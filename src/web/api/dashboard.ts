@@ -1,0 +1,257 @@
+import express, { type Router } from 'express';
+import type { AppContext } from '../../context.ts';
+import type { LogRow } from '../../db/repositories/assignment-log.ts';
+import { JobRepository } from '../../db/repositories/jobs.ts';
+import { availabilityOf, countedLoad, explain, type Reason } from '../../engine/index.ts';
+import type { LiveData } from '../live.ts';
+import { sessionOf } from './auth.ts';
+import { leadRules, lineRules, queueIdOf, queueStates } from './queues.ts';
+
+const DAY = 86_400_000;
+
+/** Renders a log row's reason: the engine's reasons through explain(), a job's as its own words. */
+export function reasonText(
+  row: Pick<LogRow, 'reason'>,
+  lang: 'ru' | 'en',
+  nameOf: (id: number) => string,
+): string {
+  const r = row.reason as Partial<Reason> | null;
+  if (r && typeof r === 'object' && typeof r.rule === 'string' && r.skipped) {
+    try {
+      return explain(r as Reason, lang, nameOf);
+    } catch {
+      // fall through to the raw form
+    }
+  }
+  if (r && typeof r === 'object') {
+    const text = (r as Record<string, unknown>)[`text_${lang}`] ?? (r as Record<string, unknown>).text;
+    if (typeof text === 'string') return text.slice(0, 500);
+    return JSON.stringify(r).slice(0, 300);
+  }
+  return r === null || r === undefined ? '' : String(r).slice(0, 300);
+}
+
+/** Job summaries as short "key: value" text; numbers and errors only, nothing nested. */
+function summaryText(summary: unknown): string {
+  if (!summary || typeof summary !== 'object') return summary == null ? '' : String(summary).slice(0, 200);
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(summary as Record<string, unknown>)) {
+    if (typeof v === 'number' || typeof v === 'boolean') parts.push(`${k}: ${v}`);
+    else if (typeof v === 'string') parts.push(`${k}: ${v.slice(0, 160)}`);
+  }
+  return parts.join(', ').slice(0, 300);
+}
+
+/**
+ * GET /api/dashboard, GET /api/log and GET /api/lines. Every query is scoped by the session's
+ * memberId; nothing from the request names a portal.
+ */
+export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
+  const r = express.Router();
+  const jobs = () =>
+    ctx.services.jobRepository instanceof JobRepository
+      ? ctx.services.jobRepository
+      : new JobRepository(ctx.db);
+
+  r.get('/api/lines', async (_req, res) => {
+    const { memberId } = sessionOf(res);
+    const { lines, from } = await live.lines(memberId);
+    res.json({ lines, from });
+  });
+
+  r.get('/api/log', async (req, res) => {
+    const s = sessionOf(res);
+    const limit = clampInt(req.query.limit, 1, 200, 50);
+    const kind = req.query.kind === 'dialog' || req.query.kind === 'lead' ? req.query.kind : undefined;
+    const objectId =
+      typeof req.query.objectId === 'string' && req.query.objectId
+        ? req.query.objectId.slice(0, 64)
+        : undefined;
+    const rows = await ctx.assignmentLog.recent(s.memberId, { limit, kind, objectId });
+    res.json({ entries: await logEntries(rows, s.memberId, s.lang) });
+  });
+
+  const logEntries = async (rows: LogRow[], memberId: string, lang: 'ru' | 'en') => {
+    const ids = rows
+      .flatMap((row) => [row.operatorId, row.previousOperatorId])
+      .filter((x): x is number => !!x);
+    const people = await live.people(memberId, ids);
+    const nameOf = (id: number) => people.get(id)?.name ?? `#${id}`;
+    return rows.map((row) => ({
+      id: row.id,
+      at: row.at,
+      kind: row.kind,
+      objectId: row.objectId,
+      queueId: row.queueId,
+      action: row.action,
+      operatorId: row.operatorId,
+      operatorName: row.operatorId ? nameOf(row.operatorId) : null,
+      previousOperatorId: row.previousOperatorId,
+      text: reasonText(row, lang, nameOf),
+      latencyMs: row.latencyMs,
+    }));
+  };
+
+  r.get('/api/dashboard', async (req, res) => {
+    const s = sessionOf(res);
+    const now = ctx.clock();
+    // "Today" is the viewer's day: the page sends its local midnight; never more than two days back.
+    const since = clampInt(req.query.since, now - 2 * DAY, now, now - DAY);
+    const { lines, from: linesFrom } = await live.lines(s.memberId);
+    const leads = await ctx.settings.leads(s.memberId);
+
+    const queues: {
+      queueId: string;
+      label: string;
+      lineId: number | null;
+      view: Awaited<ReturnType<typeof queueStates>> & { rules: any; rulesFrom: string };
+    }[] = [];
+    const assumed = new Set<string>();
+    for (const line of lines.filter((l) => l.active)) {
+      const settings = await ctx.settings.line(s.memberId, line.id);
+      const lr = await lineRules(live, s.memberId, line.id, settings);
+      const view = await queueStates(ctx, live, s.memberId, queueIdOf.line(line.id), lr.rules);
+      for (const a of [...lr.assumed, ...view.assumed]) assumed.add(a);
+      queues.push({
+        queueId: queueIdOf.line(line.id),
+        label: line.name,
+        lineId: line.id,
+        view: { ...view, rules: lr.rules, rulesFrom: lr.rulesFrom },
+      });
+    }
+    if (leads.enabled && leadRules(leads).queue.length > 0) {
+      const rules = leadRules(leads);
+      const view = await queueStates(ctx, live, s.memberId, queueIdOf.leads, rules);
+      for (const a of view.assumed) if (a !== 'presence') assumed.add(`leads_${a}`);
+      queues.push({
+        queueId: queueIdOf.leads,
+        label: 'leads',
+        lineId: null,
+        view: { ...view, rules, rulesFrom: 'app' },
+      });
+    }
+
+    const perOperator = await ctx.assignmentLog.assignmentsPerOperator(s.memberId, since);
+    const opSettings = await ctx.settings.operators(s.memberId);
+    const allIds = new Set<number>([
+      ...queues.flatMap((q) => q.view.rules.queue.map((m: { id: number }) => m.id)),
+      ...perOperator.map((p) => p.operatorId),
+      ...Object.keys(opSettings).map(Number),
+    ]);
+    const people = await live.people(s.memberId, allIds);
+    const nameOf = (id: number) => people.get(id)?.name ?? `#${id}`;
+
+    const operators = [...allIds]
+      .sort((a, b) => nameOf(a).localeCompare(nameOf(b)))
+      .map((id) => {
+        const entry = people.get(id);
+        const inQueues = queues
+          .filter((q) => q.view.rules.queue.some((m: { id: number }) => m.id === id))
+          .map((q) => {
+            const state = q.view.states.find((st) => st.id === id);
+            const member = q.view.rules.queue.find((m: { id: number }) => m.id === id);
+            const limit = member?.limit ?? q.view.rules.capacity.limit;
+            const loadKnown = !q.view.assumed.includes('load');
+            const load = state && loadKnown ? countedLoad(state.load, q.view.rules.capacity.counts) : null;
+            let why: string | null = state ? availabilityOf(state, q.view.rules, now) : 'unknown';
+            if (!why && limit !== null && load !== null && load >= limit) why = 'at_capacity';
+            return { queueId: q.queueId, label: q.label, lineId: q.lineId, load, limit, why };
+          });
+        const settings = opSettings[String(id)];
+        return {
+          id,
+          name: nameOf(id),
+          known: entry !== undefined,
+          active: entry?.active ?? null,
+          online: entry?.online ?? null,
+          workday: entry?.workday ?? null,
+          absentUntil: entry?.absentUntil ?? null,
+          paused: settings?.paused ?? false,
+          pausedUntil: settings?.pausedUntil ?? null,
+          queues: inQueues,
+        };
+      });
+
+    const today = new Map<number, { operatorId: number; name: string; dialog: number; lead: number }>();
+    for (const p of perOperator) {
+      const t = today.get(p.operatorId) ?? {
+        operatorId: p.operatorId,
+        name: nameOf(p.operatorId),
+        dialog: 0,
+        lead: 0,
+      };
+      if (p.kind === 'lead') t.lead += p.n;
+      else t.dialog += p.n;
+      today.set(p.operatorId, t);
+    }
+
+    const waiting = await live.waiting(s.memberId);
+    const lineName = new Map(lines.map((l) => [l.id, l.name]));
+    const [recent, runs, dead, inbox] = await Promise.all([
+      ctx.assignmentLog.recent(s.memberId, { limit: 15 }),
+      jobs().recentRuns({ memberId: s.memberId, limit: 15, includeSkipped: false }),
+      ctx.inbox.listDead(s.memberId, 20),
+      ctx.inbox.countByState(s.memberId),
+    ]);
+
+    res.json({
+      now,
+      since,
+      sources: live.sources(),
+      linesFrom,
+      assumed: [...assumed],
+      queues: queues.map((q) => ({
+        queueId: q.queueId,
+        label: q.label,
+        lineId: q.lineId,
+        mode: q.view.rules.mode,
+        rulesFrom: q.view.rulesFrom,
+        limit: q.view.rules.capacity.limit,
+        counts: q.view.rules.capacity.counts,
+        checksAvailability: q.view.rules.availability.check,
+        members: q.view.rules.queue.length,
+      })),
+      operators,
+      today: [...today.values()].sort((a, b) => b.dialog + b.lead - (a.dialog + a.lead)),
+      waiting:
+        waiting === null
+          ? null
+          : waiting.map((w) => ({
+              ...w,
+              lineName: w.lineId ? (lineName.get(w.lineId) ?? `#${w.lineId}`) : null,
+              ageSec: Math.max(0, Math.round((now - w.arrivedAt) / 1000)),
+            })),
+      log: await logEntries(recent, s.memberId, s.lang),
+      jobs: runs.map((j) => ({
+        id: j.id,
+        job: j.job,
+        status: j.status,
+        dryRun: j.dryRun,
+        startedAt: j.startedAt,
+        finishedAt: j.finishedAt,
+        summary: summaryText(j.summary),
+      })),
+      // Payloads stay on the server: they may carry the portal's tokens.
+      dead: {
+        count: inbox.dead ?? 0,
+        rows: dead.map((d) => ({
+          id: d.id,
+          event: d.event,
+          objectKey: d.objectKey,
+          attempts: d.attempts,
+          receivedAt: d.receivedAt,
+          finishedAt: d.finishedAt,
+          lastError: (d.lastError ?? '').slice(0, 300),
+        })),
+      },
+      inbox,
+    });
+  });
+  return r;
+}
+
+function clampInt(v: unknown, min: number, max: number, fallback: number): number {
+  const n = Number(v);
+  if (v === undefined || v === '' || !Number.isFinite(n)) return fallback;
+  return Math.min(max, Math.max(min, Math.trunc(n)));
+}

@@ -1,0 +1,58 @@
+import express, { type Router } from 'express';
+import type { AppContext } from '../../context.ts';
+import type { LiveData } from '../live.ts';
+import type { SessionTokens } from '../session-token.ts';
+import { requireSession, sessionOf } from './auth.ts';
+import { dashboardRoutes } from './dashboard.ts';
+import { settingsRoutes } from './settings-routes.ts';
+import { whatIfRoute } from './what-if.ts';
+
+/**
+ * The settings page's JSON API. Every route needs `Authorization: Bearer <token>` from /app
+ * (401 `unauthorized` / `session_expired` otherwise) and reads or writes only the token's
+ * portal; the routes marked (admin) answer 403 to other viewers.
+ *
+ *   GET  /api/context                      viewer, portal, which live sources are present
+ *   GET  /api/lines                        the portal's open lines {lines:[{id,name,active}], from}
+ *   GET  /api/settings/lines/:lineId       {value, stored, updatedAt, updatedBy, lineRules}
+ *   PUT  /api/settings/lines/:lineId       (admin) body = line settings → {lineId, value}
+ *   GET  /api/settings/leads               {value, stored, updatedAt, updatedBy}
+ *   PUT  /api/settings/leads               (admin) body = lead settings → {value}
+ *   GET  /api/settings/operators           per-operator schedule and pause, keyed by user id
+ *   PUT  /api/settings/operators           (admin)
+ *   GET  /api/settings/portal              the portal's REST plan
+ *   PUT  /api/settings/portal              (admin) takes effect on the next REST call
+ *   GET  /api/dashboard?since=<unix ms>    loads, availability, today's assignments, waiting
+ *                                          queue, recent log, job runs, dead letters
+ *   POST /api/what-if {scope, settings, n, route?}  the next n decisions under unsaved settings
+ *   GET  /api/log?limit=&kind=&objectId=   the assignment log with each decision's reason
+ *
+ * A rejected value answers 400 `{error: 'invalid_settings', fields: [{path, message}]}`,
+ * checked by the same zod schemas the store uses; a saved one takes effect at once (the
+ * settings service notifies its listeners) and is logged with who changed what.
+ */
+export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData): Router {
+  const r = express.Router();
+  r.use('/api', requireSession(tokens, ctx.store), express.json({ limit: '256kb' }), (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  r.get('/api/context', async (_req, res) => {
+    const s = sessionOf(res);
+    const inst = await ctx.store.find(s.memberId);
+    res.json({
+      memberId: s.memberId,
+      userId: s.userId,
+      isAdmin: s.isAdmin,
+      lang: s.lang,
+      expiresAt: s.exp,
+      portal: { domain: inst?.domain ?? null },
+      sources: live.sources(),
+    });
+  });
+  r.use(settingsRoutes(ctx, live));
+  r.use(dashboardRoutes(ctx, live));
+  r.use(whatIfRoute(ctx, live));
+  // Unknown /api paths answer JSON 404 from the app's own fallback.
+  return r;
+}

@@ -1,0 +1,42 @@
+import type { Response } from 'express';
+import type { z } from 'zod';
+
+export interface FieldError {
+  /** dotted path into the submitted object, e.g. `rules.queue.0.weight`; '' for the whole value */
+  path: string;
+  message: string;
+}
+
+export function fieldErrors(err: z.ZodError, prefix = ''): FieldError[] {
+  return err.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.'),
+    message: i.message,
+  }));
+}
+
+/** The one answer for any rejected settings value: 400 with every offending field and why. */
+export function sendInvalid(res: Response, fields: FieldError[]): void {
+  res.status(400).json({ error: 'invalid_settings', fields });
+}
+
+/** Flattens two JSON values into the leaf paths that differ, for the change log. */
+export function diffPaths(
+  before: unknown,
+  after: unknown,
+  max = 40,
+): { path: string; from: unknown; to: unknown }[] {
+  const out: { path: string; from: unknown; to: unknown }[] = [];
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (out.length >= max) return;
+    const objA = a !== null && typeof a === 'object';
+    const objB = b !== null && typeof b === 'object';
+    if (objA && objB && Array.isArray(a) === Array.isArray(b)) {
+      const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+      for (const k of keys) walk((a as any)[k], (b as any)[k], path ? `${path}.${k}` : k);
+      return;
+    }
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path, from: a ?? null, to: b ?? null });
+  };
+  walk(before, after, '');
+  return out;
+}
