@@ -19,7 +19,10 @@ import { compareWaiting } from './waiting-order.ts';
  *
  * - Every operator given gets a slot; queue members also get a position (queue order).
  * - Members' eligibility is cached as a code and re-evaluated on updates and when the clock
- *   passes the moment it may change (absence end, pause end, shift edge: a time heap).
+ *   passes the moment it may change (absence end, pause end, shift edge: a time heap). Load
+ *   changes (commit, setLoad) re-check only the limit against the cached availability.
+ * - The reason's skipped list (the first SKIPPED_LIST_LIMIT ineligible members) is cached and
+ *   rebuilt only when a change lands at or before its last entry; beyond it only the count moves.
  * - Eligible positions and ineligible positions live in two bit sets: strictly's "first
  *   eligible after p" and the reason's "skipped" list read them directly.
  * - evenly and least_loaded keep eligible members in one heap keyed by their rank.

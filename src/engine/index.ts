@@ -3,6 +3,10 @@
  * clock (every time is unix ms passed in), no globals beyond caches of compiled schedules and
  * Intl formatters. Import only from this file.
  *
+ * Inputs are read, never changed. Treat rules and schedules as immutable values: lookups are
+ * cached per object (a changed copy is fine; editing one in place is not). The engine does not
+ * use `passOnAfterSec` itself; it is the line's QUEUE_TIME for the pass-on job.
+ *
  * ## Entry points
  * - `decide(rules, operators, item, now)` — one decision by scanning the queue; fine for
  *   normal queues (tens of operators) and one-off calls.

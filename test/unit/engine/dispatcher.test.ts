@@ -139,6 +139,29 @@ describe('Dispatcher: incremental updates', () => {
     );
   });
 
+  it('keeps the capped skipped list right when its last entry or the next one changes', () => {
+    const ids = Array.from({ length: 60 }, (_, i) => i + 1);
+    const r = queueOf([...ids, 61]);
+    const ops = [...ids.map((id) => op(id, { online: false })), op(61)];
+    const index = new Dispatcher(r, ops, T0);
+    const same = (what: string) => {
+      const states = ids.map((id) => index.stateOf(id)!).concat(index.stateOf(61)!);
+      assert.deepEqual(index.decide(item(), T0), decide(index.rules, states, item(), T0), what);
+    };
+    const listed = () => index.decide(item(), T0).reason.skipped;
+    assert.equal(listed().unavailable.length, 50);
+    assert.equal(listed().omitted, 10);
+    index.upsertOperator(op(50, { online: false, paused: true })); // the last listed entry changes its why
+    assert.deepEqual(listed().unavailable.at(-1), { id: 50, why: 'manual_pause' });
+    same('last entry relabelled');
+    index.upsertOperator(op(51, { active: false })); // just past the list: only the count could change
+    same('entry after the list');
+    index.upsertOperator(op(50)); // the last entry becomes eligible: the next one moves in
+    assert.deepEqual(listed().unavailable.at(-1), { id: 51, why: 'dismissed' });
+    assert.equal(listed().omitted, 9);
+    same('last entry left the list');
+  });
+
   it('drains waiting items and reports the rest', () => {
     const index = new Dispatcher(queueOf([1, 2], { capacity: { limit: 1 } }), [op(1), op(2)], T0);
     const out = index.drain(
@@ -263,6 +286,25 @@ function applyToModel(states: Map<number, OperatorState>, d: Decision): void {
     states.set(h.id, { ...h, load: { ...h.load, notAnswered: Math.max(0, (h.load?.notAnswered ?? 0) - 1) } });
 }
 
+/** Queues longer than the skipped list, mostly offline, so the list is full and cached. */
+const bigScenario = (mode: Mode) =>
+  fc.integer({ min: 55, max: 75 }).chain((n) =>
+    fc.record({
+      n: fc.constant(n),
+      rules: queueRules(n, mode).map((r) => ({
+        ...r,
+        availability: { ...r.availability, check: true, requireOnline: true },
+      })),
+      ops: fc.tuple(
+        ...Array.from({ length: n + 3 }, (_, i) =>
+          operatorState(i + 1).map((o) => ({ ...o, online: o.online && o.id % 4 === 0 })),
+        ),
+      ),
+      outsiders: fc.tuple(operatorState(90), operatorState(91), operatorState(92)),
+      commands: commands(n, 30),
+    }),
+  );
+
 type Scenario = ReturnType<typeof scenario> extends fc.Arbitrary<infer T> ? T : never;
 
 /** Replays the commands on the index and on the reference, comparing every answer. */
@@ -342,6 +384,12 @@ describe('Dispatcher agrees with the reference decide/passOn', () => {
       fc.assert(fc.property(scenario(mode), replay), { numRuns: mode === 'all' ? 50 : 150 });
     });
   }
+
+  it('queues longer than the skipped list (the list is cached and must follow every change)', () => {
+    for (const mode of ['evenly', 'weighted'] as const) {
+      fc.assert(fc.property(bigScenario(mode), replay), { numRuns: 40 });
+    }
+  });
 
   it('weighted: long runs with mostly available operators, pass-ons and returns', () => {
     fc.assert(fc.property(scenario('weighted', true, 80), replay), { numRuns: 150 });
