@@ -179,12 +179,18 @@ function reference(w: World): (now: number) => number | null {
 /** µs per step: median of batch means, batches run until the time budget is spent. */
 function measure(step: (now: number) => number | null, budgetMs: number, batch: number): number {
   let now = T0;
-  for (let i = 0; i < Math.min(batch, 200); i++) step((now += 1000)); // warm-up
+  for (let i = 0; i < Math.min(batch, 200); i++) {
+    now += 1000;
+    step(now); // warm-up
+  }
   const means: number[] = [];
   const start = performance.now();
   while (means.length < 3 || (performance.now() - start < budgetMs && means.length < 50)) {
     const t = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) step((now += 1000));
+    for (let i = 0; i < batch; i++) {
+      now += 1000;
+      step(now);
+    }
     means.push(Number(process.hrtime.bigint() - t) / 1e3 / batch);
   }
   means.sort((a, b) => a - b);

@@ -75,7 +75,9 @@ describe('TimeHeap', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 100 }), (times) => {
         const heap = new TimeHeap();
-        times.forEach((t, slot) => heap.push(t, slot));
+        times.forEach((t, slot) => {
+          heap.push(t, slot);
+        });
         const out: number[] = [];
         while (heap.size > 0) {
           const t = heap.minTime();
