@@ -138,7 +138,7 @@ export class LeadService {
     const lead = parseLead(read.results.lead);
     if (!lead) throw new Error(`crm.item.get returned no lead ${leadId}`);
 
-    if (row?.phase === 'waiting' && lead.assignedById !== row.previousId) {
+    if (row?.phase === 'waiting' && (lead.assignedById || null) !== row.previousId) {
       // While it waited, a person gave it to someone: theirs.
       await this.d.leads.observe(memberId, leadId, {
         holderId: lead.assignedById || null,
@@ -277,7 +277,7 @@ export class LeadService {
       if (commentId === null) commentId = findComment(r.results.comments, row.comment);
       if (!updateDone && lead) {
         if (lead.assignedById === operatorId) updateDone = true;
-        else if (lead.assignedById !== row.previousId) {
+        else if ((lead.assignedById || null) !== row.previousId) {
           // Someone gave it to another person before the app's write landed: theirs wins.
           await this.d.leads.observe(memberId, leadId, {
             holderId: lead.assignedById || null,

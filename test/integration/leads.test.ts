@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import type { Feature } from '../../src/context.ts';
 import { createLeadsFeature, type LeadsServices } from '../../src/crm/feature.ts';
 import { type Emulator, type PortalSeed, startEmulator } from '../../src/emulator/index.ts';
 import { offlineEventsFeature } from '../../src/events/offline-events.ts';
@@ -43,7 +44,7 @@ afterEach(async () => {
 /** The real app installed on an emulated portal, with the lead settings given. */
 async function portal(
   settings: Record<string, unknown>,
-  o: { language?: 'ru' | 'en'; offline?: boolean } = {},
+  o: { language?: 'ru' | 'en'; offline?: boolean; features?: Feature[] } = {},
 ): Promise<Portal> {
   const emu = await startEmulator({
     app: { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET },
@@ -54,7 +55,7 @@ async function portal(
   });
   const app = await startTestApp({
     env: { B24_OAUTH_SERVER: emu.url },
-    features: o.offline ? [offlineEventsFeature, createLeadsFeature()] : [createLeadsFeature()],
+    features: [...(o.offline ? [offlineEventsFeature] : []), ...(o.features ?? []), createLeadsFeature()],
   });
   const p: Portal = {
     emu,
@@ -144,6 +145,13 @@ describe('leads: distribution', () => {
     assert.equal(callsTo(p, 'crm.item.update').length, 4);
   });
 
+  test('leads arriving together are decided one at a time per queue: nobody gets two while another has none', async () => {
+    const p = await portal({ rules: queueOf([2, 3, 4, 5]) });
+    const ids = [1, 2, 3, 4].map((i) => p.emu.sim.addLead({ title: `Burst ${i}` }));
+    await settle(p);
+    assert.deepEqual(ids.map((id) => lead(p, id).assignedById).sort(), [2, 3, 4, 5]);
+  });
+
   test('a known client’s lead goes to the contact’s manager, found by phone', async () => {
     const p = await portal({ rules: queueOf([2, 3], { responsible: { enabled: true } }) });
     p.emu.sim.addContact({ name: 'Old client', phone: '+7 (916) 555-01-01', assignedById: 5 });
@@ -198,6 +206,62 @@ describe('leads: distribution', () => {
     const [e2] = await logOf(p, call);
     assert.equal(e2.queueId, 'leads:no check');
     assert.equal(e2.reason.responsible.assignedDespite, 'offline');
+  });
+
+  test('routes pick the queue by source or by open line; a lead from a dialog the app assigned stays with its operator', async () => {
+    // The open-lines part's answer: the app gave the dialog of client 17 on line 22 to Egor (6).
+    const dialogs: Feature = {
+      name: 'dialogs-stub',
+      register(ctx) {
+        ctx.services.dialogs = {
+          assignedOperator: async (_m: string, userCode: string) =>
+            userCode === 'livechat|22|17|5' ? 6 : null,
+        };
+      },
+    };
+    const p = await portal(
+      {
+        rules: queueOf([2]),
+        routes: [
+          { name: 'calls', sources: ['CALL'], rules: queueOf([3]) },
+          { name: 'chat', lineIds: [22], rules: queueOf([4]) },
+        ],
+      },
+      { features: [dialogs] },
+    );
+    const token = p.emu.issueUserToken(1);
+    const add = async (fields: Record<string, unknown>) => {
+      const res = await fetch(`${p.emu.url}/rest/crm.item.add`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ entityTypeId: 1, fields, auth: token }),
+      });
+      return Number((await res.json()).result.item.id);
+    };
+    const imol = (code: string) => ({ fm: [{ typeId: 'IM', valueType: 'OPENLINE', value: `imol|${code}` }] });
+    const call = await add({ title: 'Call', sourceId: 'CALL' });
+    const chat = await add({ title: 'Chat', sourceId: 'OPENLINE', ...imol('livechat|22|18|6') });
+    const assigned = await add({
+      title: 'Chat, assigned',
+      sourceId: 'OPENLINE',
+      ...imol('livechat|22|17|5'),
+    });
+    const web = await add({ title: 'Web', sourceId: 'WEB' });
+    await settle(p);
+    assert.deepEqual(
+      [call, chat, assigned, web].map((id) => lead(p, id).assignedById),
+      [3, 4, 1, 2],
+    );
+    assert.equal((await logOf(p, chat))[0].queueId, 'leads:chat');
+    const [skip] = await logOf(p, assigned);
+    assert.equal(skip.action, 'skip');
+    assert.deepEqual(skip.reason, {
+      rule: 'skip',
+      detail: 'from_assigned_dialog',
+      operatorId: 1,
+      dialogOperatorId: 6,
+    });
+    assert.equal(comments(p, assigned).length, 0);
   });
 
   test('the portal’s language: a Russian portal gets the comment in Russian', async () => {
