@@ -1,0 +1,318 @@
+import type { OpenLoad } from '../../engine/index.ts';
+import type { Database } from '../sqlite.ts';
+
+export type DialogState = 'waiting' | 'transferring' | 'assigned' | 'portal' | 'closed';
+export type DialogHolder = 'bot' | 'operator' | 'none';
+
+/** CRM bindings of a dialog (entity_data_2); 0 = none. */
+export interface CrmIds {
+  LEAD: number;
+  COMPANY: number;
+  CONTACT: number;
+  DEAL: number;
+}
+
+/** A decision recorded before the portal is asked to carry it out (state 'transferring'). */
+export interface PendingMove {
+  /** the REST method that carries it out */
+  method:
+    | 'imopenlines.bot.session.transfer'
+    | 'imopenlines.operator.transfer'
+    | 'imopenlines.bot.session.operator';
+  /** the operator it goes to; null = the line's own queue */
+  targetId: number | null;
+  /** who held it before (pass-on, return) */
+  fromId: number | null;
+  logAction: 'assign' | 'pass_on' | 'return' | 'portal_queue';
+  /** the engine's reason */
+  reason: unknown;
+  stamp: number | null;
+  round?: number[];
+  decidedAt: number;
+  attempts: number;
+}
+
+export interface DialogRow {
+  id: number;
+  memberId: string;
+  chatId: number;
+  sessionId: number;
+  lineId: number;
+  userCode: string;
+  crm: CrmIds | null;
+  state: DialogState;
+  holder: DialogHolder;
+  operatorId: number | null;
+  pending: PendingMove | null;
+  answered: boolean;
+  lastFrom: 'client' | 'operator' | null;
+  lastMessageId: number;
+  priority: number;
+  round: number[];
+  arrivedAt: number;
+  assignedAt: number | null;
+  passOnAt: number | null;
+  firstAssignedAt: number | null;
+  eventId: number | null;
+  version: number;
+  updatedAt: number;
+  closedAt: number | null;
+}
+
+export interface NewDialog {
+  memberId: string;
+  chatId: number;
+  sessionId: number;
+  lineId: number;
+  userCode: string;
+  crm: CrmIds | null;
+  arrivedAt: number;
+  eventId: number | null;
+  priority?: number;
+  now: number;
+}
+
+/** The fields a move may change; the rest stay. */
+export type DialogPatch = Partial<
+  Pick<
+    DialogRow,
+    | 'state'
+    | 'holder'
+    | 'operatorId'
+    | 'pending'
+    | 'answered'
+    | 'lastFrom'
+    | 'lastMessageId'
+    | 'round'
+    | 'assignedAt'
+    | 'passOnAt'
+    | 'firstAssignedAt'
+    | 'closedAt'
+    | 'crm'
+    | 'sessionId'
+    | 'lineId'
+  >
+>;
+
+const COLUMNS: Record<keyof DialogPatch, string> = {
+  state: 'state',
+  holder: 'holder',
+  operatorId: 'operator_id',
+  pending: 'pending',
+  answered: 'answered',
+  lastFrom: 'last_from',
+  lastMessageId: 'last_message_id',
+  round: 'round',
+  assignedAt: 'assigned_at',
+  passOnAt: 'pass_on_at',
+  firstAssignedAt: 'first_assigned_at',
+  closedAt: 'closed_at',
+  crm: 'crm',
+  sessionId: 'session_id',
+  lineId: 'line_id',
+};
+
+function encode(key: keyof DialogPatch, v: unknown): string | number | null {
+  if (v === undefined || v === null) return null;
+  if (key === 'pending' || key === 'round' || key === 'crm') return JSON.stringify(v);
+  if (key === 'answered') return v ? 1 : 0;
+  return v as string | number;
+}
+
+function toRow(r: any): DialogRow {
+  return {
+    id: r.id,
+    memberId: r.member_id,
+    chatId: r.chat_id,
+    sessionId: r.session_id,
+    lineId: r.line_id,
+    userCode: r.user_code,
+    crm: r.crm ? JSON.parse(r.crm) : null,
+    state: r.state,
+    holder: r.holder,
+    operatorId: r.operator_id,
+    pending: r.pending ? JSON.parse(r.pending) : null,
+    answered: r.answered === 1,
+    lastFrom: r.last_from,
+    lastMessageId: r.last_message_id,
+    priority: r.priority,
+    round: r.round ? JSON.parse(r.round) : [],
+    arrivedAt: r.arrived_at,
+    assignedAt: r.assigned_at,
+    passOnAt: r.pass_on_at,
+    firstAssignedAt: r.first_assigned_at,
+    eventId: r.event_id,
+    version: r.version,
+    updatedAt: r.updated_at,
+    closedAt: r.closed_at,
+  };
+}
+
+/** Open = every state but closed: the register's view of dialogs that still need someone. */
+const OPEN = "state != 'closed'";
+
+/**
+ * The dialog register: the app's own record of open-line sessions (the portal offers no list of
+ * open dialogs per operator). It is where load is counted, where waiting dialogs wait, and where
+ * a decision is written before the portal is asked to carry it out.
+ */
+export class DialogRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Records a session the bot joined; returns the row, new or already there. */
+  async insert(d: NewDialog): Promise<{ row: DialogRow; created: boolean }> {
+    const inserted = await this.db.all<any>(
+      `INSERT INTO ol_dialogs (member_id, chat_id, session_id, line_id, user_code, crm, state, holder,
+         priority, arrived_at, event_id, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'waiting', 'bot', ?, ?, ?, ?)
+       ON CONFLICT (member_id, chat_id, session_id) DO NOTHING RETURNING *`,
+      [
+        d.memberId,
+        d.chatId,
+        d.sessionId,
+        d.lineId,
+        d.userCode,
+        d.crm ? JSON.stringify(d.crm) : null,
+        d.priority ?? 0,
+        d.arrivedAt,
+        d.eventId,
+        d.now,
+      ],
+    );
+    if (inserted[0]) return { row: toRow(inserted[0]), created: true };
+    const row = await this.findBySession(d.memberId, d.chatId, d.sessionId);
+    if (!row) throw new Error(`dialog ${d.chatId}/${d.sessionId} vanished`);
+    return { row, created: false };
+  }
+
+  async get(id: number): Promise<DialogRow | undefined> {
+    const r = await this.db.get<any>('SELECT * FROM ol_dialogs WHERE id = ?', [id]);
+    return r ? toRow(r) : undefined;
+  }
+
+  async findBySession(memberId: string, chatId: number, sessionId: number): Promise<DialogRow | undefined> {
+    const r = await this.db.get<any>(
+      'SELECT * FROM ol_dialogs WHERE member_id = ? AND chat_id = ? AND session_id = ?',
+      [memberId, chatId, sessionId],
+    );
+    return r ? toRow(r) : undefined;
+  }
+
+  /** The chat's open rows (normally at most one), oldest first. */
+  async openByChat(memberId: string, chatId: number): Promise<DialogRow[]> {
+    const rows = await this.db.all<any>(
+      `SELECT * FROM ol_dialogs WHERE member_id = ? AND chat_id = ? AND ${OPEN} ORDER BY id`,
+      [memberId, chatId],
+    );
+    return rows.map(toRow);
+  }
+
+  /**
+   * Compare-and-set: applies `patch` only if the row is still at `version`. Returns the new
+   * row, or undefined when someone else moved it first.
+   */
+  async update(row: Pick<DialogRow, 'id' | 'version'>, patch: DialogPatch, now: number) {
+    const keys = Object.keys(patch) as (keyof DialogPatch)[];
+    const sets = keys.map((k) => `${COLUMNS[k]} = ?`);
+    const params = keys.map((k) => encode(k, patch[k]));
+    const r = await this.db.all<any>(
+      `UPDATE ol_dialogs SET ${[...sets, 'version = version + 1', 'updated_at = ?'].join(', ')}
+       WHERE id = ? AND version = ? RETURNING *`,
+      [...params, now, row.id, row.version],
+    );
+    return r[0] ? toRow(r[0]) : undefined;
+  }
+
+  /** Open rows of a portal in some states (all open states when omitted). */
+  async open(memberId: string, states?: DialogState[], lineId?: number): Promise<DialogRow[]> {
+    const where = ['member_id = ?', OPEN];
+    const params: (string | number)[] = [memberId];
+    if (states) {
+      where.push(`state IN (${states.map(() => '?').join(', ')})`);
+      params.push(...states);
+    }
+    if (lineId !== undefined) {
+      where.push('line_id = ?');
+      params.push(lineId);
+    }
+    const rows = await this.db.all<any>(
+      `SELECT * FROM ol_dialogs WHERE ${where.join(' AND ')} ORDER BY id`,
+      params,
+    );
+    return rows.map(toRow);
+  }
+
+  /** Lines that have dialogs waiting for an operator. */
+  async linesWithWaiting(memberId: string): Promise<number[]> {
+    const rows = await this.db.all<{ line_id: number }>(
+      `SELECT DISTINCT line_id FROM ol_dialogs WHERE member_id = ? AND state = 'waiting'`,
+      [memberId],
+    );
+    return rows.map((r) => r.line_id);
+  }
+
+  /** Portals with rows the portal has not confirmed yet (recovery after a crash). */
+  async portalsWithPending(): Promise<string[]> {
+    const rows = await this.db.all<{ member_id: string }>(
+      `SELECT DISTINCT member_id FROM ol_dialogs WHERE state = 'transferring'`,
+    );
+    return rows.map((r) => r.member_id);
+  }
+
+  /** Assigned, unanswered dialogs whose pass-on check is due. */
+  async dueForPassOn(memberId: string, now: number): Promise<DialogRow[]> {
+    const rows = await this.db.all<any>(
+      `SELECT * FROM ol_dialogs WHERE member_id = ? AND state = 'assigned' AND answered = 0
+         AND pass_on_at IS NOT NULL AND pass_on_at <= ? ORDER BY pass_on_at, id`,
+      [memberId, now],
+    );
+    return rows.map(toRow);
+  }
+
+  /**
+   * Each operator's open dialogs on a line by who wrote last (the engine's OpenLoad). A dialog
+   * counts for whoever holds it or is getting it: transferring counts for its target.
+   */
+  async loads(memberId: string, lineId: number): Promise<Map<number, OpenLoad>> {
+    const rows = await this.db.all<{ op: number; answered: number; last_from: string | null; n: number }>(
+      `SELECT COALESCE(CASE WHEN state = 'transferring' THEN json_extract(pending, '$.targetId') END, operator_id) AS op,
+              CASE WHEN state = 'transferring' THEN 0 ELSE answered END AS answered,
+              last_from, COUNT(*) AS n
+       FROM ol_dialogs
+       WHERE member_id = ? AND line_id = ? AND state IN ('transferring', 'assigned', 'portal')
+       GROUP BY 1, 2, 3`,
+      [memberId, lineId],
+    );
+    const out = new Map<number, OpenLoad>();
+    for (const r of rows) {
+      if (r.op === null || r.op === undefined) continue;
+      const load = out.get(r.op) ?? { notAnswered: 0, clientLast: 0, operatorLast: 0 };
+      if (!r.answered) load.notAnswered += r.n;
+      else if (r.last_from === 'operator') load.operatorLast += r.n;
+      else load.clientLast += r.n;
+      out.set(r.op, load);
+    }
+    return out;
+  }
+
+  /** The operator of the client's most recent earlier dialog (the sticky rule). */
+  async previousOperator(memberId: string, userCode: string, beforeId: number): Promise<number | null> {
+    const r = await this.db.get<{ operator_id: number }>(
+      `SELECT operator_id FROM ol_dialogs WHERE member_id = ? AND user_code = ? AND id < ?
+         AND operator_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
+      [memberId, userCode, beforeId],
+    );
+    return r?.operator_id ?? null;
+  }
+
+  /** Counts by state, for summaries and the dashboard. */
+  async countByState(memberId: string): Promise<Record<DialogState, number>> {
+    const rows = await this.db.all<{ state: DialogState; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM ol_dialogs WHERE member_id = ? GROUP BY state',
+      [memberId],
+    );
+    const out = { waiting: 0, transferring: 0, assigned: 0, portal: 0, closed: 0 };
+    for (const r of rows) out[r.state] = r.n;
+    return out;
+  }
+}

@@ -1,0 +1,116 @@
+import type { AppContext, Feature } from '../context.ts';
+import { DialogRepository } from '../db/repositories/dialogs.ts';
+import { OpenLinesRepository } from '../db/repositories/openlines.ts';
+import { operatorDirectory } from '../operators/index.ts';
+import type { SetupStep } from '../portal/setup.ts';
+import { CrmLinks } from './crm-links.ts';
+import { botEventDefinitions } from './events.ts';
+import { LineDirectory } from './lines.ts';
+import { PassOnJob } from './pass-on-job.ts';
+import { QueueIndexes } from './queue-index.ts';
+import { OpenLinesService } from './service.ts';
+import { SyncJob } from './sync-job.ts';
+import { WriteQueue } from './write-queue.ts';
+
+export interface OpenLinesFeatureOptions {
+  /** how long a lone transfer waits for company before its batch goes (ms) */
+  writeWindowMs?: number;
+}
+
+/**
+ * Install: registers the bot and attaches it to every line. Idempotent: the bot is found by its
+ * code before anything is registered, and only lines without it are updated.
+ */
+export function openLinesSetupStep(svc: OpenLinesService): SetupStep {
+  return {
+    name: 'openlines-bot',
+    async run({ memberId, client, log }) {
+      const botId = await svc.ensureBot(memberId, client);
+      const r = await svc.d.lines.sync(memberId, client, botId);
+      svc.d.indexes.invalidate(memberId);
+      // Warm the availability cache so the first dialogs cost only their transfer.
+      const ids = new Set((await svc.d.lines.all(memberId)).flatMap((l) => l.queue));
+      if (ids.size > 0) await svc.d.directory.get(memberId, client, ids);
+      log.info({ botId, lines: r.lines, attached: r.attached }, 'open lines set up');
+    },
+  };
+}
+
+/**
+ * Open lines: the bot's events, the install step, the `sync` and `pass-on` jobs, and the
+ * service others use (ctx.services.openlines).
+ */
+export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature {
+  return {
+    name: 'openlines',
+    register(ctx: AppContext) {
+      const directory = operatorDirectory(ctx);
+      const dialogs = new DialogRepository(ctx.db);
+      const repo = new OpenLinesRepository(ctx.db);
+      const lines = new LineDirectory({
+        repo,
+        directory,
+        manifest: ctx.manifest,
+        clock: ctx.clock,
+        log: ctx.log,
+      });
+      const indexes = new QueueIndexes({
+        lines,
+        directory,
+        settings: ctx.settings,
+        queueState: ctx.queueState,
+        dialogs,
+        clock: ctx.clock,
+        log: ctx.log,
+      });
+      const writes = new WriteQueue({
+        clients: ctx.clients,
+        clock: ctx.clock,
+        log: ctx.log,
+        windowMs: o.writeWindowMs,
+        budget: async (memberId) =>
+          (await ctx.store.find(memberId))?.ratePlan === 'enterprise'
+            ? { burst: 250, perSec: 5 }
+            : { burst: 50, perSec: 2 },
+      });
+      const service = new OpenLinesService({
+        dialogs,
+        repo,
+        lines,
+        indexes,
+        directory,
+        settings: ctx.settings,
+        queueState: ctx.queueState,
+        assignmentLog: ctx.assignmentLog,
+        clients: ctx.clients,
+        writes,
+        crm: new CrmLinks({ clock: ctx.clock, log: ctx.log }),
+        manifest: ctx.manifest,
+        publicUrl: ctx.config.publicUrl,
+        clock: ctx.clock,
+        log: ctx.log,
+      });
+      for (const def of botEventDefinitions(service)) ctx.router.on(def);
+      ctx.setupSteps.push(openLinesSetupStep(service));
+      ctx.jobs.set('sync', new SyncJob(service));
+      ctx.jobs.set('pass-on', new PassOnJob(service));
+      ctx.settings.onChange((memberId, scope) => {
+        const line = /^line:(\d+)$/.exec(scope);
+        if (!line && scope !== 'operators') return;
+        indexes.invalidate(memberId, line ? Number(line[1]) : undefined);
+        service.kickDrain(memberId);
+      });
+      ctx.lifecycle.start.push(async () => {
+        // Decisions recorded before a crash are finished first.
+        for (const memberId of await dialogs.portalsWithPending()) void service.recover(memberId);
+      });
+      ctx.lifecycle.stop.push(async () => {
+        service.stop();
+        await Promise.race([service.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      });
+      ctx.services.openlines = service;
+    },
+  };
+}
+
+export const openLinesFeature: Feature = createOpenLinesFeature();

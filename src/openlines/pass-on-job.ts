@@ -1,0 +1,75 @@
+import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
+import type { Call } from '../portal/client.ts';
+import { parseHistory } from './portal-adapter.ts';
+import type { OpenLinesService } from './service.ts';
+
+/**
+ * The `pass-on` job (every 15 s): a dialog its operator has not answered within the line's
+ * timeout (QUEUE_TIME) goes to the next eligible operator with imopenlines.operator.transfer.
+ * An answer is a staff message in imopenlines.session.history.get since the assignment; the
+ * histories of every due dialog are read in one batch.
+ */
+export class PassOnJob implements PortalJob {
+  readonly name = 'pass-on' as const;
+
+  constructor(private readonly svc: OpenLinesService) {}
+
+  async runForPortal(j: JobContext): Promise<JobResult> {
+    const { memberId, client, now, dryRun } = j;
+    const d = this.svc.d;
+    const r = { due: 0, answered: 0, passedOn: 0, stayed: 0 };
+    const due = await d.dialogs.dueForPassOn(memberId, now);
+    if (due.length === 0) return r;
+    r.due = due.length;
+    const calls: Record<string, Call> = {};
+    for (const row of due)
+      calls[`h${row.id}`] = ['imopenlines.session.history.get', { SESSION_ID: row.sessionId }];
+    const res = await client.batch(calls);
+    const done: Promise<void>[] = [];
+    for (const row of due) {
+      const raw = res.results[`h${row.id}`];
+      if (!raw || !row.operatorId) continue;
+      const h = parseHistory(raw, row.assignedAt);
+      if (h.answeredSince) {
+        r.answered++;
+        if (!dryRun) {
+          await d.dialogs.update(
+            row,
+            {
+              answered: true,
+              lastFrom: h.lastFrom ?? row.lastFrom,
+              lastMessageId: Math.max(row.lastMessageId, h.lastMessageId),
+              round: [],
+              passOnAt: null,
+            },
+            now,
+          );
+          await d.indexes.refreshLoads(memberId, row.lineId);
+        }
+        continue;
+      }
+      const idx = await d.indexes.get(memberId, row.lineId, client);
+      if (!idx || idx.rules.mode === 'all' || idx.rules.passOnAfterSec === null) {
+        if (!dryRun) await d.dialogs.update(row, { passOnAt: null }, now);
+        continue;
+      }
+      const item = await this.svc.itemFor(memberId, idx, row, client);
+      const decision = idx.dispatcher.passOn({ item, holderId: row.operatorId, round: row.round }, now);
+      if (decision.action !== 'assign') {
+        r.stayed++;
+        if (!dryRun) await d.dialogs.update(row, { passOnAt: now + idx.rules.passOnAfterSec * 1000 }, now);
+        continue;
+      }
+      r.passedOn++;
+      if (dryRun) continue;
+      idx.dispatcher.commit(decision);
+      const out = await this.svc.record(memberId, idx, row, decision, now, {
+        committed: true,
+        logAction: 'pass_on',
+      });
+      if (out.done) done.push(out.done);
+    }
+    await Promise.all(done);
+    return r;
+  }
+}

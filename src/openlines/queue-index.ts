@@ -1,0 +1,202 @@
+import type { DialogRepository } from '../db/repositories/dialogs.ts';
+import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
+import { Dispatcher, type OperatorState, type QueueRules } from '../engine/index.ts';
+import type { Logger } from '../log/logger.ts';
+import { type OperatorDirectory, toOperatorState, toOperatorStates } from '../operators/index.ts';
+import type { PortalClient } from '../portal/client.ts';
+import type { SettingsService } from '../settings/service.ts';
+import { type LineDirectory, type LineInfo, rulesFor } from './lines.ts';
+
+export function queueId(lineId: number): string {
+  return `line:${lineId}`;
+}
+
+/** One line's live queue: its rules and the engine's index over its operators. */
+export interface LineIndex {
+  memberId: string;
+  lineId: number;
+  line: LineInfo;
+  rules: QueueRules;
+  dispatcher: Dispatcher;
+  builtAt: number;
+}
+
+interface Slot {
+  index?: LineIndex;
+  building?: Promise<LineIndex | undefined>;
+  /** decisions committed to the index; a rebuild that raced one of them is thrown away */
+  commits: number;
+  invalid: boolean;
+}
+
+/**
+ * The engine's index per line, built from the line's rules, the operator directory, the app's
+ * per-operator settings, the queue's bookkeeping and the register's load, then kept current by
+ * the decisions themselves (Dispatcher.commit). Decisions for a line are synchronous on the
+ * index, so a burst of dialogs is spread fairly without a lock; the index is rebuilt when the
+ * availability data ages out (the directory refreshes in the background meanwhile) or when
+ * something outside the decisions changes (settings, line config, a correction by sync).
+ */
+export class QueueIndexes {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(
+    private readonly o: {
+      lines: LineDirectory;
+      directory: OperatorDirectory;
+      settings: SettingsService;
+      queueState: QueueStateRepository;
+      dialogs: DialogRepository;
+      clock: () => number;
+      log: Logger;
+    },
+  ) {}
+
+  /** The line's index, current enough to decide with; undefined when the line is unknown. */
+  async get(memberId: string, lineId: number, client: PortalClient): Promise<LineIndex | undefined> {
+    const slot = this.slot(memberId, lineId);
+    const idx = slot.index;
+    if (idx && !slot.invalid && this.o.clock() - idx.builtAt < this.o.directory.ttlMs) return idx;
+    if (!slot.building) {
+      slot.building = this.build(memberId, lineId, client, slot).finally(() => {
+        slot.building = undefined;
+      });
+    }
+    return slot.building;
+  }
+
+  /** Records that a decision was committed to the index (see Slot.commits). */
+  committed(memberId: string, lineId: number): void {
+    this.slot(memberId, lineId).commits++;
+  }
+
+  /** The next get() rebuilds (all lines of the portal when lineId is omitted). */
+  invalidate(memberId: string, lineId?: number): void {
+    for (const [key, slot] of this.slots) {
+      if (
+        key === `${memberId}\u0000${lineId}` ||
+        (lineId === undefined && key.startsWith(`${memberId}\u0000`))
+      )
+        slot.invalid = true;
+    }
+  }
+
+  forget(memberId: string): void {
+    for (const key of [...this.slots.keys()]) if (key.startsWith(`${memberId}\u0000`)) this.slots.delete(key);
+  }
+
+  /** Brings operators outside the queue (a CRM responsible) into the index, read like the members. */
+  async ensureOperators(idx: LineIndex, client: PortalClient, ids: number[]): Promise<void> {
+    const missing = ids.filter((id) => !idx.dispatcher.stateOf(id));
+    if (missing.length === 0) return;
+    const infos = await this.o.directory.get(idx.memberId, client, missing);
+    const [settings, queue, loads] = await Promise.all([
+      this.o.settings.operators(idx.memberId),
+      this.o.queueState.get(idx.memberId, queueId(idx.lineId)),
+      this.o.dialogs.loads(idx.memberId, idx.lineId),
+    ]);
+    for (const id of missing) {
+      const st = toOperatorState(infos.get(id), {
+        settings: settings[String(id)],
+        queue: queue.get(id),
+        load: loads.get(id),
+      });
+      if (st) idx.dispatcher.upsertOperator(st);
+    }
+  }
+
+  /** Re-reads one operator's load on a line from the register (a dialog closed, was answered…). */
+  async refreshLoads(memberId: string, lineId: number): Promise<void> {
+    const idx = this.slots.get(`${memberId}\u0000${lineId}`)?.index;
+    if (!idx) return;
+    const commits = this.slot(memberId, lineId).commits;
+    const loads = await this.o.dialogs.loads(memberId, lineId);
+    if (this.slot(memberId, lineId).commits !== commits) return this.invalidate(memberId, lineId);
+    for (const m of idx.dispatcher.rules.queue) {
+      const st = idx.dispatcher.stateOf(m.id);
+      if (st)
+        idx.dispatcher.setLoad(m.id, loads.get(m.id) ?? { notAnswered: 0, clientLast: 0, operatorLast: 0 });
+    }
+  }
+
+  /** Takes an operator the portal refused out of this index until its next rebuild. */
+  refuse(memberId: string, lineId: number, operatorId: number): void {
+    const idx = this.slots.get(`${memberId}\u0000${lineId}`)?.index;
+    const st = idx?.dispatcher.stateOf(operatorId);
+    if (idx && st) idx.dispatcher.upsertOperator({ ...st, active: false });
+  }
+
+  private slot(memberId: string, lineId: number): Slot {
+    const key = `${memberId}\u0000${lineId}`;
+    let s = this.slots.get(key);
+    if (!s) {
+      s = { commits: 0, invalid: false };
+      this.slots.set(key, s);
+    }
+    return s;
+  }
+
+  private async build(
+    memberId: string,
+    lineId: number,
+    client: PortalClient,
+    slot: Slot,
+  ): Promise<LineIndex | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const commits = slot.commits;
+      slot.invalid = false;
+      const line = await this.o.lines.get(memberId, lineId, client);
+      if (!line) return undefined;
+      const lineSettings = await this.o.settings.line(memberId, lineId);
+      const rules = rulesFor(line, lineSettings);
+      const [infos, settings, queue, loads] = await Promise.all([
+        this.operatorInfos(
+          memberId,
+          lineId,
+          client,
+          rules.queue.map((m) => m.id),
+        ),
+        this.o.settings.operators(memberId),
+        this.o.queueState.get(memberId, queueId(lineId)),
+        this.o.dialogs.loads(memberId, lineId),
+      ]);
+      // Holders outside the queue still need their load known (a responsible, a former member).
+      const ids = [...rules.queue.map((m) => m.id), ...[...loads.keys()].filter((id) => infos.has(id))];
+      const states: OperatorState[] = toOperatorStates(ids, infos, { settings, queue, loads });
+      const now = this.o.clock();
+      const idx: LineIndex = {
+        memberId,
+        lineId,
+        line,
+        rules,
+        dispatcher: new Dispatcher(rules, states, now),
+        builtAt: now,
+      };
+      // A decision committed to the old index while this one read the database may be missing
+      // from what it read: read again (bounded; the decision's rows are written in order).
+      if (slot.commits !== commits && attempt < 3) continue;
+      if (!slot.invalid || attempt >= 3) {
+        slot.index = idx;
+        return idx;
+      }
+    }
+  }
+
+  /**
+   * The members' directory entries. Young entries are used as they are; older ones are used
+   * while a refresh runs in the background (the index is rebuilt when it lands), so no dialog
+   * waits for availability data except the very first on a portal.
+   */
+  private async operatorInfos(memberId: string, lineId: number, client: PortalClient, ids: number[]) {
+    const dir = this.o.directory;
+    if (dir.isFresh(memberId, ids)) return dir.peek(memberId, ids);
+    const known = dir.peek(memberId, ids);
+    if (known.size === 0 && ids.length > 0) return dir.get(memberId, client, ids);
+    dir.get(memberId, client, ids).then(
+      () => this.invalidate(memberId, lineId),
+      (err) =>
+        this.o.log.warn({ memberId, err: (err as Error).message }, 'background operator refresh failed'),
+    );
+    return known;
+  }
+}

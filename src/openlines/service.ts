@@ -1,0 +1,713 @@
+import type { AssignmentLogRepository, LogEntry } from '../db/repositories/assignment-log.ts';
+import type { CrmIds, DialogRepository, DialogRow, PendingMove } from '../db/repositories/dialogs.ts';
+import type { OpenLinesRepository } from '../db/repositories/openlines.ts';
+import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
+import { type Decision, Dispatcher, type Item, type OperatorState, type Reason } from '../engine/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Manifest } from '../manifest.ts';
+import type { OperatorDirectory } from '../operators/index.ts';
+import type { PortalClient } from '../portal/client.ts';
+import type { ClientFactory } from '../portal/client-pool.ts';
+import type { SettingsService } from '../settings/service.ts';
+import type { CrmLinks } from './crm-links.ts';
+import { type LineDirectory, rulesFor } from './lines.ts';
+import { type Author, findBot, lineIdFromUserCode, parseDialog, registeredBotId } from './portal-adapter.ts';
+import { type LineIndex, type QueueIndexes, queueId } from './queue-index.ts';
+import type { WriteOutcome, WriteQueue } from './write-queue.ts';
+
+export const BOT_TRANSFER = 'imopenlines.bot.session.transfer';
+export const OPERATOR_TRANSFER = 'imopenlines.operator.transfer';
+export const BOT_TO_QUEUE = 'imopenlines.bot.session.operator';
+
+/** A bot join, whichever bot API delivered it. */
+export interface JoinInfo {
+  chatId: number;
+  /** null when the event does not carry it (v1): read with imopenlines.dialog.get */
+  sessionId: number | null;
+  userCode: string;
+  /** null when the event does not carry the CRM bindings */
+  crm: CrmIds | null;
+}
+
+export interface MessageInfo {
+  chatId: number;
+  messageId: number;
+  authorId: number;
+  author: Author;
+}
+
+export interface EventMeta {
+  receivedAt: number;
+  eventId: number | null;
+  client: () => Promise<PortalClient>;
+}
+
+export interface DrainResult {
+  assigned: number;
+  portal: number;
+  waiting: number;
+}
+
+export interface OpenLinesDeps {
+  dialogs: DialogRepository;
+  repo: OpenLinesRepository;
+  lines: LineDirectory;
+  indexes: QueueIndexes;
+  directory: OperatorDirectory;
+  settings: SettingsService;
+  queueState: QueueStateRepository;
+  assignmentLog: AssignmentLogRepository;
+  clients: ClientFactory;
+  writes: WriteQueue;
+  crm: CrmLinks;
+  manifest: Manifest;
+  publicUrl: string;
+  clock: () => number;
+  log: Logger;
+}
+
+const RETRY_DELAYS_MS = [250, 1000, 3000, 8000];
+
+/**
+ * Open-line dialogs from the bot's join to an operator: the register, the decision (the
+ * engine), and the portal write, in an order that survives a crash at any point. A decision
+ * is written to the register (state 'transferring', with everything needed to finish it)
+ * before the portal is asked; finishing it is idempotent (a repeated transfer is recognised
+ * by who holds the chat), and every move of a row is a compare-and-set on its version, so a
+ * dialog is never moved twice nor counted twice.
+ */
+export class OpenLinesService {
+  private readonly executing = new Map<number, Promise<void>>();
+  /** decisions this process recorded: their log rows cannot exist yet, no need to look */
+  private readonly ownDecisions = new Set<string>();
+  private readonly drainChains = new Map<string, Promise<unknown>>();
+  private readonly kicks = new Map<string, { timer: NodeJS.Timeout; lines: Set<number> | null }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(readonly d: OpenLinesDeps) {}
+
+  // ---------------------------------------------------------------- bot
+
+  /**
+   * The portal's open-line bot: found by its code (imbot.bot.list), else registered once
+   * (imbot.v2.Bot.register type openline in webhook mode; imbot.register TYPE=O where v2 is
+   * missing), with $PUBLIC_URL/events as its handler.
+   */
+  async ensureBot(memberId: string, client: PortalClient): Promise<number> {
+    const { manifest, repo } = this.d;
+    const code = manifest.bot.CODE;
+    const handler = `${this.d.publicUrl}${manifest.handlers.events}`;
+    const stored = await repo.bot(memberId);
+    const list = await client.call('imbot.bot.list').catch(() => undefined);
+    const found = list === undefined ? null : findBot(list, code);
+    if (found !== null) {
+      if (stored?.botId !== found) {
+        await repo.saveBot({
+          memberId,
+          botId: found,
+          version: stored?.version ?? 2,
+          code,
+          registeredAt: this.d.clock(),
+        });
+      }
+      return found;
+    }
+    if (stored && list === undefined) return stored.botId;
+    const props = manifest.bot.PROPERTIES;
+    let botId: number | null;
+    let version: 1 | 2 = 2;
+    try {
+      botId = registeredBotId(
+        await client.call('imbot.v2.Bot.register', {
+          fields: {
+            code,
+            type: 'openline',
+            eventMode: 'webhook',
+            webhookUrl: handler,
+            properties: { name: props.NAME, workPosition: props.WORK_POSITION, color: props.COLOR },
+          },
+        }),
+      );
+    } catch (err) {
+      if (!/METHOD_NOT_FOUND|not found/i.test(String((err as any)?.b24Error ?? (err as Error).message)))
+        throw err;
+      version = 1;
+      botId = registeredBotId(
+        await client.call('imbot.register', {
+          CODE: code,
+          TYPE: manifest.bot.TYPE,
+          OPENLINE: manifest.bot.OPENLINE,
+          EVENT_HANDLER: handler,
+          PROPERTIES: props,
+        }),
+      );
+    }
+    if (botId === null) throw new Error('the portal did not return the bot id');
+    await repo.saveBot({ memberId, botId, version, code, registeredAt: this.d.clock() });
+    this.d.log.info({ memberId, botId, version }, 'open-line bot registered');
+    return botId;
+  }
+
+  async botId(memberId: string): Promise<number | null> {
+    return (await this.d.repo.bot(memberId))?.botId ?? null;
+  }
+
+  async onBotDeleted(memberId: string, botId: number | null): Promise<void> {
+    await this.d.repo.forgetBot(memberId, botId ?? undefined);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** The bot joined an open-line chat: a new session to record, decide and hand over. */
+  async onJoin(memberId: string, j: JoinInfo, ev: EventMeta): Promise<void> {
+    let { sessionId, crm, userCode } = j;
+    if (sessionId === null || !userCode) {
+      const facts = parseDialog(
+        await (await ev.client()).call('imopenlines.dialog.get', { CHAT_ID: j.chatId }),
+      );
+      sessionId ??= facts?.sessionId ?? null;
+      crm ??= facts?.crm ?? null;
+      userCode ||= facts?.userCode ?? '';
+    }
+    const lineId = lineIdFromUserCode(userCode);
+    if (sessionId === null || lineId === null) {
+      this.d.log.warn(
+        { memberId, chatId: j.chatId },
+        'bot joined a chat with no readable session or line; ignored',
+      );
+      return;
+    }
+    const now = this.d.clock();
+    // A new session means the chat's previous one is over.
+    for (const old of await this.d.dialogs.openByChat(memberId, j.chatId)) {
+      if (old.sessionId !== sessionId) await this.close(old, now);
+    }
+    const { row, created } = await this.d.dialogs.insert({
+      memberId,
+      chatId: j.chatId,
+      sessionId,
+      lineId,
+      userCode,
+      crm,
+      arrivedAt: ev.receivedAt,
+      eventId: ev.eventId,
+      now,
+    });
+    if (!created) {
+      // A re-run of the same event: finish what the first run started, decide nothing new.
+      if (row.state === 'transferring') void this.execute(memberId, row.id);
+      if (row.state !== 'waiting' || row.version > 0) return;
+    }
+    const client = await ev.client();
+    await this.place(memberId, row, client, now);
+  }
+
+  /** A message in a chat the bot is in (the dialog waits in the app's queue, or a race with the hand-over). */
+  async onMessage(memberId: string, m: MessageInfo): Promise<void> {
+    if (m.author === 'system' || m.author === 'bot') return;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const rows = await this.d.dialogs.openByChat(memberId, m.chatId);
+      const row = rows.at(-1);
+      if (!row || m.messageId <= row.lastMessageId) return;
+      const patch: Parameters<DialogRepository['update']>[1] = { lastMessageId: m.messageId };
+      let freed = false;
+      if (m.author === 'client') patch.lastFrom = 'client';
+      else {
+        patch.lastFrom = 'operator';
+        if (
+          row.operatorId === m.authorId &&
+          (row.state === 'assigned' || row.state === 'portal') &&
+          !row.answered
+        ) {
+          patch.answered = true;
+          patch.round = [];
+          freed = true;
+        }
+      }
+      const upd = await this.d.dialogs.update(row, patch, this.d.clock());
+      if (!upd) continue;
+      if (freed || row.state === 'assigned') await this.d.indexes.refreshLoads(memberId, row.lineId);
+      if (freed) this.kickDrain(memberId, row.lineId);
+      return;
+    }
+  }
+
+  // ---------------------------------------------------------------- deciding
+
+  /** Decides for one waiting row and starts carrying the decision out (not awaited). */
+  async place(
+    memberId: string,
+    row: DialogRow,
+    client: PortalClient,
+    now: number,
+  ): Promise<'assign' | 'portal_queue' | 'wait' | 'conflict'> {
+    const idx = await this.d.indexes.get(memberId, row.lineId, client);
+    if (!idx) {
+      // A line the app cannot read: the line's own queue is the safe place for the client.
+      const reason: Reason = {
+        rule: 'portal_queue',
+        skipped: { at_capacity: [], unavailable: [] },
+        detail: 'unknown_line',
+      };
+      return (
+        await this.record(memberId, undefined, row, { action: 'portal_queue', itemId: row.id, reason }, now)
+      ).action;
+    }
+    const item = await this.itemFor(memberId, idx, row, client);
+    const d = idx.dispatcher.decide(item, now);
+    return (await this.record(memberId, idx, row, d, now)).action;
+  }
+
+  /** The engine's item for a register row (CRM links and the previous operator when the rules use them). */
+  async itemFor(memberId: string, idx: LineIndex, row: DialogRow, client: PortalClient): Promise<Item> {
+    const rules = idx.rules;
+    const item: Item = { id: row.id, kind: 'dialog', arrivedAt: row.arrivedAt, priority: row.priority };
+    const extra: number[] = [];
+    if (rules.responsible.enabled && row.crm) {
+      item.crm = await this.d.crm.linksFor(
+        memberId,
+        client,
+        row.crm,
+        rules.responsible.precedence,
+        row.arrivedAt,
+      );
+      for (const l of item.crm) extra.push(l.responsibleId);
+    }
+    if (rules.sticky.enabled) {
+      item.previousOperatorId = await this.d.dialogs.previousOperator(memberId, row.userCode, row.id);
+      if (item.previousOperatorId) extra.push(item.previousOperatorId);
+    }
+    if (extra.length > 0) await this.d.indexes.ensureOperators(idx, client, extra);
+    return item;
+  }
+
+  /**
+   * Writes a decision to the register and starts carrying it out. `committed` = the index
+   * already counted it (drain does); otherwise an assignment is committed here, in the same
+   * tick as the decision, so the next decision sees it.
+   */
+  async record(
+    memberId: string,
+    idx: LineIndex | undefined,
+    row: DialogRow,
+    d: Decision,
+    now: number,
+    o: { committed?: boolean; logAction?: PendingMove['logAction']; logWait?: boolean } = {},
+  ): Promise<{ action: 'assign' | 'portal_queue' | 'wait' | 'conflict'; done?: Promise<void> }> {
+    if (d.action === 'wait' || d.action === 'stay') {
+      if (o.logWait === false) return { action: 'wait' };
+      const upd = await this.d.dialogs.update(row, {}, now);
+      if (!upd) return { action: 'conflict' };
+      await this.d.assignmentLog.add({
+        memberId,
+        kind: 'dialog',
+        objectId: String(row.chatId),
+        queueId: queueId(row.lineId),
+        action: 'wait',
+        operatorId: null,
+        previousOperatorId: row.holder === 'operator' ? row.operatorId : null,
+        reason: d.reason,
+        at: now,
+      });
+      return { action: 'wait' };
+    }
+    const viaBot = row.holder === 'bot';
+    let pending: PendingMove;
+    if (d.action === 'assign') {
+      if (!o.committed && idx) idx.dispatcher.commit(d);
+      if (idx) this.d.indexes.committed(memberId, row.lineId);
+      pending = {
+        method: viaBot ? BOT_TRANSFER : OPERATOR_TRANSFER,
+        targetId: d.operatorId,
+        fromId: viaBot ? null : row.operatorId,
+        logAction: o.logAction ?? (viaBot ? 'assign' : 'return'),
+        reason: d.reason,
+        stamp: d.stamp,
+        round: d.round,
+        decidedAt: now,
+        attempts: 0,
+      };
+    } else {
+      pending = {
+        method: viaBot ? BOT_TO_QUEUE : OPERATOR_TRANSFER,
+        targetId: null,
+        fromId: viaBot ? null : row.operatorId,
+        logAction: 'portal_queue',
+        reason: d.reason,
+        stamp: null,
+        decidedAt: now,
+        attempts: 0,
+      };
+    }
+    // Both statements are queued on the connection in this tick, before any later decision's.
+    const moved = this.d.dialogs.update(row, { state: 'transferring', pending }, now);
+    const stamped =
+      d.action === 'assign' && idx
+        ? this.d.queueState
+            .recordAssignment(
+              memberId,
+              queueId(row.lineId),
+              d.operatorId,
+              d.stamp,
+              idx.rules.mode === 'weighted' ? idx.dispatcher.credits() : undefined,
+            )
+            .catch((err) =>
+              this.d.log.warn({ memberId, err: (err as Error).message }, 'queue state not saved'),
+            )
+        : undefined;
+    const upd = await moved;
+    await stamped;
+    if (!upd) {
+      if (idx) this.d.indexes.invalidate(memberId, row.lineId);
+      return { action: 'conflict' };
+    }
+    this.ownDecisions.add(`${upd.id}:${pending.decidedAt}`);
+    return { action: d.action, done: this.execute(memberId, upd.id) };
+  }
+
+  // ---------------------------------------------------------------- carrying out
+
+  /** Carries out a row's recorded decision; one run per row at a time; never throws. */
+  execute(memberId: string, rowId: number): Promise<void> {
+    const running = this.executing.get(rowId);
+    if (running) return running;
+    const p = this.run(memberId, rowId)
+      .catch((err) => this.d.log.error({ memberId, rowId, err: (err as Error).message }, 'transfer failed'))
+      .finally(() => this.executing.delete(rowId));
+    this.executing.set(rowId, p);
+    return p;
+  }
+
+  /** Starts every recorded decision the portal has not confirmed (after a crash, or retries that ran out). */
+  async recover(memberId: string): Promise<number> {
+    const rows = await this.d.dialogs.open(memberId, ['transferring']);
+    const started = rows.filter((r) => !this.executing.has(r.id));
+    await Promise.all(started.map((r) => this.execute(memberId, r.id)));
+    return started.length;
+  }
+
+  private async run(memberId: string, rowId: number): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      const row = await this.d.dialogs.get(rowId);
+      if (row?.state !== 'transferring' || !row.pending) return;
+      const p = row.pending;
+      if (p.targetId !== null && row.holder === 'operator' && row.operatorId === p.targetId) {
+        // Already theirs (e.g. back from a return to the same operator): nothing to ask the portal.
+        await this.confirm(memberId, row);
+        return;
+      }
+      const out = await this.d.writes.submit(memberId, this.command(row, p));
+      if (out.ok) {
+        await this.confirm(memberId, row);
+        return;
+      }
+      if (!out.retryable) {
+        await this.reconcile(memberId, row, out);
+        return;
+      }
+      if (attempt >= RETRY_DELAYS_MS.length) {
+        this.d.log.warn(
+          { memberId, chatId: row.chatId, error: out.error },
+          'transfer still failing; sync retries it',
+        );
+        return;
+      }
+      await this.sleep(RETRY_DELAYS_MS[attempt]);
+    }
+  }
+
+  private command(row: DialogRow, p: PendingMove) {
+    if (p.method === BOT_TRANSFER) {
+      return { method: p.method, params: { CHAT_ID: row.chatId, USER_ID: p.targetId, LEAVE: 'Y' } };
+    }
+    if (p.method === BOT_TO_QUEUE) return { method: p.method, params: { CHAT_ID: row.chatId } };
+    return {
+      method: p.method,
+      params: {
+        CHAT_ID: row.chatId,
+        TRANSFER_ID: p.targetId === null ? `queue${row.lineId}` : String(p.targetId),
+      },
+    };
+  }
+
+  /** The portal carried the decision out: log it (once) and move the row (once). */
+  async confirm(memberId: string, row: DialogRow, o: { note?: string } = {}): Promise<DialogRow | undefined> {
+    const p = row.pending!;
+    const now = this.d.clock();
+    const first = p.logAction === 'assign' && row.firstAssignedAt === null && p.targetId !== null;
+    const entry: LogEntry = {
+      memberId,
+      kind: 'dialog',
+      objectId: String(row.chatId),
+      queueId: queueId(row.lineId),
+      action: p.logAction,
+      operatorId: p.targetId,
+      previousOperatorId: p.fromId,
+      reason: o.note ? { ...(p.reason as object), detail: o.note } : p.reason,
+      latencyMs: first ? Math.max(0, now - row.arrivedAt) : null,
+      at: p.decidedAt,
+    };
+    if (!this.ownDecisions.delete(`${row.id}:${p.decidedAt}`)) {
+      const seen = await this.d.assignmentLog.recent(memberId, {
+        kind: 'dialog',
+        objectId: entry.objectId,
+        limit: 20,
+      });
+      if (
+        !seen.some((r) => r.action === entry.action && r.operatorId === entry.operatorId && r.at === entry.at)
+      ) {
+        await this.d.assignmentLog.add(entry);
+      }
+    } else await this.d.assignmentLog.add(entry);
+    let patch: Parameters<DialogRepository['update']>[1];
+    if (p.targetId === null) {
+      patch = {
+        state: 'portal',
+        holder: 'none',
+        operatorId: null,
+        pending: null,
+        answered: false,
+        passOnAt: null,
+      };
+    } else {
+      const passOnSec = await this.passOnSec(memberId, row.lineId);
+      patch = {
+        state: 'assigned',
+        holder: 'operator',
+        operatorId: p.targetId,
+        pending: null,
+        answered: row.holder === 'operator' && row.operatorId === p.targetId ? row.answered : false,
+        assignedAt: now,
+        passOnAt: passOnSec === null ? null : now + passOnSec * 1000,
+        round: p.round ?? [p.targetId],
+        firstAssignedAt: row.firstAssignedAt ?? now,
+      };
+    }
+    const upd = await this.d.dialogs.update(row, patch, now);
+    if (upd && p.fromId !== null && p.fromId !== p.targetId) {
+      await this.d.indexes.refreshLoads(memberId, row.lineId);
+      this.kickDrain(memberId, row.lineId);
+    }
+    return upd;
+  }
+
+  /**
+   * The portal refused a write. Who holds the chat now tells what happened: the target (the
+   * transfer went through before, e.g. a re-run) → done; the bot, or the previous holder → the
+   * target was refused, so the dialog goes back to distribution without them; somebody else →
+   * the portal or a person moved it; nobody or another session → it is over.
+   */
+  private async reconcile(memberId: string, row: DialogRow, out: Extract<WriteOutcome, { ok: false }>) {
+    const p = row.pending!;
+    const client = await this.d.clients.get(memberId);
+    let facts: ReturnType<typeof parseDialog> = null;
+    try {
+      facts = parseDialog(await client.call('imopenlines.dialog.get', { CHAT_ID: row.chatId }));
+    } catch (err) {
+      this.d.log.warn(
+        { memberId, chatId: row.chatId, err: (err as Error).message },
+        'dialog unreadable after a refused transfer',
+      );
+    }
+    const now = this.d.clock();
+    if (!facts || (facts.sessionId !== null && facts.sessionId !== row.sessionId)) {
+      await this.close(row, now);
+      return;
+    }
+    const botId = await this.botId(memberId);
+    if (p.targetId !== null && facts.ownerId === p.targetId) {
+      await this.confirm(memberId, row, { note: 'confirmed_on_retry' });
+      return;
+    }
+    const stillWithPrevious =
+      (facts.ownerId !== 0 && facts.ownerId === botId && row.holder === 'bot') ||
+      (facts.ownerId !== 0 && row.holder === 'operator' && facts.ownerId === row.operatorId);
+    if (stillWithPrevious) {
+      this.d.log.warn(
+        { memberId, chatId: row.chatId, target: p.targetId, error: out.error },
+        'the portal refused the transfer; deciding again without that operator',
+      );
+      if (p.targetId !== null) {
+        this.d.directory.invalidate(memberId, [p.targetId]);
+        this.d.indexes.refuse(memberId, row.lineId, p.targetId);
+      }
+      const upd = await this.d.dialogs.update(row, { state: 'waiting', pending: null }, now);
+      if (upd) {
+        await this.d.indexes.refreshLoads(memberId, row.lineId);
+        if (p.targetId === null) {
+          // Even the line's queue refused: leave it to the portal's own timer rather than loop.
+          await this.d.dialogs.update(upd, { state: 'portal', holder: 'none', operatorId: null }, now);
+        } else this.kickDrain(memberId, row.lineId);
+      }
+      return;
+    }
+    if (facts.ownerId === 0) {
+      // Unowned in the portal's queue (or closed without a new session): the portal has it.
+      await this.d.dialogs.update(
+        row,
+        { state: 'portal', holder: 'none', operatorId: null, pending: null, passOnAt: null },
+        now,
+      );
+      await this.d.indexes.refreshLoads(memberId, row.lineId);
+      return;
+    }
+    await this.d.dialogs.update(
+      row,
+      {
+        state: 'portal',
+        holder: 'operator',
+        operatorId: facts.ownerId,
+        pending: null,
+        passOnAt: null,
+        answered: false,
+      },
+      now,
+    );
+    await this.d.indexes.refreshLoads(memberId, row.lineId);
+  }
+
+  /** The session is over: it stops counting, and whoever had it may take a waiting one. */
+  async close(row: DialogRow, now: number): Promise<void> {
+    const upd = await this.d.dialogs.update(
+      row,
+      { state: 'closed', holder: 'none', pending: null, passOnAt: null, closedAt: now },
+      now,
+    );
+    if (upd && row.state !== 'waiting') {
+      await this.d.indexes.refreshLoads(row.memberId, row.lineId);
+      this.kickDrain(row.memberId, row.lineId);
+    }
+  }
+
+  private async passOnSec(memberId: string, lineId: number): Promise<number | null> {
+    const line = await this.d.lines.get(memberId, lineId);
+    if (!line) return null;
+    const rules = rulesFor(line, await this.d.settings.line(memberId, lineId));
+    return rules.mode === 'all' ? null : rules.passOnAfterSec;
+  }
+
+  // ---------------------------------------------------------------- the waiting queue
+
+  /**
+   * Hands waiting dialogs to whoever can take them, line by line, in priority then arrival
+   * order. One drain per portal at a time. `awaitTransfers` waits until the portal confirmed
+   * them (jobs); events do not wait. `dryRun` decides on a copy and changes nothing.
+   */
+  drain(
+    memberId: string,
+    client: PortalClient,
+    now: number,
+    o: { lineIds?: number[]; awaitTransfers?: boolean; dryRun?: boolean } = {},
+  ): Promise<DrainResult> {
+    const prev = this.drainChains.get(memberId) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(() => this.drainNow(memberId, client, now, o));
+    this.drainChains.set(memberId, run);
+    void run.finally(() => {
+      if (this.drainChains.get(memberId) === run) this.drainChains.delete(memberId);
+    });
+    return run;
+  }
+
+  private async drainNow(
+    memberId: string,
+    client: PortalClient,
+    now: number,
+    o: { lineIds?: number[]; awaitTransfers?: boolean; dryRun?: boolean },
+  ): Promise<DrainResult> {
+    const result: DrainResult = { assigned: 0, portal: 0, waiting: 0 };
+    const done: Promise<void>[] = [];
+    const lineIds = o.lineIds ?? (await this.d.dialogs.linesWithWaiting(memberId));
+    for (const lineId of lineIds) {
+      const rows = await this.d.dialogs.open(memberId, ['waiting'], lineId);
+      if (rows.length === 0) continue;
+      const idx = await this.d.indexes.get(memberId, lineId, client);
+      if (!idx) {
+        result.waiting += rows.length;
+        continue;
+      }
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const items = await Promise.all(rows.map((r) => this.itemFor(memberId, idx, r, client)));
+      let dispatcher = idx.dispatcher;
+      if (o.dryRun) {
+        const states = idx.dispatcher.rules.queue
+          .map((m) => idx.dispatcher.stateOf(m.id))
+          .filter((s): s is OperatorState => !!s);
+        dispatcher = new Dispatcher(idx.dispatcher.rules, states, now);
+      }
+      const res = dispatcher.drain(items, now);
+      result.waiting += res.waiting.length;
+      for (const d of res.decisions) {
+        if (d.action === 'assign') result.assigned++;
+        else result.portal++;
+        if (o.dryRun) continue;
+        const row = byId.get(Number(d.itemId))!;
+        const r = await this.record(memberId, idx, row, d, now, { committed: true, logWait: false });
+        if (r.done) done.push(r.done);
+      }
+    }
+    if (o.awaitTransfers) await Promise.all(done);
+    return result;
+  }
+
+  /** Drains soon (coalescing bursts of "someone freed up"), outside the caller's flow. */
+  kickDrain(memberId: string, lineId?: number): void {
+    if (this.stopped) return;
+    const k = this.kicks.get(memberId);
+    if (k) {
+      if (lineId === undefined) k.lines = null;
+      else k.lines?.add(lineId);
+      return;
+    }
+    const entry = {
+      lines: lineId === undefined ? null : new Set([lineId]),
+      timer: setTimeout(async () => {
+        this.kicks.delete(memberId);
+        try {
+          const client = await this.d.clients.get(memberId);
+          await this.drain(memberId, client, this.d.clock(), {
+            lineIds: entry.lines ? [...entry.lines] : undefined,
+          });
+        } catch (err) {
+          this.d.log.warn(
+            { memberId, err: (err as Error).message },
+            'drain after a change failed; sync retries',
+          );
+        }
+      }, 5),
+    };
+    entry.timer.unref?.();
+    this.kicks.set(memberId, entry);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Waits for every transfer and drain in progress (tests, benchmarks, shutdown). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const busy = [...this.executing.values(), ...this.drainChains.values()];
+      if (busy.length === 0 && this.kicks.size === 0) return;
+      if (busy.length === 0) await new Promise((r) => setTimeout(r, 10));
+      else await Promise.allSettled(busy);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const k of this.kicks.values()) clearTimeout(k.timer);
+    this.kicks.clear();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      t.unref?.();
+      this.timers.add(t);
+    });
+  }
+}

@@ -1,0 +1,174 @@
+import { PortalError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import { BATCH_SIZE, type Call } from '../portal/client.ts';
+import type { ClientFactory } from '../portal/client-pool.ts';
+
+export interface WriteCommand {
+  method: string;
+  params: Record<string, unknown>;
+}
+
+export type WriteOutcome =
+  | { ok: true; result: unknown }
+  | { ok: false; error: string; description: string; retryable: boolean };
+
+/** The portal's leaky bucket: `burst` requests at once, draining `perSec` a second. */
+export interface RateBudget {
+  burst: number;
+  perSec: number;
+}
+
+export interface WriteQueueOptions {
+  clients: ClientFactory;
+  clock?: () => number;
+  log?: Logger;
+  /** how long the first command of a batch waits for company while the budget is ample */
+  windowMs?: number;
+  /** the portal's limits (its plan); default 50 / 2 per second */
+  budget?: (memberId: string) => Promise<RateBudget> | RateBudget;
+  /** the share of the burst this queue spends on quick small batches before it waits to fill them */
+  eagerShare?: number;
+}
+
+interface Pending {
+  cmd: WriteCommand;
+  resolve: (o: WriteOutcome) => void;
+}
+
+interface PortalQueue {
+  items: Pending[];
+  firstAt: number;
+  timer?: NodeJS.Timeout;
+  flushing: boolean;
+  /** estimated fill of the portal's bucket by our own writes */
+  level: number;
+  levelAt: number;
+  budget?: RateBudget;
+}
+
+/**
+ * Writes due together go out together: per portal, commands are collected for a few
+ * milliseconds and sent as one batch request of at most 50. While the portal's request budget
+ * is ample a lone command goes out after the short window (fast answers at steady load); once
+ * our own writes have used the eager share of the burst, the queue waits for a full batch or
+ * for the budget to recover, so a burst of 500 dialogs costs ~10 requests rather than 500.
+ * One request at a time per portal; the SDK's token bucket is the last guard.
+ */
+export class WriteQueue {
+  private readonly clock: () => number;
+  private readonly windowMs: number;
+  private readonly eagerShare: number;
+  private readonly portals = new Map<string, PortalQueue>();
+  private idleWaiters: (() => void)[] = [];
+  /** batch requests sent, for tests and benchmarks */
+  requests = 0;
+
+  constructor(private readonly o: WriteQueueOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.windowMs = o.windowMs ?? 3;
+    this.eagerShare = o.eagerShare ?? 0.5;
+  }
+
+  submit(memberId: string, cmd: WriteCommand): Promise<WriteOutcome> {
+    const p = this.portal(memberId);
+    return new Promise((resolve) => {
+      if (p.items.length === 0) p.firstAt = this.clock();
+      p.items.push({ cmd, resolve });
+      this.schedule(memberId, p);
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private isIdle(): boolean {
+    for (const p of this.portals.values()) if (p.items.length > 0 || p.flushing) return false;
+    return true;
+  }
+
+  private portal(memberId: string): PortalQueue {
+    let p = this.portals.get(memberId);
+    if (!p) {
+      p = { items: [], firstAt: 0, flushing: false, level: 0, levelAt: this.clock() };
+      this.portals.set(memberId, p);
+    }
+    return p;
+  }
+
+  private drainLevel(p: PortalQueue, budget: RateBudget): void {
+    const now = this.clock();
+    p.level = Math.max(0, p.level - ((now - p.levelAt) / 1000) * budget.perSec);
+    p.levelAt = now;
+  }
+
+  private schedule(memberId: string, p: PortalQueue): void {
+    if (p.flushing || p.items.length === 0) return;
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = undefined;
+    if (p.items.length >= BATCH_SIZE) {
+      void this.flush(memberId, p);
+      return;
+    }
+    const budget = p.budget ?? { burst: 50, perSec: 2 };
+    this.drainLevel(p, budget);
+    const soft = Math.max(1, Math.floor(budget.burst * this.eagerShare));
+    const windowLeft = Math.max(0, p.firstAt + this.windowMs - this.clock());
+    const budgetWait = p.level + 1 > soft ? ((p.level + 1 - soft) / budget.perSec) * 1000 : 0;
+    const wait = Math.max(windowLeft, budgetWait);
+    p.timer = setTimeout(() => {
+      p.timer = undefined;
+      void this.flush(memberId, p);
+    }, wait);
+  }
+
+  private async flush(memberId: string, p: PortalQueue): Promise<void> {
+    if (p.flushing || p.items.length === 0) return;
+    p.flushing = true;
+    const batch = p.items.splice(0, BATCH_SIZE);
+    if (p.items.length > 0) p.firstAt = this.clock();
+    try {
+      p.budget ??= await this.o.budget?.(memberId);
+      const budget = p.budget ?? { burst: 50, perSec: 2 };
+      this.drainLevel(p, budget);
+      p.level += 1;
+      this.requests++;
+      const calls: Record<string, Call> = {};
+      batch.forEach((b, i) => {
+        calls[`w${i}`] = [b.cmd.method, b.cmd.params];
+      });
+      try {
+        const client = await this.o.clients.get(memberId);
+        const r = await client.batch(calls);
+        batch.forEach((b, i) => {
+          const e = r.errors[`w${i}`];
+          if (e) b.resolve({ ok: false, error: e.error, description: e.error_description, retryable: false });
+          else if (!(`w${i}` in r.results))
+            b.resolve({
+              ok: false,
+              error: 'NO_RESULT',
+              description: 'no answer for this command',
+              retryable: true,
+            });
+          else b.resolve({ ok: true, result: r.results[`w${i}`] });
+        });
+      } catch (err) {
+        const retryable = !(err instanceof PortalError) || err.retryable;
+        const error = err instanceof PortalError ? err.b24Error : 'REQUEST_FAILED';
+        this.o.log?.warn({ memberId, commands: batch.length, error }, 'write batch failed');
+        for (const b of batch)
+          b.resolve({ ok: false, error, description: (err as Error).message, retryable });
+      }
+    } finally {
+      p.flushing = false;
+      if (p.items.length > 0) this.schedule(memberId, p);
+      else if (this.isIdle()) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+}
