@@ -1,4 +1,11 @@
-import { AjaxError, B24OAuth, EnumAppStatus, ParamsFactory, RefreshTokenError } from '@bitrix24/b24jssdk';
+import {
+  AjaxError,
+  ApiVersion,
+  B24OAuth,
+  EnumAppStatus,
+  ParamsFactory,
+  RefreshTokenError,
+} from '@bitrix24/b24jssdk';
 import qs from 'qs';
 import { AppError, ErrorCode, PortalError } from '../errors.ts';
 import type { Installation } from './installation.ts';
@@ -50,6 +57,10 @@ export class SdkPortalClient implements PortalClient {
   readonly memberId: string;
   private readonly b24: B24OAuth;
   private refreshToken: string;
+  private accessToken: string;
+  private expiresAt: number;
+  /** set when the portal refused the token we hold now (not an older one) */
+  private currentRejected = false;
 
   constructor(
     inst: Installation,
@@ -59,6 +70,8 @@ export class SdkPortalClient implements PortalClient {
   ) {
     this.memberId = inst.memberId;
     this.refreshToken = inst.refreshToken;
+    this.accessToken = inst.accessToken;
+    this.expiresAt = inst.expiresAt;
     this.b24 = new B24OAuth(
       {
         applicationToken: inst.applicationToken,
@@ -82,9 +95,34 @@ export class SdkPortalClient implements PortalClient {
       { restrictionParams: restrictions },
     );
     this.b24.offClientSideWarning?.();
+    // Requests already in flight with the old token keep coming back 401 after a refresh;
+    // the SDK would refresh again for each. Note which token the portal refused, so that
+    // only a refusal of the token we hold now costs a refresh.
+    for (const version of [ApiVersion.v2, ApiVersion.v3]) {
+      this.b24.getHttpClient(version).ajaxClient.interceptors.response.use(undefined, (err: any) => {
+        if (err?.response?.status === 401) {
+          const sent = sentToken(err.config?.data);
+          if (sent === undefined || sent === this.accessToken) this.currentRejected = true;
+        }
+        return Promise.reject(err);
+      });
+    }
     this.b24.setCustomRefreshAuth(async () => {
-      const t = await refresher.refresh(this.memberId, this.refreshToken);
+      const stillGood = !this.currentRejected && this.expiresAt * 1000 > Date.now() + 5000;
+      const t = stillGood
+        ? {
+            accessToken: this.accessToken,
+            refreshToken: this.refreshToken,
+            expiresAt: this.expiresAt,
+            clientEndpoint: inst.clientEndpoint,
+            serverEndpoint: inst.serverEndpoint,
+            scope: inst.scope,
+          }
+        : await refresher.refresh(this.memberId, this.refreshToken);
+      this.currentRejected = false;
       this.refreshToken = t.refreshToken;
+      this.accessToken = t.accessToken;
+      this.expiresAt = t.expiresAt;
       return {
         access_token: t.accessToken,
         refresh_token: t.refreshToken,
@@ -152,6 +190,16 @@ export class SdkPortalClient implements PortalClient {
       }
     }
     return out;
+  }
+}
+
+function sentToken(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    const auth = JSON.parse(body)?.auth;
+    return typeof auth === 'string' ? auth : undefined;
+  } catch {
+    return undefined;
   }
 }
 
