@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLeadsFeature } from '../../src/crm/feature.ts';
+import { offlineEventsFeature } from '../../src/events/offline-events.ts';
+import { jobsFeature } from '../../src/jobs/feature.ts';
+import type { JobRunner } from '../../src/jobs/runner.ts';
+import { leadSettingsSchema } from '../../src/settings/schema.ts';
+import { waitFor } from '../helpers/context.ts';
+import { startStack } from '../helpers/emulator.ts';
+
+test('events the portal could not deliver while the app was down are pulled from the offline queue, once', async () => {
+  let down = false;
+  // The portal's event queue reaches the app only while it is up; a failed delivery is lost.
+  const deliver: typeof fetch = (input, init) =>
+    down ? Promise.reject(new Error('connect ECONNREFUSED')) : fetch(input, init);
+  const s = await startStack({
+    emulator: { fetch: deliver },
+    app: { features: [offlineEventsFeature, jobsFeature, createLeadsFeature()] },
+  });
+  try {
+    const runner = s.app.ctx.services.jobRunner as JobRunner;
+    const queue = [...s.emu.state.users.values()].filter((u) => !u.admin).slice(0, 3);
+    await s.app.ctx.settings.write(
+      s.emu.memberId,
+      'leads',
+      leadSettingsSchema,
+      { rules: { mode: 'evenly', queue: queue.map((u) => ({ id: u.id })), availability: { check: false } } },
+      null,
+    );
+    down = true;
+    const ids = [1, 2, 3].map((i) => s.emu.sim.addLead({ title: `While down ${i}` }));
+    await s.emu.idle();
+    assert.ok(
+      s.emu.deliveries.filter((d) => d.event === 'ONCRMLEADADD').every((d) => d.status !== 200),
+      'the online deliveries were lost',
+    );
+    assert.equal((await s.app.ctx.inbox.list({ event: 'ONCRMLEADADD' })).length, 0);
+    down = false;
+
+    const first = await runner.run('offline-events', { portal: s.emu.memberId });
+    assert.equal(first.status, 'ok');
+    assert.equal(first.totals.stored, 3);
+    await s.app.ctx.worker.drain();
+    const rows = await waitFor(async () => {
+      const r = await s.app.ctx.inbox.list({ event: 'ONCRMLEADADD' });
+      return r.length === 3 && r.every((x) => x.state === 'done') && r;
+    }, 'offline events processed');
+    assert.deepEqual(
+      rows.map((r) => r.source),
+      ['offline', 'offline', 'offline'],
+    );
+    for (const id of ids) {
+      const lead = s.emu.state.crm.leads.get(id);
+      assert.ok(lead && queue.some((u) => u.id === lead.assignedById), `lead ${id} went to a queue operator`);
+    }
+    const log = await s.app.ctx.assignmentLog.recent(s.emu.memberId, { kind: 'lead' });
+    assert.deepEqual(
+      new Set(log.filter((l) => l.action === 'assign').map((l) => Number(l.objectId))),
+      new Set(ids),
+    );
+
+    // The queue was cleared: a second run finds nothing, and nothing is assigned twice.
+    const second = await runner.run('offline-events', { portal: s.emu.memberId });
+    assert.equal(second.totals.stored ?? 0, 0);
+    await s.app.ctx.worker.drain();
+    const again = await s.app.ctx.assignmentLog.recent(s.emu.memberId, { kind: 'lead' });
+    assert.equal(again.filter((l) => l.action === 'assign').length, 3);
+  } finally {
+    await s.close();
+  }
+});
