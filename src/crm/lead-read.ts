@@ -6,6 +6,8 @@ export const LEAD = 1;
 export const CONTACT = 3;
 export const COMPANY = 4;
 
+const TYPE_OF: Record<CrmEntity, number> = { contact: CONTACT, company: COMPANY, lead: LEAD };
+
 /** What the lead handler needs to know about one lead, read with crm.item.get. */
 export interface LeadFacts {
   id: number;
@@ -15,46 +17,26 @@ export interface LeadFacts {
   sourceId: string;
   contactId: number;
   companyId: number;
+  hasPhone: boolean;
+  hasEmail: boolean;
   /** USER_CODE of the open-line dialog the lead came from (`connector|line|chat|user`), if any */
   userCode: string | null;
   lineId: number | null;
 }
 
 /**
- * The first read of a new lead: the lead itself and, when some queue routes known clients to
- * their manager, everything needed to find that manager, in one batch request. Later
- * commands take their arguments from earlier answers (`$result[...]`): the lead's first phone
- * and e-mail go to crm.duplicate.findbycomm, and the first match of each kind, plus the lead's
- * own contact and company, are read for their assignedById. A reference to nothing makes its
- * command fail, which the batch reports per command and this reader ignores.
+ * The first read of a new lead, one batch: the lead and, when some queue sends known clients
+ * to their manager, crm.duplicate.findbycomm for its first phone and first e-mail, taken from
+ * the lead's answer (`$result[lead][item][phone]`, the flat aliases crm.item.get returns). A
+ * lead without one makes that search fail, which the batch reports per command.
  */
 export function leadReadCommands(leadId: number, findClient: boolean): Record<string, Call> {
   const calls: Record<string, Call> = { lead: ['crm.item.get', { entityTypeId: LEAD, id: leadId }] };
   if (!findClient) return calls;
   calls.byPhone = ['crm.duplicate.findbycomm', { type: 'PHONE', values: ['$result[lead][item][phone]'] }];
   calls.byEmail = ['crm.duplicate.findbycomm', { type: 'EMAIL', values: ['$result[lead][item][email]'] }];
-  for (const [label, entityTypeId, ref] of LINK_READS)
-    calls[label] = ['crm.item.get', { entityTypeId, id: ref }];
   return calls;
 }
-
-/** label, entity type, and where its id comes from; in order of preference within a kind. */
-const LINK_READS: [label: string, entityTypeId: number, ref: string][] = [
-  ['contactOwn', CONTACT, '$result[lead][item][contactId]'],
-  ['contactByPhone', CONTACT, '$result[byPhone][CONTACT][0]'],
-  ['contactByEmail', CONTACT, '$result[byEmail][CONTACT][0]'],
-  ['companyOwn', COMPANY, '$result[lead][item][companyId]'],
-  ['companyByPhone', COMPANY, '$result[byPhone][COMPANY][0]'],
-  ['companyByEmail', COMPANY, '$result[byEmail][COMPANY][0]'],
-  ['leadByPhone', LEAD, '$result[byPhone][LEAD][0]'],
-  ['leadByEmail', LEAD, '$result[byEmail][LEAD][0]'],
-];
-
-const LINK_LABELS: Record<CrmEntity, string[]> = {
-  contact: ['contactOwn', 'contactByPhone', 'contactByEmail'],
-  company: ['companyOwn', 'companyByPhone', 'companyByEmail'],
-  lead: ['leadByPhone', 'leadByEmail'],
-};
 
 /** The lead's facts from a crm.item.get answer (`{item}`), or null if it holds no lead. */
 export function parseLead(result: unknown): LeadFacts | null {
@@ -70,27 +52,57 @@ export function parseLead(result: unknown): LeadFacts | null {
     sourceId: String(item.sourceId ?? ''),
     contactId: int(item.contactId) ?? 0,
     companyId: int(item.companyId) ?? 0,
+    hasPhone: hasComm(item, 'PHONE', 'phone'),
+    hasEmail: hasComm(item, 'EMAIL', 'email'),
     userCode,
     lineId: userCode ? int(userCode.split('|')[1]) : null,
   };
 }
 
+/** Candidate ids per kind, best first: the lead's own contact/company, then matches by phone, then by e-mail. */
+export type ClientMatches = Record<CrmEntity, number[]>;
+
 /**
- * The client's CRM links found by the read, one per kind: the lead's own contact or company
- * first, then a match by phone, then by e-mail. The lead itself is not its own client.
+ * Who the client may be, from the first read. A search is trusted only if the lead has that
+ * kind of value: a search run on an empty or unresolved reference says nothing about it.
  */
-export function parseLinks(r: BatchResult, leadId: number): CrmLink[] {
+export function clientMatches(r: BatchResult, lead: LeadFacts): ClientMatches {
+  const found = (label: string, ok: boolean, key: string) =>
+    ok && !r.errors[label] ? ids((r.results[label] as Record<string, unknown> | undefined)?.[key]) : [];
+  const kind = (own: number, key: string) =>
+    unique([
+      ...(own > 0 ? [own] : []),
+      ...found('byPhone', lead.hasPhone, key),
+      ...found('byEmail', lead.hasEmail, key),
+    ]);
+  return {
+    contact: kind(lead.contactId, 'CONTACT'),
+    company: kind(lead.companyId, 'COMPANY'),
+    lead: kind(0, 'LEAD').filter((id) => id !== lead.id),
+  };
+}
+
+/**
+ * The second read, only when there is a client to look at: each kind's best candidate, by id,
+ * for its assignedById (one batch, at most three commands). The engine uses the link of the
+ * highest precedence, so one candidate per kind is all it needs.
+ */
+export function linkReadCommands(m: ClientMatches): Record<string, Call> {
+  const calls: Record<string, Call> = {};
+  for (const entity of ['contact', 'company', 'lead'] as const) {
+    const id = m[entity][0];
+    if (id !== undefined) calls[entity] = ['crm.item.get', { entityTypeId: TYPE_OF[entity], id }];
+  }
+  return calls;
+}
+
+/** The client's CRM links from the second read: the responsible of each kind found. */
+export function parseLinks(r: BatchResult): CrmLink[] {
   const links: CrmLink[] = [];
   for (const entity of ['contact', 'company', 'lead'] as const) {
-    for (const label of LINK_LABELS[entity]) {
-      const item = (r.results[label] as { item?: Record<string, unknown> } | undefined)?.item;
-      const id = int(item?.id);
-      const responsibleId = int(item?.assignedById);
-      if (id === null || responsibleId === null || responsibleId <= 0) continue;
-      if (entity === 'lead' && id === leadId) continue;
-      links.push({ entity, responsibleId });
-      break;
-    }
+    const item = (r.results[entity] as { item?: Record<string, unknown> } | undefined)?.item;
+    const responsibleId = int(item?.assignedById);
+    if (responsibleId !== null && responsibleId > 0) links.push({ entity, responsibleId });
   }
   return links;
 }
@@ -101,16 +113,32 @@ export function parseLinks(r: BatchResult, leadId: number): CrmLink[] {
  * alias only the first.
  */
 function userCodeOf(item: Record<string, unknown>): string | null {
-  const fm = Array.isArray(item.fm) ? (item.fm as Record<string, unknown>[]) : [];
-  const values = fm
-    .filter((f) => String(f.typeId ?? '').toUpperCase() === 'IM')
-    .map((f) => String(f.value ?? ''));
+  const values = fmValues(item, 'IM');
   if (typeof item.imol === 'string') values.push(item.imol);
   for (const v of values) {
     const m = /^imol\|(.+)$/.exec(v.trim());
     if (m && m[1].split('|').length >= 2) return m[1];
   }
   return null;
+}
+
+function hasComm(item: Record<string, unknown>, typeId: string, alias: string): boolean {
+  if (fmValues(item, typeId).some((v) => v.trim() !== '')) return true;
+  return typeof item[alias] === 'string' && (item[alias] as string).trim() !== '';
+}
+
+function fmValues(item: Record<string, unknown>, typeId: string): string[] {
+  const fm = Array.isArray(item.fm) ? (item.fm as Record<string, unknown>[]) : [];
+  return fm.filter((f) => String(f.typeId ?? '').toUpperCase() === typeId).map((f) => String(f.value ?? ''));
+}
+
+function ids(v: unknown): number[] {
+  const list = Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v) : [];
+  return list.map(int).filter((n): n is number => n !== null && n > 0);
+}
+
+function unique(xs: number[]): number[] {
+  return [...new Set(xs)];
 }
 
 function int(v: unknown): number | null {

@@ -4,14 +4,22 @@ import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import { type CrmLink, decide, type OpenLoad } from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { type OperatorDirectory, type OperatorInfo, toOperatorStates } from '../operators/index.ts';
-import type { PortalClient } from '../portal/client.ts';
+import type { BatchResult, PortalClient } from '../portal/client.ts';
 import type { LeadSettings } from '../settings/schema.ts';
 import type { SettingsService } from '../settings/service.ts';
 import { commandError, isNotFound } from './batch-errors.ts';
 import { leadComment, portalLang } from './comment.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
 import { KeyedLock } from './keyed-lock.ts';
-import { LEAD, type LeadFacts, leadReadCommands, parseLead, parseLinks } from './lead-read.ts';
+import {
+  clientMatches,
+  LEAD,
+  type LeadFacts,
+  leadReadCommands,
+  linkReadCommands,
+  parseLead,
+  parseLinks,
+} from './lead-read.ts';
 import { anyQueueFindsClient, type LeadQueue, leaveAloneWhy, queueFor } from './policy.ts';
 
 export interface LeadServiceDeps {
@@ -166,7 +174,7 @@ export class LeadService {
     }
 
     const queue = queueFor(settings, lead);
-    const links = queue.rules.responsible.enabled ? parseLinks(read, leadId) : [];
+    const links = queue.rules.responsible.enabled ? await this.clientLinks(client, read, lead) : [];
     const ids = new Set(queue.rules.queue.map((m) => m.id));
     for (const l of links) ids.add(l.responsibleId);
     const [infos, opSettings, language] = await Promise.all([
@@ -185,6 +193,14 @@ export class LeadService {
     if (outcome !== 'decided') return outcome;
     const decided = await this.d.leads.get(memberId, leadId);
     return this.finish(decided!, client, false);
+  }
+
+  /** The known client's responsible people: a second read, by id, only if the first found someone. */
+  private async clientLinks(client: PortalClient, read: BatchResult, lead: LeadFacts): Promise<CrmLink[]> {
+    const calls = linkReadCommands(clientMatches(read, lead));
+    if (Object.keys(calls).length === 0) return [];
+    // A link that cannot be read (deleted, no access) is simply not a link.
+    return parseLinks(await client.batch(calls));
   }
 
   /** Under the queue's lock: the load and queue state as of now, the engine's decision, and its record. */

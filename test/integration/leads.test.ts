@@ -168,8 +168,17 @@ describe('leads: distribution', () => {
     assert.match(comments(p, id)[0].comment, /the client's responsible person \(by the contact\)/);
     const [entry] = await logOf(p, id);
     assert.equal(entry.reason.rule, 'responsible_manager');
-    assert.equal(p.emu.httpRequests - before, 3, 'read (lead + client search) · operators · write');
+    assert.equal(
+      p.emu.httpRequests - before,
+      4,
+      'read (lead + client search) · client’s records · operators · write',
+    );
     assert.equal(callsTo(p, 'crm.duplicate.findbycomm').length, 2);
+    assert.deepEqual(
+      callsTo(p, 'crm.item.get').map((c) => Number(c.params.entityTypeId)),
+      [1, 3, 4],
+      'the lead, then the contact and the company it matched, by id',
+    );
 
     const byMail = p.emu.sim.addLead({ title: 'By e-mail only', email: 'BUYER@client.example' });
     await settle(p);

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { leadComment, portalLang } from '../../src/crm/comment.ts';
-import { leadReadCommands, parseLead, parseLinks } from '../../src/crm/lead-read.ts';
+import {
+  clientMatches,
+  leadReadCommands,
+  linkReadCommands,
+  parseLead,
+  parseLinks,
+} from '../../src/crm/lead-read.ts';
 import { anyQueueFindsClient, leaveAloneWhy, queueFor } from '../../src/crm/policy.ts';
 import { leadSettingsSchema } from '../../src/settings/schema.ts';
 
@@ -20,21 +26,17 @@ const item = (o: Record<string, unknown> = {}) => ({
 });
 
 describe('reading a lead', () => {
-  test('one batch: the lead, and only when a queue needs it, the client search chained on its answers', () => {
+  test('first read, one batch: the lead, and only when a queue needs it, the search by its phone and e-mail', () => {
     assert.deepEqual(Object.keys(leadReadCommands(10, false)), ['lead']);
     const calls = leadReadCommands(10, true);
+    assert.deepEqual(Object.keys(calls), ['lead', 'byPhone', 'byEmail']);
     assert.deepEqual(calls.byPhone, [
       'crm.duplicate.findbycomm',
       { type: 'PHONE', values: ['$result[lead][item][phone]'] },
     ]);
-    assert.deepEqual(calls.contactByEmail, [
-      'crm.item.get',
-      { entityTypeId: 3, id: '$result[byEmail][CONTACT][0]' },
-    ]);
-    assert.ok(Object.keys(calls).length <= 50, 'fits one batch request');
   });
 
-  test('facts: creator, status, source, and the open line from the IMOL multifield', () => {
+  test('facts: creator, status, source, phone/e-mail, and the open line from the IMOL multifield', () => {
     const f = parseLead(
       item({
         createdBy: '3',
@@ -47,29 +49,46 @@ describe('reading a lead', () => {
     );
     assert.equal(f?.createdById, 3);
     assert.equal(f?.assignedById, 5);
+    assert.equal(f?.hasPhone, true);
+    assert.equal(f?.hasEmail, false);
     assert.equal(f?.userCode, 'livechat|22|1775|599');
     assert.equal(f?.lineId, 22);
+    assert.equal(parseLead(item({ email: 'a@b.c' }))?.hasEmail, true, 'the flat alias counts too');
     assert.equal(parseLead(item())?.lineId, null);
     assert.equal(parseLead({}), null);
   });
 
-  test('links: the lead’s own contact beats a match by phone, phone beats e-mail, and the lead is not its own client', () => {
+  test('client candidates: own contact first, then phone, then e-mail; searches the lead has no value for are ignored', () => {
+    const lead = { ...parseLead(item({ contactId: 4, fm: [{ typeId: 'PHONE', value: '1' }] }))! };
+    const read = {
+      results: {
+        byPhone: { CONTACT: [5, 4], LEAD: [10, 8] },
+        // A search run on an unresolved reference: whatever it says, the lead has no e-mail.
+        byEmail: { CONTACT: [99], COMPANY: ['7'] },
+      },
+      errors: {},
+    };
+    const m = clientMatches(read, lead);
+    assert.deepEqual(m, { contact: [4, 5], company: [], lead: [8] });
+    assert.deepEqual(linkReadCommands(m), {
+      contact: ['crm.item.get', { entityTypeId: 3, id: 4 }],
+      lead: ['crm.item.get', { entityTypeId: 1, id: 8 }],
+    });
+    assert.deepEqual(linkReadCommands(clientMatches({ results: {}, errors: {} }, parseLead(item())!)), {});
+  });
+
+  test('links: the responsible of each kind read; unreadable ones are no link', () => {
     const r = {
       results: {
-        contactOwn: { item: { id: 4, assignedById: 40 } },
-        contactByPhone: { item: { id: 5, assignedById: 50 } },
-        companyByEmail: { item: { id: 6, assignedById: 60 } },
-        leadByPhone: { item: { id: 10, assignedById: 1 } },
-        leadByEmail: { item: { id: 8, assignedById: 80 } },
+        contact: { item: { id: 4, assignedById: 40 } },
+        lead: { item: { id: 8, assignedById: '80' } },
       },
-      errors: { companyOwn: { error: 'NOT_FOUND', error_description: '' } },
+      errors: { company: { error: 'NOT_FOUND', error_description: '' } },
     };
-    assert.deepEqual(parseLinks(r, 10), [
+    assert.deepEqual(parseLinks(r), [
       { entity: 'contact', responsibleId: 40 },
-      { entity: 'company', responsibleId: 60 },
       { entity: 'lead', responsibleId: 80 },
     ]);
-    assert.deepEqual(parseLinks({ results: {}, errors: {} }, 10), []);
   });
 });
 
