@@ -7,7 +7,7 @@ import { type OperatorDirectory, type OperatorInfo, toOperatorStates } from '../
 import type { BatchResult, PortalClient } from '../portal/client.ts';
 import type { LeadSettings } from '../settings/schema.ts';
 import type { SettingsService } from '../settings/service.ts';
-import { commandError, isNotFound } from './batch-errors.ts';
+import { commandError, haltingBatch, isNotFound } from './batch.ts';
 import { leadComment, portalLang } from './comment.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
 import { KeyedLock } from './keyed-lock.ts';
@@ -262,8 +262,8 @@ export class LeadService {
 
   /**
    * Writes a recorded decision: the responsible (only if it changes) and the comment, in one
-   * batch; the comment refers to the update's answer, so a failed update takes the comment
-   * with it. `recovering`: an earlier run may have written part of it before it stopped, so
+   * batch that halts at a failed update, so the comment never announces an assignment that
+   * did not happen. `recovering`: an earlier run may have written part of it before it stopped, so
    * the lead and its recent comments are read first and only what is missing is written.
    */
   async finish(row: LeadRow, client: PortalClient, recovering: boolean): Promise<AddOutcome> {
@@ -324,7 +324,7 @@ export class LeadService {
         'crm.timeline.comment.add',
         {
           fields: {
-            ENTITY_ID: updateDone ? leadId : '$result[update][item][id]',
+            ENTITY_ID: leadId,
             ENTITY_TYPE: 'lead',
             COMMENT: row.comment,
           },
@@ -332,7 +332,8 @@ export class LeadService {
       ];
     }
     if (Object.keys(writes).length > 0) {
-      const r = await client.batch(writes);
+      // Update first; halting on its failure keeps the comment from announcing an assignment that did not happen.
+      const r = await haltingBatch(client, writes);
       const at = this.d.clock();
       const updated = !!writes.update && !r.errors.update && r.results.update !== undefined;
       const added = writes.comment && !r.errors.comment ? toId(r.results.comment) : null;

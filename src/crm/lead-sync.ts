@@ -5,7 +5,7 @@ import type { JobContext, JobResult } from '../jobs/types.ts';
 import { type OperatorDirectory, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
-import { commandError } from './batch-errors.ts';
+import { commandError } from './batch.ts';
 import { LEAD } from './lead-read.ts';
 import type { LeadService } from './lead-service.ts';
 import { allQueues } from './policy.ts';
