@@ -67,22 +67,36 @@ export class LiveData {
     return this.ctx.services.openlines;
   }
 
+  /** The open-lines service's parts (`d.lines`, `d.dialogs`): its line register and dialog register. */
+  private part(name: 'lines' | 'dialogs'): unknown {
+    const d = (this.openlines as { d?: Record<string, unknown> } | undefined)?.d;
+    return d && typeof d === 'object' ? d[name] : undefined;
+  }
+  private get lineDirectory(): unknown {
+    return this.part('lines');
+  }
+
   /** Which live sources are there, for the page. */
-  sources(): Record<'operators' | 'openlines' | 'crm', boolean> {
+  sources(): Record<'operators' | 'openlines' | 'leads', boolean> {
     return {
       operators: this.directory !== undefined,
       openlines: this.openlines !== undefined && this.openlines !== null,
-      crm: this.ctx.services.leads !== undefined || this.ctx.services.crm !== undefined,
+      leads: this.ctx.services.leads !== undefined,
     };
   }
 
-  /** The portal's open lines: the open-lines service's, else imopenlines.config.list.get. */
+  /**
+   * The portal's open lines: the open-lines part's register (what it distributes by), else
+   * imopenlines.config.list.get through the app's client.
+   */
   async lines(memberId: string): Promise<{ lines: LineInfo[]; from: Availability }> {
-    const fromService = method(this.openlines, 'lines', 'listLines');
+    const fromService = method(this.openlines, 'lines', 'listLines') ?? method(this.lineDirectory, 'all');
     if (fromService) {
       try {
         const rows = await fromService(memberId);
-        if (Array.isArray(rows)) return { lines: rows.map(toLine).filter(isLine), from: 'service' };
+        if (Array.isArray(rows) && rows.length > 0) {
+          return { lines: rows.map(toLine).filter(isLine), from: 'service' };
+        }
       } catch (err) {
         this.warn(memberId, 'open-lines service could not list lines', err);
       }
@@ -99,13 +113,22 @@ export class LiveData {
     }
   }
 
-  /** The line's own queue settings (imopenlines.config.get WITH_QUEUE), or null. */
+  /**
+   * The line's own queue settings (imopenlines.config.get WITH_QUEUE), or null: the open-lines
+   * part's copy (departments already expanded to users), else the portal's answer.
+   */
   async lineConfig(memberId: string, lineId: number): Promise<LineConfig | null> {
-    const fromService = method(this.openlines, 'lineConfig', 'config');
+    const fromService = method(this.openlines, 'lineConfig') ?? method(this.lineDirectory, 'get');
     if (fromService) {
       try {
         const c = await fromService(memberId, lineId);
-        if (c && typeof c === 'object') return c as LineConfig;
+        if (c && typeof c === 'object') {
+          const stored = c as { config?: Record<string, unknown>; queue?: unknown };
+          // The register keeps {config, queue}; a plain config carries QUEUE itself.
+          if (stored.config && Array.isArray(stored.queue))
+            return { ...stored.config, QUEUE: stored.queue as number[] };
+          return c as LineConfig;
+        }
       } catch (err) {
         this.warn(memberId, 'open-lines service could not read the line', err);
       }
@@ -138,13 +161,29 @@ export class LiveData {
     }
   }
 
-  /** Open items per operator in one queue, or null when the open-lines/leads register is absent. */
-  async loads(memberId: string, queueId: string): Promise<Map<number, Partial<OpenLoad>> | null> {
-    const svc = queueId === 'leads' ? (this.ctx.services.leads ?? this.ctx.services.crm) : this.openlines;
-    const f = method(svc, 'loads', 'loadsOf', 'openLoads');
-    if (!f) return null;
+  /**
+   * Open items per operator in one queue, or null when the register behind it is absent: the
+   * open-lines service's dialog loads for `line:<id>`, the lead register's open leads for
+   * `leads:*` (a lead has no messages to track, so every open one counts as not answered).
+   */
+  async loads(
+    memberId: string,
+    queueId: string,
+    ids: readonly number[],
+    openStatuses: readonly string[] = [],
+  ): Promise<Map<number, Partial<OpenLoad>> | null> {
     try {
-      const r = await f(memberId, queueId);
+      if (queueId.startsWith('leads')) {
+        const repo = (this.ctx.services.leads as { repository?: unknown } | undefined)?.repository;
+        const f = method(repo, 'loads');
+        if (!f) return null;
+        const counts = (await f(memberId, ids, openStatuses)) as Map<number, number>;
+        return new Map([...counts].map(([id, n]) => [id, { notAnswered: n }]));
+      }
+      const f =
+        method(this.openlines, 'loads', 'loadsOf', 'openLoads') ?? method(this.part('dialogs'), 'loads');
+      if (!f) return null;
+      const r = await f(memberId, Number(queueId.replace(/^line:/, '')));
       if (r instanceof Map) return r as Map<number, Partial<OpenLoad>>;
       if (r && typeof r === 'object')
         return new Map(Object.entries(r).map(([k, v]) => [Number(k), v as Partial<OpenLoad>]));
@@ -155,19 +194,35 @@ export class LiveData {
     }
   }
 
-  /** Items waiting for an operator, oldest first, or null when the register is absent. */
+  /**
+   * Dialogs and leads waiting for an operator, oldest first: the open-lines service's and the
+   * lead register's; null when neither is there.
+   */
   async waiting(memberId: string): Promise<WaitingEntry[] | null> {
-    const f = method(this.openlines, 'waiting', 'listWaiting', 'waitingQueue');
-    if (!f) return null;
+    const sources: Promise<WaitingEntry[] | null>[] = [];
+    const waitingDialogs = method(this.openlines, 'waiting', 'listWaiting', 'waitingQueue');
+    const openDialogs = method(this.part('dialogs'), 'open');
+    if (waitingDialogs) sources.push(this.read(memberId, () => waitingDialogs(memberId), 'dialog'));
+    else if (openDialogs)
+      sources.push(this.read(memberId, () => openDialogs(memberId, ['waiting']), 'dialog'));
+    const leads = method(
+      (this.ctx.services.leads as { repository?: unknown } | undefined)?.repository,
+      'waiting',
+    );
+    if (leads) sources.push(this.read(memberId, () => leads(memberId, 200), 'lead'));
+    if (sources.length === 0) return null;
+    const lists = await Promise.all(sources);
+    if (lists.every((l) => l === null)) return null;
+    return lists.flatMap((l) => l ?? []).sort((a, b) => a.arrivedAt - b.arrivedAt);
+  }
+
+  private async read(memberId: string, f: () => Promise<unknown>, kind: WaitingEntry['kind']) {
     try {
-      const rows = await f(memberId);
+      const rows = await f();
       if (!Array.isArray(rows)) return null;
-      return rows
-        .map(toWaiting)
-        .filter((w): w is WaitingEntry => w !== null)
-        .sort((a, b) => a.arrivedAt - b.arrivedAt);
+      return rows.map((r) => toWaiting(r, kind)).filter((w): w is WaitingEntry => w !== null);
     } catch (err) {
-      this.warn(memberId, 'could not read the waiting queue', err);
+      this.warn(memberId, `could not read waiting ${kind}s`, err);
       return null;
     }
   }
@@ -206,9 +261,9 @@ export function operatorState(
 }
 
 function toLine(r: any): LineInfo | null {
-  const id = Number(r?.ID ?? r?.id);
+  const id = Number(r?.ID ?? r?.lineId ?? r?.id);
   if (!Number.isInteger(id) || id <= 0) return null;
-  const name = String(r?.LINE_NAME ?? r?.name ?? r?.lineName ?? '').trim();
+  const name = String(r?.LINE_NAME ?? r?.config?.LINE_NAME ?? r?.name ?? r?.lineName ?? '').trim();
   const active = r?.ACTIVE ?? r?.active;
   return {
     id,
@@ -220,15 +275,16 @@ function isLine(l: LineInfo | null): l is LineInfo {
   return l !== null;
 }
 
-function toWaiting(r: any): WaitingEntry | null {
-  const id = r?.id ?? r?.itemId ?? r?.chatId;
-  const arrivedAt = Number(r?.arrivedAt ?? r?.since ?? r?.createdAt);
+function toWaiting(r: any, kind: WaitingEntry['kind']): WaitingEntry | null {
+  // A dialog is known to people by its chat, a lead by its id.
+  const id = r?.leadId ?? r?.chatId ?? r?.id ?? r?.itemId;
+  const arrivedAt = Number(r?.arrivedAt ?? r?.receivedAt ?? r?.since ?? r?.createdAt);
   if (id === undefined || id === null || !Number.isFinite(arrivedAt)) return null;
-  const line = Number(r?.lineId ?? r?.queueId?.toString().replace(/^line:/, ''));
+  const line = Number(r?.lineId ?? String(r?.queueId ?? '').replace(/^line:/, ''));
   return {
     id: String(id),
-    kind: r?.kind === 'lead' ? 'lead' : 'dialog',
-    lineId: Number.isInteger(line) && line > 0 ? line : null,
+    kind,
+    lineId: kind === 'dialog' && Number.isInteger(line) && line > 0 ? line : null,
     arrivedAt,
     title: typeof r?.title === 'string' ? r.title.slice(0, 200) : undefined,
   };

@@ -5,7 +5,7 @@ import { JobRepository } from '../../db/repositories/jobs.ts';
 import { availabilityOf, countedLoad, explain, type Reason } from '../../engine/index.ts';
 import type { LiveData } from '../live.ts';
 import { sessionOf } from './auth.ts';
-import { leadRules, lineRules, queueIdOf, queueStates } from './queues.ts';
+import { leadQueue, lineRules, queueIdOf, type QueueView, queueStates } from './queues.ts';
 
 const DAY = 86_400_000;
 
@@ -29,6 +29,22 @@ export function reasonText(
     return JSON.stringify(r).slice(0, 300);
   }
   return r === null || r === undefined ? '' : String(r).slice(0, 300);
+}
+
+/** Every operator a reason names (skipped lists, responsible, previous operator, pass-on source). */
+export function reasonIds(reason: unknown): number[] {
+  const r = reason as Partial<Reason> | null;
+  if (!r || typeof r !== 'object') return [];
+  const ids: unknown[] = [
+    r.operatorId,
+    r.responsible?.operatorId,
+    r.sticky?.operatorId,
+    r.passOn?.fromId,
+    ...(r.skipped?.at_capacity ?? []),
+    ...(r.skipped?.already_had ?? []),
+    ...(r.skipped?.unavailable ?? []).map((u) => u?.id),
+  ];
+  return ids.filter((x): x is number => Number.isInteger(x) && (x as number) > 0);
 }
 
 /** Job summaries as short "key: value" text; numbers and errors only, nothing nested. */
@@ -72,9 +88,10 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
   });
 
   const logEntries = async (rows: LogRow[], memberId: string, lang: 'ru' | 'en') => {
-    const ids = rows
-      .flatMap((row) => [row.operatorId, row.previousOperatorId])
-      .filter((x): x is number => !!x);
+    const ids = rows.flatMap((row) => [
+      ...[row.operatorId, row.previousOperatorId].filter((x): x is number => !!x),
+      ...reasonIds(row.reason),
+    ]);
     const people = await live.people(memberId, ids);
     const nameOf = (id: number) => people.get(id)?.name ?? `#${id}`;
     return rows.map((row) => ({
@@ -100,41 +117,31 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
     const { lines, from: linesFrom } = await live.lines(s.memberId);
     const leads = await ctx.settings.leads(s.memberId);
 
-    const queues: {
-      queueId: string;
-      label: string;
-      lineId: number | null;
-      view: Awaited<ReturnType<typeof queueStates>> & { rules: any; rulesFrom: string };
-    }[] = [];
+    const queues: (QueueView & { label: string; lineId: number | null })[] = [];
     const assumed = new Set<string>();
     for (const line of lines.filter((l) => l.active)) {
       const settings = await ctx.settings.line(s.memberId, line.id);
       const lr = await lineRules(live, s.memberId, line.id, settings);
-      const view = await queueStates(ctx, live, s.memberId, queueIdOf.line(line.id), lr.rules);
+      const queueId = queueIdOf.line(line.id);
+      const view = await queueStates(ctx, live, s.memberId, queueId, lr.rules);
       for (const a of [...lr.assumed, ...view.assumed]) assumed.add(a);
-      queues.push({
-        queueId: queueIdOf.line(line.id),
-        label: line.name,
-        lineId: line.id,
-        view: { ...view, rules: lr.rules, rulesFrom: lr.rulesFrom },
-      });
+      queues.push({ queueId, label: line.name, lineId: line.id, ...lr, ...view });
     }
-    if (leads.enabled && leadRules(leads).queue.length > 0) {
-      const rules = leadRules(leads);
-      const view = await queueStates(ctx, live, s.memberId, queueIdOf.leads, rules);
-      for (const a of view.assumed) if (a !== 'presence') assumed.add(`leads_${a}`);
-      queues.push({
-        queueId: queueIdOf.leads,
-        label: 'leads',
-        lineId: null,
-        view: { ...view, rules, rulesFrom: 'app' },
-      });
+    if (leads.enabled) {
+      const { queueId, rules } = leadQueue(leads);
+      if (rules.queue.length > 0) {
+        const view = await queueStates(ctx, live, s.memberId, queueId, rules, {
+          openStatuses: leads.openStatuses,
+        });
+        for (const a of view.assumed) assumed.add(a === 'load' ? 'leads_load' : a);
+        queues.push({ queueId, label: 'leads', lineId: null, rules, rulesFrom: 'app', ...view });
+      }
     }
 
     const perOperator = await ctx.assignmentLog.assignmentsPerOperator(s.memberId, since);
     const opSettings = await ctx.settings.operators(s.memberId);
     const allIds = new Set<number>([
-      ...queues.flatMap((q) => q.view.rules.queue.map((m: { id: number }) => m.id)),
+      ...queues.flatMap((q) => q.rules.queue.map((m) => m.id)),
       ...perOperator.map((p) => p.operatorId),
       ...Object.keys(opSettings).map(Number),
     ]);
@@ -146,14 +153,14 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
       .map((id) => {
         const entry = people.get(id);
         const inQueues = queues
-          .filter((q) => q.view.rules.queue.some((m: { id: number }) => m.id === id))
+          .filter((q) => q.rules.queue.some((m) => m.id === id))
           .map((q) => {
-            const state = q.view.states.find((st) => st.id === id);
-            const member = q.view.rules.queue.find((m: { id: number }) => m.id === id);
-            const limit = member?.limit ?? q.view.rules.capacity.limit;
-            const loadKnown = !q.view.assumed.includes('load');
-            const load = state && loadKnown ? countedLoad(state.load, q.view.rules.capacity.counts) : null;
-            let why: string | null = state ? availabilityOf(state, q.view.rules, now) : 'unknown';
+            const state = q.states.find((st) => st.id === id);
+            const member = q.rules.queue.find((m) => m.id === id);
+            const limit = member?.limit ?? q.rules.capacity.limit;
+            const loadKnown = !q.assumed.includes('load');
+            const load = state && loadKnown ? countedLoad(state.load, q.rules.capacity.counts) : null;
+            let why: string | null = state ? availabilityOf(state, q.rules, now) : 'unknown';
             if (!why && limit !== null && load !== null && load >= limit) why = 'at_capacity';
             return { queueId: q.queueId, label: q.label, lineId: q.lineId, load, limit, why };
           });
@@ -204,12 +211,12 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
         queueId: q.queueId,
         label: q.label,
         lineId: q.lineId,
-        mode: q.view.rules.mode,
-        rulesFrom: q.view.rulesFrom,
-        limit: q.view.rules.capacity.limit,
-        counts: q.view.rules.capacity.counts,
-        checksAvailability: q.view.rules.availability.check,
-        members: q.view.rules.queue.length,
+        mode: q.rules.mode,
+        rulesFrom: q.rulesFrom,
+        limit: q.rules.capacity.limit,
+        counts: q.rules.capacity.counts,
+        checksAvailability: q.rules.availability.check,
+        members: q.rules.queue.length,
       })),
       operators,
       today: [...today.values()].sort((a, b) => b.dialog + b.lead - (a.dialog + a.lead)),

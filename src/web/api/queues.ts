@@ -19,26 +19,39 @@ export interface QueueView {
   assumed: ('line_settings' | 'presence' | 'load')[];
 }
 
+/** The queue ids the open-lines and lead parts keep their bookkeeping (ctx.queueState) under. */
 export const queueIdOf = {
   line: (lineId: number) => `line:${lineId}`,
-  leads: 'leads',
+  leads: (route?: LeadSettings['routes'][number]) => (route ? `leads:${route.name}` : 'leads:default'),
 };
 
+/**
+ * The rules a line's dialogs go by, as the open-lines part applies them: the line's own queue
+ * settings (with the app's per-operator values) unless the app's settings say otherwise; the
+ * app's rules with an empty queue keep the line's members.
+ */
 export async function lineRules(
   live: LiveData,
   memberId: string,
   lineId: number,
   settings: LineSettings,
 ): Promise<{ rules: QueueRules; rulesFrom: 'line' | 'app'; assumed: QueueView['assumed'] }> {
-  if (!settings.useLineSettings) return { rules: settings.rules, rulesFrom: 'app', assumed: [] };
+  if (!settings.useLineSettings && settings.rules.queue.length > 0) {
+    return { rules: settings.rules, rulesFrom: 'app', assumed: [] };
+  }
   const config = await live.lineConfig(memberId, lineId);
   // Without the line's own settings at hand the app's rules are the best stand-in; the page says so.
   if (!config) return { rules: settings.rules, rulesFrom: 'app', assumed: ['line_settings'] };
-  return { rules: rulesFromLine(config, settings.rules), rulesFrom: 'line', assumed: [] };
+  const own = rulesFromLine(config, settings.rules);
+  if (settings.useLineSettings) return { rules: own, rulesFrom: 'line', assumed: [] };
+  const queue = own.queue.map((m) => ({ id: m.id, weight: 1, autoAssign: true }));
+  return { rules: { ...settings.rules, queue }, rulesFrom: 'app', assumed: [] };
 }
 
-export function leadRules(settings: LeadSettings, route?: number): QueueRules {
-  return route !== undefined && settings.routes[route] ? settings.routes[route].rules : settings.rules;
+/** The lead queue to preview or show: the default one, or routing rule number `route`. */
+export function leadQueue(settings: LeadSettings, route?: number): { queueId: string; rules: QueueRules } {
+  const r = route === undefined ? undefined : settings.routes[route];
+  return { queueId: queueIdOf.leads(r), rules: r ? r.rules : settings.rules };
 }
 
 /** Live operator states of `rules.queue` (plus `extraIds`), as the engine would see them now. */
@@ -48,14 +61,14 @@ export async function queueStates(
   memberId: string,
   queueId: string,
   rules: QueueRules,
-  extraIds: number[] = [],
+  o: { extraIds?: number[]; openStatuses?: readonly string[] } = {},
 ): Promise<Pick<QueueView, 'states' | 'people' | 'assumed'>> {
-  const ids = [...new Set([...rules.queue.map((m) => m.id), ...extraIds])];
+  const ids = [...new Set([...rules.queue.map((m) => m.id), ...(o.extraIds ?? [])])];
   const [people, opSettings, persisted, loads] = await Promise.all([
     live.people(memberId, ids),
     ctx.settings.operators(memberId),
     ctx.queueState.get(memberId, queueId),
-    live.loads(memberId, queueId),
+    live.loads(memberId, queueId, ids, o.openStatuses),
   ]);
   const assumed: QueueView['assumed'] = [];
   const noDirectory = !live.sources().operators;

@@ -4,14 +4,28 @@ import type { z } from 'zod';
 export interface FieldError {
   /** dotted path into the submitted object, e.g. `rules.queue.0.weight`; '' for the whole value */
   path: string;
+  /** the schema's own words (English) */
   message: string;
+  /** zod's issue code, so the page can say it in the viewer's language */
+  code: string;
+  /** too_small / too_big: the bound, and what it bounds (number, string, array) */
+  limit?: number;
+  origin?: string;
 }
 
 export function fieldErrors(err: z.ZodError, prefix = ''): FieldError[] {
-  return err.issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.'),
-    message: i.message,
-  }));
+  return err.issues.map((i) => {
+    const out: FieldError = {
+      path: [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.'),
+      message: i.message,
+      code: i.code,
+    };
+    if (i.code === 'too_small' || i.code === 'too_big') {
+      out.limit = Number(i.code === 'too_small' ? i.minimum : i.maximum);
+      out.origin = String(i.origin);
+    }
+    return out;
+  });
 }
 
 /** The one answer for any rejected settings value: 400 with every offending field and why. */

@@ -5,7 +5,7 @@ import { explain, previewNext, type QueueRules } from '../../engine/index.ts';
 import { leadSettingsSchema, lineSettingsSchema } from '../../settings/schema.ts';
 import type { LiveData } from '../live.ts';
 import { sessionOf } from './auth.ts';
-import { leadRules, lineRules, queueIdOf, queueStates } from './queues.ts';
+import { leadQueue, lineRules, queueIdOf, queueStates } from './queues.ts';
 import { fieldErrors, sendInvalid } from './validation.ts';
 
 const requestSchema = z.object({
@@ -35,6 +35,7 @@ export function whatIfRoute(ctx: AppContext, live: LiveData): Router {
     let rules: QueueRules;
     let rulesFrom: 'line' | 'app' = 'app';
     let queueId: string;
+    let openStatuses: readonly string[] = [];
     const assumed: string[] = [];
     if (scope === 'leads') {
       const p = leadSettingsSchema.safeParse(body.data.settings);
@@ -42,8 +43,8 @@ export function whatIfRoute(ctx: AppContext, live: LiveData): Router {
         sendInvalid(res, fieldErrors(p.error, 'settings'));
         return;
       }
-      rules = leadRules(p.data, route);
-      queueId = queueIdOf.leads;
+      ({ rules, queueId } = leadQueue(p.data, route));
+      openStatuses = p.data.openStatuses;
     } else {
       const p = lineSettingsSchema.safeParse(body.data.settings);
       if (!p.success) {
@@ -56,7 +57,7 @@ export function whatIfRoute(ctx: AppContext, live: LiveData): Router {
       assumed.push(...lr.assumed);
       queueId = queueIdOf.line(lineId);
     }
-    const q = await queueStates(ctx, live, s.memberId, queueId, rules);
+    const q = await queueStates(ctx, live, s.memberId, queueId, rules, { openStatuses });
     assumed.push(...q.assumed);
     const now = ctx.clock();
     const nameOf = (id: number) => q.people.get(id)?.name ?? `#${id}`;
