@@ -1,0 +1,155 @@
+import type { Emulator } from '../emulator/index.ts';
+
+export interface ScenarioOptions {
+  /** new dialogs per minute */
+  rate: number;
+  /** new leads per minute */
+  leadRate: number;
+  lang: 'ru' | 'en';
+  /** seed of the pseudo-random stream, so a run can be replayed */
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+/** A small deterministic PRNG (mulberry32): the same seed plays the same day. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CLIENT_TEXT = {
+  ru: [
+    'Здравствуйте! Сколько стоит доставка?',
+    'Можно оформить заказ?',
+    'Не работает личный кабинет',
+    'Подскажите по тарифам',
+  ],
+  en: [
+    'Hi! How much is delivery?',
+    'Can I place an order?',
+    'My account does not work',
+    'Which plan should I choose?',
+  ],
+};
+const OPERATOR_TEXT = { ru: 'Добрый день! Сейчас помогу.', en: 'Hello! Let me help you with that.' };
+
+/**
+ * Plays a working day on the emulated portal: clients write in both lines (some of them
+ * known CRM contacts), operators answer and close, someone takes a break and comes back,
+ * one operator is dismissed, and new leads arrive. Every action goes through the portal, so
+ * the app sees exactly the events a real portal would send.
+ */
+export class DemoScenario {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly rnd: () => number;
+  private tick = 0;
+  private clients = 0;
+  readonly counts = { dialogs: 0, answers: 0, closed: 0, leads: 0, pauses: 0, dismissals: 0 };
+
+  constructor(
+    private readonly emu: Emulator,
+    private readonly o: ScenarioOptions,
+  ) {
+    this.rnd = prng(o.seed ?? 24);
+  }
+
+  start(intervalMs = 250): void {
+    this.timer = setInterval(() => {
+      try {
+        this.step(intervalMs);
+      } catch (err) {
+        this.o.log?.(`scenario: ${(err as Error).message}`);
+      }
+    }, intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private chance(perMinute: number, intervalMs: number): boolean {
+    return this.rnd() < (perMinute * intervalMs) / 60_000;
+  }
+
+  private step(intervalMs: number): void {
+    this.tick++;
+    const { emu } = this;
+    const now = Date.now();
+    if (this.chance(this.o.rate, intervalMs)) this.newDialog();
+    if (this.chance(this.o.leadRate, intervalMs)) this.newLead();
+
+    for (const session of emu.state.sessions.values()) {
+      if (session.closedAt) continue;
+      const human = session.operatorId > 1 && !emu.state.bots.has(session.operatorId);
+      if (!human) continue;
+      const sinceAssigned = now - (session.assignedAt ?? now);
+      if (!session.answeredAt && sinceAssigned > 1500 && this.rnd() < 0.15) {
+        emu.sim.operatorWrites({
+          chatId: session.chatId,
+          userId: session.operatorId,
+          text: OPERATOR_TEXT[this.o.lang],
+        });
+        this.counts.answers++;
+      } else if (session.answeredAt && now - session.answeredAt > 4000 && this.rnd() < 0.04) {
+        emu.sim.closeDialog(session.chatId);
+        this.counts.closed++;
+      }
+    }
+
+    // Every ~20 s someone takes a break or comes back; at ~40 s one operator is dismissed.
+    if (this.tick % Math.round(20_000 / intervalMs) === 0) {
+      const id = 2 + Math.floor(this.rnd() * 12);
+      const u = emu.state.users.get(id);
+      if (u?.active) {
+        const paused = u.timeman === 'PAUSED';
+        emu.sim.setUser(id, { timeman: paused ? 'OPENED' : 'PAUSED' });
+        this.counts.pauses++;
+        this.o.log?.(`${u.name} ${u.lastName} ${paused ? 'is back from a break' : 'takes a break'}`);
+      }
+    }
+    if (this.tick === Math.round(40_000 / intervalMs)) {
+      const u = emu.state.users.get(7);
+      if (u?.active) {
+        emu.sim.setUser(7, { active: false });
+        this.counts.dismissals++;
+        this.o.log?.(`${u.name} ${u.lastName} is dismissed: their dialogs go back to distribution`);
+      }
+    }
+  }
+
+  private newDialog(): void {
+    const lineId = this.rnd() < 0.6 ? 1 : 2;
+    // One client in five is a known CRM contact: the sales line routes them to their manager.
+    const known =
+      this.rnd() < 0.2 ? ['+7 900 000-01-01', '+7 900 000-01-02'][Math.floor(this.rnd() * 2)] : undefined;
+    const clientKey = known ?? `client-${++this.clients}`;
+    const texts = CLIENT_TEXT[this.o.lang];
+    this.emu.sim.clientWrites({
+      lineId,
+      clientKey,
+      text: texts[Math.floor(this.rnd() * texts.length)],
+      connector: this.rnd() < 0.5 ? 'livechat' : 'telegrambot',
+      phone: known,
+    });
+    this.counts.dialogs++;
+  }
+
+  private newLead(): void {
+    const known = this.rnd() < 0.3;
+    this.emu.sim.addLead({
+      title:
+        this.o.lang === 'ru'
+          ? `Заявка с сайта №${this.counts.leads + 1}`
+          : `Website request #${this.counts.leads + 1}`,
+      phone: known ? '+7 900 000-01-02' : undefined,
+      sourceId: this.rnd() < 0.5 ? 'WEB' : 'CALL',
+    });
+    this.counts.leads++;
+  }
+}
