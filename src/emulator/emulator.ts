@@ -60,8 +60,12 @@ export interface EmulatorOptions {
   eventDelayMs?: number;
   /** how often the internal timer evaluates WELCOME_BOT_TIME etc. (real ms); 0 = never; default 1000 */
   timerIntervalMs?: number;
-  /** fetch used for event delivery and install POSTs (tests may wrap it) */
+  /** fetch used for event delivery (tests may wrap it) */
   fetch?: typeof fetch;
+  /** observer of every REST call as it is recorded */
+  onCall?: (rec: CallRecord) => void;
+  /** observer of every event delivery when it settles (or is dropped) */
+  onDelivery?: (rec: DeliveryRecord) => void;
 }
 
 export const DEFAULT_SCOPE = 'crm,imopenlines,imbot,im,user,department,timeman,placement';
@@ -110,6 +114,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   registry.registerApp({ clientId: app.clientId, clientSecret: app.clientSecret, scope: app.scope });
   const state = buildState(opts.seed ?? defaultSeed(language), clock(), language);
   const deliveries = new DeliveryQueue(clock, opts.fetch ?? fetch, opts.eventDelayMs ?? 0);
+  deliveries.onRecord = opts.onDelivery;
 
   // The server is created before the core because the URL (port) is known only after listen().
   let pipeline: RestPipeline | null = null;
@@ -168,6 +173,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     { rateLimit: opts.rateLimit ?? { drainPerSec: 2, burst: 50 }, latencyMs: opts.latencyMs ?? 0 },
     runBatch,
   );
+  pipeline.onCall = opts.onCall;
   const doFinishInstall = () => finishInstall(c, opts.app.installHandlerUrl);
   frameHost = createFrameHost(c, doFinishInstall);
   const sim = createSimulation(c);

@@ -50,7 +50,7 @@ export function runBatch(pipeline: RestPipeline, params: Params, caller: Caller,
     subParams.auth = caller.token;
     if (method === 'batch') {
       const err = SystemErrors.batchNotAllowed();
-      pipeline.calls.push({
+      pipeline.record({
         method,
         params: stripAuthCopy(subParams),
         viaBatch: true,

@@ -48,6 +48,8 @@ export function normalizeMethod(raw: string): string {
 export class RestPipeline {
   readonly calls: CallRecord[] = [];
   httpRequests = 0;
+  /** observer for every recorded call (the standalone runner prints them) */
+  onCall?: (rec: CallRecord) => void;
   readonly bucket: LeakyBucket;
   latencyMs: number;
   private faults: FaultSpec[] = [];
@@ -69,6 +71,11 @@ export class RestPipeline {
 
   now(): number {
     return this.core.clock();
+  }
+
+  record(rec: CallRecord): void {
+    this.calls.push(rec);
+    this.onCall?.(rec);
   }
 
   injectFault(f: FaultSpec): void {
@@ -170,7 +177,7 @@ export class RestPipeline {
     const timer = startTimer(this.core.clock, this.core.tzOffsetMin);
     const at = this.core.clock();
     const push = (status: number, error?: string) =>
-      this.calls.push({ method, params: recorded, viaBatch, at, status, error, userId: caller.userId });
+      this.record({ method, params: recorded, viaBatch, at, status, error, userId: caller.userId });
     try {
       const def = this.methods[method];
       if (!def) throw SystemErrors.methodNotFound();
