@@ -272,6 +272,7 @@ describe('the settings API', () => {
       assert.equal(stored.rules.capacity.limit, 4);
       const got = await api().get('/api/settings/lines/1').set(bearer(viewerA));
       assert.equal(got.body.updatedBy, 1);
+      assert.equal(got.body.updatedByName, 'Anna Smith');
       assert.equal(got.body.value.rules.mode, 'least_loaded');
       const line = h.app.lines
         .map((l) => JSON.parse(l))

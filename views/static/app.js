@@ -791,11 +791,14 @@
           }),
           t(`mode_hint_${rules.mode}`),
         ),
-        field(
-          t('f_pass_on'),
-          nullableInt(root, p('passOnAfterSec'), t('never'), changed, { min: 1, fallback: 60 }),
-          t('f_pass_on_hint'),
-        ),
+        // Leads have no messages: nothing to pass on unanswered, nothing but "open" to count.
+        o.leads
+          ? null
+          : field(
+              t('f_pass_on'),
+              nullableInt(root, p('passOnAfterSec'), t('never'), changed, { min: 1, fallback: 60 }),
+              t('f_pass_on_hint'),
+            ),
       ),
       h(
         'div',
@@ -810,12 +813,14 @@
           }),
           t('f_limit_hint'),
         ),
-        field(
-          t('f_counts'),
-          bound(root, p('capacity.counts'), 'select', changed, {
-            options: COUNTS.map((c) => [c, t(`counts_${c}`)]),
-          }),
-        ),
+        o.leads
+          ? null
+          : field(
+              t('f_counts'),
+              bound(root, p('capacity.counts'), 'select', changed, {
+                options: COUNTS.map((c) => [c, t(`counts_${c}`)]),
+              }),
+            ),
       ),
       h(
         'fieldset',
@@ -859,7 +864,9 @@
           t('f_responsible_hint'),
         ),
         field(t('f_precedence'), precedenceSelect(root, p('responsible.precedence'), changed)),
-        check(t('f_sticky'), bound(root, p('sticky.enabled'), 'bool', changed), t('f_sticky_hint')),
+        o.leads
+          ? null
+          : check(t('f_sticky'), bound(root, p('sticky.enabled'), 'bool', changed), t('f_sticky_hint')),
       ),
       h('h3', { text: t('f_queue') }),
       membersTable(
@@ -1133,17 +1140,34 @@
         result.append(h('p', { class: 'note', text: t('whatif_portal_queue', { n: r.portalQueue }) }));
       if (r.waiting)
         result.append(h('p', { class: 'note warn', text: t('whatif_waiting', { n: r.waiting }) }));
-      if (r.tally.length) result.append(tallyChart(r.tally));
-      else result.append(h('p', { class: 'muted', text: t('queue_empty') }));
+      if (!r.tally.length) {
+        result.append(h('p', { class: 'muted', text: t('queue_empty') }));
+        return;
+      }
+      result.append(tallyChart(r.tally));
+      // Runs of the same outcome (typically "waiting") read as one line with a count.
+      const groups = [];
+      for (const d of r.decisions) {
+        const last = groups[groups.length - 1];
+        if (
+          last &&
+          last.d.action === d.action &&
+          last.d.operatorId === d.operatorId &&
+          last.d.text === d.text
+        )
+          last.n++;
+        else groups.push({ d, n: 1 });
+      }
       result.append(
         h(
           'ol',
           { class: 'whatif-list' },
-          r.decisions.map((d) =>
+          groups.map(({ d, n }) =>
             h(
               'li',
-              { class: `whatif-item ${d.action}` },
+              { class: `whatif-item ${d.action}`, value: d.n },
               h('span', { class: 'whatif-who', text: d.name || t(`action_${d.action}`) }),
+              n > 1 ? h('span', { class: 'chip', text: `×${n}` }) : null,
               h('span', { class: 'whatif-why', text: d.text }),
             ),
           ),
@@ -1225,7 +1249,10 @@
 
   function changedMeta(r) {
     if (!r.stored) return t('defaults_note');
-    return t('changed_by', { at: fmtTime(r.updatedAt), who: r.updatedBy ? nameOf(r.updatedBy) : '—' });
+    return t('changed_by', {
+      at: fmtTime(r.updatedAt),
+      who: r.updatedByName || (r.updatedBy ? nameOf(r.updatedBy) : '—'),
+    });
   }
 
   // ---------------------------------------------------------------- open lines
@@ -1390,7 +1417,7 @@
         check(t('f_skip_dialog'), bound(draft, 'skipIfFromAssignedDialog', 'bool', changed)),
         field(t('f_open_statuses'), bound(draft, 'openStatuses', 'list', changed), t('f_open_statuses_hint')),
         h('h3', { text: t('leads_default_queue') }),
-        rulesEditor(draft, 'rules', changed, { idPrefix: 'leads' }),
+        rulesEditor(draft, 'rules', changed, { idPrefix: 'leads', leads: true }),
         h('h3', { text: t('leads_routes') }),
         h('p', { class: 'muted small', text: t('leads_routes_hint') }),
       );
@@ -1414,7 +1441,7 @@
               t('f_route_lines_hint'),
             ),
           ),
-          rulesEditor(draft, `routes.${i}.rules`, changed),
+          rulesEditor(draft, `routes.${i}.rules`, changed, { leads: true }),
           boot.isAdmin
             ? h('button', {
                 type: 'button',
@@ -1540,7 +1567,7 @@
               { class: 'schedule' },
               h(
                 'label',
-                { class: 'field inline' },
+                { class: 'field inline tz-row' },
                 h('span', { class: 'field-label', text: t('time_zone') }),
                 scheduleTz(o, key),
               ),
@@ -1558,7 +1585,19 @@
           'tr',
           { 'data-operator': id },
           h('td', { class: 'op-name' }, nameOf(id), h('span', { class: 'muted small', text: ` #${id}` })),
-          h('td', {}, h('label', { class: 'check inline' }, paused, h('span', { text: t('pause') })), until),
+          h(
+            'td',
+            {},
+            h('label', { class: 'check inline' }, paused, h('span', { text: t('pause') })),
+            o.paused
+              ? h(
+                  'label',
+                  { class: 'field pause-until' },
+                  h('span', { class: 'field-label', text: t('pause_until') }),
+                  until,
+                )
+              : null,
+          ),
           h(
             'td',
             {},

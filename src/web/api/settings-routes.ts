@@ -39,11 +39,13 @@ export function settingsRoutes(ctx: AppContext, live: LiveData): Router {
   const read = async (memberId: string, scope: string, schema: z.ZodType) => {
     const stored = await repo.get(memberId, scope);
     const parsed = schema.safeParse(stored?.value ?? {});
+    const by = stored?.updatedBy ?? null;
     return {
       value: parsed.success ? parsed.data : schema.parse({}),
       stored: stored !== undefined,
       updatedAt: stored?.updatedAt ?? null,
-      updatedBy: stored?.updatedBy ?? null,
+      updatedBy: by,
+      updatedByName: by ? ((await live.people(memberId, [by])).get(by)?.name ?? null) : null,
     };
   };
 
