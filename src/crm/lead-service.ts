@@ -347,7 +347,22 @@ export class LeadService {
         await this.d.leads.markGone(memberId, leadId, at);
         return 'gone';
       }
-      if (r.errors.update) throw commandError('crm.item.update', r.errors.update);
+      if (r.errors.update) {
+        const err = commandError('crm.item.update', r.errors.update);
+        if (!err.retryable) {
+          // The portal refuses this assignment (e.g. the user cannot be responsible): the lead stays where it was.
+          const kept = { ...row, holderId: row.previousId };
+          await this.d.leads.observe(memberId, leadId, { holderId: row.previousId, statusId: null, at });
+          await this.d.leads.setPhase(memberId, leadId, 'skipped', at);
+          await this.log(kept, 'skip', null, {
+            rule: 'skip',
+            detail: 'write_refused',
+            error: err.b24Error,
+            operatorId: row.previousId,
+          });
+        }
+        throw err;
+      }
       if (r.errors.comment) throw commandError('crm.timeline.comment.add', r.errors.comment);
     }
     await this.d.leads.setPhase(memberId, leadId, 'done', this.d.clock());

@@ -19,6 +19,8 @@ export interface LeadSyncDeps {
 }
 
 const PAGE = 50;
+/** A decision this old whose write is unconfirmed has outlived its event's retries (or its process). */
+export const UNFINISHED_AFTER_MS = 15 * 60_000;
 
 /**
  * The lead side of the sync job. The register's load drifts from the portal when events are
@@ -58,6 +60,20 @@ export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResu
 
   const applied = await d.leads.applySync(memberId, found, released, now);
 
+  // Decisions whose event handler gave up (the portal was down past every retry): finish them now.
+  let finished = 0;
+  for (const row of await d.leads.unfinished(memberId, now - UNFINISHED_AFTER_MS)) {
+    if (j.signal?.aborted) break;
+    try {
+      if ((await d.service.finish(row, client, true)) === 'assigned') finished++;
+    } catch (err) {
+      j.log.warn(
+        { leadId: row.leadId, err: (err as Error).message },
+        'lead decision still cannot be written',
+      );
+    }
+  }
+
   // Waiting leads: only queues where someone could take a lead now are worth a read per lead.
   let placed = 0;
   let stillWaiting = 0;
@@ -86,6 +102,7 @@ export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResu
     leadsAdded: applied.added,
     leadsCorrected: applied.changed,
     leadsReleased: applied.released,
+    leadsFinished: finished,
     leadsPlaced: placed,
     leadsWaiting: stillWaiting,
   };

@@ -82,14 +82,14 @@ async function portal(
 }
 
 /** Until the portal has delivered everything and the app has handled everything, twice in a row. */
-async function settle(p: Portal): Promise<void> {
+async function settle(p: Portal, o: { deadAllowed?: boolean } = {}): Promise<void> {
   let quiet = 0;
   await waitFor(async () => {
     await p.emu.idle();
     const busy = (await p.app.ctx.inbox.list({ memberId: p.memberId })).some(
       (r) => r.state === 'pending' || r.state === 'processing',
     );
-    const dead = await p.app.ctx.inbox.listDead(p.memberId);
+    const dead = o.deadAllowed ? [] : await p.app.ctx.inbox.listDead(p.memberId);
     assert.deepEqual(
       dead.map((r) => r.lastError),
       [],
@@ -464,6 +464,30 @@ describe('leads: crash safety', () => {
   });
 });
 
+describe('leads: refused writes', () => {
+  test('a write the portal refuses leaves the lead where it was, says so in the log, and dead-letters the event', async () => {
+    const p = await portal({ rules: queueOf([2]) });
+    p.emu.injectFault({
+      method: 'crm.item.update',
+      times: 1,
+      status: 400,
+      error: 'CRM_FIELD_ERROR_VALUE_NOT_VALID',
+    });
+    const id = p.emu.sim.addLead({ title: 'Refused' });
+    await settle(p, { deadAllowed: true });
+    const [dead] = await p.app.ctx.inbox.listDead(p.memberId);
+    assert.match(dead.lastError ?? '', /CRM_FIELD_ERROR_VALUE_NOT_VALID/);
+    assert.equal(lead(p, id).assignedById, 1);
+    assert.equal(comments(p, id).length, 0);
+    const row = await p.leads.repository.get(p.memberId, id);
+    assert.deepEqual([row?.phase, row?.holderId], ['skipped', 1]);
+    assert.deepEqual(
+      (await logOf(p, id)).map((l) => [l.action, l.operatorId, l.reason.detail]),
+      [['skip', 1, 'write_refused']],
+    );
+  });
+});
+
 describe('leads: sync', () => {
   const job = (p: Portal, client: PortalClient, dryRun = false) =>
     p.leads.sync({ memberId: p.memberId, client, now: Date.now(), dryRun, log: p.app.ctx.log });
@@ -511,6 +535,30 @@ describe('leads: sync', () => {
     const d = p.emu.sim.addLead({ title: 'D' });
     await settle(p);
     assert.equal(lead(p, d).assignedById, 2);
+  });
+
+  test('a decision whose event gave up is finished by the sync', async () => {
+    const p = await portal({ enabled: false, rules: queueOf([3]) });
+    const id = p.emu.sim.addLead({ title: 'Outage' });
+    await settle(p);
+    await p.app.ctx.settings.write(p.memberId, 'leads', leadSettingsSchema, { rules: queueOf([3]) }, null);
+    const client = await p.app.ctx.clients.get(p.memberId);
+    await assert.rejects(p.leads.service.onAdd(p.memberId, id, faulty(client, 3, 'never_sent'), Date.now()));
+    assert.equal((await job(p, client)).leadsFinished, 0, 'not before its retries could have run');
+    const later = await p.leads.sync({
+      memberId: p.memberId,
+      client,
+      now: Date.now() + 16 * 60_000,
+      dryRun: false,
+      log: p.app.ctx.log,
+    });
+    assert.equal(later.leadsFinished, 1);
+    assert.equal(lead(p, id).assignedById, 3);
+    assert.equal(comments(p, id).length, 1);
+    assert.deepEqual(
+      (await logOf(p, id)).map((l) => [l.action, l.operatorId]),
+      [['assign', 3]],
+    );
   });
 
   test('a lead nobody could take waits, and the sync hands it out once someone is back', async () => {

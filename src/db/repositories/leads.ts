@@ -258,6 +258,15 @@ export class LeadRepository {
     });
   }
 
+  /** Decisions whose write has not been confirmed since before `before` (their event gave up or its process died). */
+  async unfinished(memberId: string, before: number, limit = 100): Promise<LeadRow[]> {
+    const rows = await this.db.all<any>(
+      `SELECT * FROM leads WHERE member_id = ? AND phase = 'decided' AND decided_at < ? ORDER BY decided_at LIMIT ?`,
+      [memberId, before, limit],
+    );
+    return rows.map(toRow);
+  }
+
   /** Leads waiting for a free operator, oldest first. */
   async waiting(memberId: string, limit = 500): Promise<LeadRow[]> {
     const rows = await this.db.all<any>(
