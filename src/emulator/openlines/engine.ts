@@ -172,7 +172,8 @@ export class OpenLinesEngine {
     ];
     const firstOf = (code: 'CONTACT' | 'COMPANY' | 'LEAD') => found.find(([c]) => c === code)?.[1][0] ?? 0;
     const contact = firstOf('CONTACT');
-    const company = firstOf('COMPANY');
+    // a contact brings its company into the binding
+    const company = firstOf('COMPANY') || (this.state.crm.contacts.get(contact)?.companyId ?? 0);
     const lead = firstOf('LEAD');
     if (contact || company || lead) {
       chat.crm = { LEAD: lead, COMPANY: company, CONTACT: contact, DEAL: 0 };
