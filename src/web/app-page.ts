@@ -37,7 +37,7 @@ export function appPageRouter(d: AppPageDeps): Router {
       'X-Content-Type-Options': 'nosniff',
     });
     const refuse = (why: RefusalWhy, origin?: string) => {
-      res.setHeader('Content-Security-Policy', framedPageCsp(origin, nonce));
+      res.setHeader('Content-Security-Policy', framedPageCsp(origin, nonce, { inlineStyles: false }));
       res
         .status(STATUS[why])
         .type('html')
@@ -50,7 +50,8 @@ export function appPageRouter(d: AppPageDeps): Router {
     const inst = memberId ? await d.store.find(memberId) : undefined;
     if (inst?.status !== 'active' || !authId) {
       d.log.info({ memberId: memberId || null }, 'app page refused: unknown installation or no viewer token');
-      refuse('unknown_portal');
+      // A portal we knew (the app was removed) may still frame the refusal, so its people see why.
+      refuse('unknown_portal', inst ? new URL(inst.clientEndpoint).origin : undefined);
       return;
     }
     const origin = new URL(inst.clientEndpoint).origin;
@@ -71,7 +72,7 @@ export function appPageRouter(d: AppPageDeps): Router {
         { memberId: inst.memberId, userId: viewer.userId, isAdmin: viewer.isAdmin },
         'app page opened',
       );
-      res.setHeader('Content-Security-Policy', framedPageCsp(origin, nonce));
+      res.setHeader('Content-Security-Policy', framedPageCsp(origin, nonce, { inlineStyles: false }));
       res
         .status(200)
         .type('html')

@@ -40,14 +40,20 @@ export function render(name: string, vars: Record<string, unknown>): string {
 
 /**
  * Content-Security-Policy for pages the portal frames: only our own scripts (plus the one
- * inline script carrying `nonce`), and only the portal may frame us.
+ * inline script carrying `nonce`), and only the portal may frame us. `inlineStyles: false`
+ * also refuses style attributes and <style> blocks (the settings page needs none: its script
+ * sets sizes through the CSSOM, which CSP does not govern).
  */
-export function framedPageCsp(portalOrigin: string | undefined, nonce: string): string {
+export function framedPageCsp(
+  portalOrigin: string | undefined,
+  nonce: string,
+  o: { inlineStyles?: boolean } = {},
+): string {
   const ancestors = portalOrigin ? `'self' ${portalOrigin}` : "'self'";
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
-    "style-src 'self' 'unsafe-inline'",
+    o.inlineStyles === false ? "style-src 'self'" : "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "connect-src 'self'",
     "object-src 'none'",

@@ -320,4 +320,21 @@ describe('the settings page in a browser', { timeout: 120_000 }, () => {
       await direct.close();
     }
   });
+
+  it('after its session ends, goes back through the portal, which checks the viewer again', async () => {
+    await page.goto(h.a.frameUrl({ path: '/app', user: 1, lang: 'en', appBaseUrl: h.app.url }));
+    const f = await appFrame();
+    await f.waitForSelector('#dashboard');
+    // The portal drops the app: the page's token stops working at once.
+    await h.app.ctx.store.markUninstalled(h.a.memberId, new Date());
+    errors.length = 0;
+    await f.click('button[data-tab="log"]');
+    await f.waitForSelector('#notice.error #reload');
+    assert.match((await f.textContent('#notice')) ?? '', /session has expired/);
+    await f.click('#reload');
+    // reloadWindow: the portal posts a fresh AUTH_ID to /app, which now refuses.
+    await f.waitForSelector('#denied-message');
+    assert.match((await f.textContent('#denied-message')) ?? '', /Open this page from Bitrix24/);
+    errors.length = 0; // the 401 and 403 above were the point
+  });
 });

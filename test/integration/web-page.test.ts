@@ -45,6 +45,7 @@ describe('the /app page', () => {
     assert.match(csp, new RegExp(`frame-ancestors 'self' ${h.a.url.replace(/[.]/g, '\\.')}(;|$)`));
     assert.match(csp, /script-src 'self' 'nonce-[A-Za-z0-9+/=]+'(;|$)/);
     assert.match(csp, /object-src 'none'/);
+    assert.match(csp, /style-src 'self'(;|$)/, 'no inline styles either');
     assert.ok(!csp.includes('evil.example'));
     assert.ok(!csp.includes('unsafe-eval'));
     assert.equal(bootOf(res.text).domain, h.a.domain);
@@ -98,6 +99,25 @@ describe('the /app page', () => {
     assert.equal(noToken.status, 403);
     assert.match(noToken.text, /Open this page from Bitrix24/);
     assert.equal(h.a.calls.length, before);
+    // Nobody may frame a refusal for a portal we never knew.
+    assert.match(String(unknown.headers['content-security-policy']), /frame-ancestors 'self'$/);
+  });
+
+  it('lets a portal that removed the app frame the refusal, and only that portal', async () => {
+    const { memberId } = await seedInstallation(h.app.ctx, {
+      memberId: 'removed-portal',
+      clientEndpoint: 'https://removed.bitrix24.test/rest/',
+    });
+    await h.app.ctx.store.markUninstalled(memberId, new Date());
+    const res = await request(h.app.ctx.app)
+      .post('/app')
+      .type('form')
+      .send({ member_id: memberId, AUTH_ID: 'x' });
+    assert.equal(res.status, 403);
+    assert.match(
+      String(res.headers['content-security-policy']),
+      /frame-ancestors 'self' https:\/\/removed\.bitrix24\.test$/,
+    );
   });
 
   it('answers 502 when the portal cannot be reached', async () => {

@@ -118,20 +118,48 @@
     } catch {
       data = null;
     }
-    if (res.status === 401) notice(t('session_expired'), 'error', true);
+    if (res.status === 401) sessionExpired();
     if (!res.ok) throw new ApiError(res.status, data);
     return data;
   }
 
   let noticeTimer = 0;
-  function notice(text, kind = 'info', sticky = false) {
+  /** One line above the page; `content` is text or nodes. */
+  function notice(content, kind = 'info', sticky = false) {
     const n = $('notice');
     clear(n);
-    n.className = `app-notice ${kind}${text ? ' shown' : ''}`;
-    if (text) n.append(text);
+    const parts = [].concat(content).filter((x) => x !== '' && x !== null && x !== undefined);
+    n.className = `app-notice ${kind}${parts.length ? ' shown' : ''}`;
+    append(n, parts);
     clearTimeout(noticeTimer);
-    if (text && !sticky) noticeTimer = setTimeout(() => notice(''), 4000);
+    if (parts.length && !sticky) noticeTimer = setTimeout(() => notice(''), 4000);
     fit();
+  }
+
+  /**
+   * The page's token lasts an hour. Inside Bitrix24 the portal reloads the frame with a fresh
+   * AUTH_ID (so the server checks the viewer again); outside it, the viewer reopens the app.
+   */
+  function sessionExpired() {
+    const reload = () => {
+      if (frame) frame.parent.reloadWindow().catch(() => location.reload());
+      else location.reload();
+    };
+    notice(
+      [
+        t('session_expired'),
+        ' ',
+        h('button', {
+          type: 'button',
+          class: 'ui-btn light',
+          id: 'reload',
+          text: t('reload'),
+          onclick: reload,
+        }),
+      ],
+      'error',
+      true,
+    );
   }
 
   // ---------------------------------------------------------------- Bitrix24 frame
