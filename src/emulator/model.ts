@@ -89,6 +89,8 @@ export interface EmuChat {
   createdAt: number;
   sessionIds: number[];
   activeSessionId: number | null;
+  /** every message of the chat, oldest first */
+  messageIds: number[];
   crm: CrmBinding;
   /** the CRM object the dialog was saved to (entity_data_1 positions 1–3) */
   crmEntity: { type: 'LEAD' | 'CONTACT' | 'COMPANY'; id: number } | null;

@@ -57,34 +57,29 @@ export function isAbsent(u: EmuUser, now: number): boolean {
   return now < (dateOnly ? end + 24 * 3600_000 : end);
 }
 
-/** How many dialogs of this line count against the operator's MAX_CHAT under TYPE_MAX_CHAT. */
-export function operatorLoad(
+/** Per operator: how many dialogs of this line count against MAX_CHAT under TYPE_MAX_CHAT. */
+export function operatorLoads(
   state: PortalState,
   line: EmuLine,
-  userId: number,
   now: number,
   tzOffsetMin: number,
-): number {
+): Map<number, number> {
   const type = configString(line.config, 'TYPE_MAX_CHAT', 'answered_new');
   const today = startOfLocalDay(now, tzOffsetMin);
-  let n = 0;
+  const loads = new Map<number, number>();
   for (const s of state.sessions.values()) {
-    if (s.lineId !== line.id || s.operatorId !== userId) continue;
-    if (type === 'answered' && s.status === 'answered') n++;
-    else if (type === 'answered_new' && (s.status === 'answered' || s.status === 'assigned')) n++;
-    else if (type === 'closed' && (s.status !== 'closed' || (s.closedAt ?? 0) >= today)) n++;
+    if (s.lineId !== line.id || !s.operatorId) continue;
+    const counts =
+      (type === 'answered' && s.status === 'answered') ||
+      (type === 'answered_new' && (s.status === 'answered' || s.status === 'assigned')) ||
+      (type === 'closed' && (s.status !== 'closed' || (s.closedAt ?? 0) >= today));
+    if (counts) loads.set(s.operatorId, (loads.get(s.operatorId) ?? 0) + 1);
   }
-  return n;
+  return loads;
 }
 
 /** The native queue's availability test for one operator on one line. */
-export function isAvailable(
-  state: PortalState,
-  line: EmuLine,
-  u: EmuUser,
-  now: number,
-  tzOffsetMin: number,
-): boolean {
+export function isAvailable(line: EmuLine, u: EmuUser, now: number, loads: Map<number, number>): boolean {
   if (!u.active) return false;
   if (configString(line.config, 'CHECK_AVAILABLE', 'Y') === 'Y') {
     if (isAbsent(u, now)) return false;
@@ -93,7 +88,7 @@ export function isAvailable(
   }
   const max = configNumber(line.config, 'MAX_CHAT', 0);
   if (max > 0 || !MAX_CHAT_ZERO_IS_UNLIMITED) {
-    if (operatorLoad(state, line, u.id, now, tzOffsetMin) >= max) return false;
+    if ((loads.get(u.id) ?? 0) >= max) return false;
   }
   return true;
 }

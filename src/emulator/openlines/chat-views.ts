@@ -33,16 +33,7 @@ export function entityData2(chat: EmuChat): string {
 }
 
 function lastMessage(core: EmulatorCore, chat: EmuChat): EmuMessage | undefined {
-  let last: EmuMessage | undefined;
-  for (const m of core.state.messages.values())
-    if (m.chatId === chat.id && (!last || m.id > last.id)) last = m;
-  return last;
-}
-
-function messageCount(core: EmulatorCore, chat: EmuChat): number {
-  let n = 0;
-  for (const m of core.state.messages.values()) if (m.chatId === chat.id) n++;
-  return n;
+  return core.state.messages.get(chat.messageIds[chat.messageIds.length - 1] ?? -1);
 }
 
 /** imopenlines.dialog.get result (snake_case chat). */
@@ -62,7 +53,7 @@ export function dialogView(core: EmulatorCore, chat: EmuChat, viewerId: number):
     type: 'lines',
     counter: 0,
     user_counter: chat.memberIds.length,
-    message_count: messageCount(core, chat),
+    message_count: chat.messageIds.length,
     unread_id: 0,
     restrictions: {
       avatar: true,
@@ -126,7 +117,7 @@ function historyChatView(core: EmulatorCore, chat: EmuChat): Record<string, unkn
     entityData1: entityData1(core, chat),
     entityData2: entityData2(chat),
     entityData3: '',
-    messageCount: messageCount(core, chat),
+    messageCount: chat.messageIds.length,
     public: '',
     muteList: Object.fromEntries(chat.memberIds.map((id) => [String(id), false])),
     managerList: chat.ownerId ? [chat.ownerId] : [],
@@ -150,9 +141,9 @@ function historyChatView(core: EmulatorCore, chat: EmuChat): Record<string, unkn
 
 /** imopenlines.session.history.get result for one session. */
 export function historyView(core: EmulatorCore, chat: EmuChat, session: EmuSession): Record<string, unknown> {
-  const msgs = [...core.state.messages.values()]
-    .filter((m) => m.sessionId === session.id)
-    .sort((a, b) => a.id - b.id);
+  const msgs = chat.messageIds
+    .map((id) => core.state.messages.get(id))
+    .filter((m): m is EmuMessage => m !== undefined && m.sessionId === session.id);
   const message: Record<string, unknown> = {};
   const userIds = new Set<number>(chat.memberIds);
   for (const m of msgs) {

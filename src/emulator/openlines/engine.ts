@@ -13,7 +13,7 @@ import { addItem, findByComm, updateItem } from '../crm/store.ts';
 import { colorOf } from '../methods/user-views.ts';
 import type { EmuBot, EmuChat, EmuClient, EmuLine, EmuMessage, EmuSession } from '../model.ts';
 import { nextId } from '../model.ts';
-import { isAvailable, queueMembers } from './availability.ts';
+import { isAvailable, operatorLoads, queueMembers } from './availability.ts';
 import { sendBotJoin, sendBotMessage } from './bot-events.ts';
 import { configNumber, configString } from './line-config.ts';
 
@@ -43,6 +43,10 @@ export class SimError extends Error {}
  * (evenly / strictly / all, availability, MAX_CHAT, QUEUE_TIME, CRM_FORWARD).
  */
 export class OpenLinesEngine {
+  // Lookup caches only; the state stays the source of truth (tests may edit it directly).
+  private readonly clientIndex = new Map<string, number>();
+  private readonly chatByClient = new Map<number, number>();
+
   constructor(private readonly core: EmulatorCore) {}
 
   private get state() {
@@ -91,8 +95,19 @@ export class OpenLinesEngine {
 
   private findOrCreateClient(w: ClientWrite): EmuClient {
     const connectorId = w.connector ?? 'livechat';
+    const key = `${w.lineId}|${connectorId}|${w.clientKey}`;
+    const same = (c: EmuClient | undefined) =>
+      c !== undefined &&
+      c.lineId === w.lineId &&
+      c.clientKey === w.clientKey &&
+      c.connectorId === connectorId;
+    const cached = this.state.clients.get(this.clientIndex.get(key) ?? -1);
+    if (same(cached)) return cached!;
     for (const c of this.state.clients.values()) {
-      if (c.lineId === w.lineId && c.clientKey === w.clientKey && c.connectorId === connectorId) return c;
+      if (same(c)) {
+        this.clientIndex.set(key, c.id);
+        return c;
+      }
     }
     const id = nextId(this.state, 'user');
     const guest = this.core.language === 'ru' ? 'Гость' : 'Guest';
@@ -108,11 +123,19 @@ export class OpenLinesEngine {
       email: w.email ?? null,
     };
     this.state.clients.set(id, client);
+    this.clientIndex.set(key, id);
     return client;
   }
 
   private findOrCreateChat(client: EmuClient, line: EmuLine): EmuChat {
-    for (const c of this.state.chats.values()) if (c.clientId === client.id) return c;
+    const cached = this.state.chats.get(this.chatByClient.get(client.id) ?? -1);
+    if (cached?.clientId === client.id) return cached;
+    for (const c of this.state.chats.values()) {
+      if (c.clientId === client.id) {
+        this.chatByClient.set(client.id, c.id);
+        return c;
+      }
+    }
     const id = nextId(this.state, 'chat');
     const chat: EmuChat = {
       id,
@@ -127,10 +150,12 @@ export class OpenLinesEngine {
       createdAt: this.now(),
       sessionIds: [],
       activeSessionId: null,
+      messageIds: [],
       crm: { LEAD: 0, COMPANY: 0, CONTACT: 0, DEAL: 0 },
       crmEntity: null,
     };
     this.state.chats.set(id, chat);
+    this.chatByClient.set(client.id, id);
     return chat;
   }
 
@@ -230,8 +255,7 @@ export class OpenLinesEngine {
     text: string,
     params: Record<string, unknown> = {},
   ): EmuMessage {
-    let prev = 0;
-    for (const m of this.state.messages.values()) if (m.chatId === chat.id && m.id > prev) prev = m.id;
+    const prev = chat.messageIds[chat.messageIds.length - 1] ?? 0;
     const msg: EmuMessage = {
       id: nextId(this.state, 'message'),
       chatId: chat.id,
@@ -242,6 +266,7 @@ export class OpenLinesEngine {
       params,
     };
     this.state.messages.set(msg.id, msg);
+    chat.messageIds.push(msg.id);
     // System messages (transfers, closing) are not sent to bots.
     if (authorId !== 0) {
       for (const memberId of chat.memberIds) {
@@ -309,9 +334,10 @@ export class OpenLinesEngine {
       // Native CRM forwarding skips the online and MAX_CHAT checks (helpdesk).
       if (responsible?.active && !exclude.includes(responsible.id)) return responsible.id;
     }
+    const loads = operatorLoads(this.state, line, now, this.core.tzOffsetMin);
     const available = members.filter((m) => {
       const u = this.state.users.get(m.userId);
-      return u ? isAvailable(this.state, line, u, now, this.core.tzOffsetMin) : false;
+      return u ? isAvailable(line, u, now, loads) : false;
     });
     if (available.length === 0) return null;
     const type = configString(line.config, 'QUEUE_TYPE', 'evenly');
@@ -333,13 +359,14 @@ export class OpenLinesEngine {
     session.lastDistributionAt = this.now();
     if (configString(line.config, 'QUEUE_TYPE') === 'all' && ALL_MODE_OFFERS_TO_EVERYONE) {
       const now = this.now();
+      const loads = operatorLoads(this.state, line, now, this.core.tzOffsetMin);
       session.status = 'waiting';
       session.operatorId = 0;
       session.offeredTo = queueMembers(this.state, line)
         .map((m) => m.userId)
         .filter((id) => {
           const u = this.state.users.get(id);
-          return u ? isAvailable(this.state, line, u, now, this.core.tzOffsetMin) : false;
+          return u ? isAvailable(line, u, now, loads) : false;
         });
       chat.ownerId = 0;
       return;
