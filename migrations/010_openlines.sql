@@ -46,6 +46,7 @@ CREATE TABLE ol_dialogs (
   pass_on_at      INTEGER,                       -- when the pass-on job looks at it next
   first_assigned_at INTEGER,
   event_id        INTEGER,                       -- the inbox row that recorded it
+  checked_at      INTEGER,                       -- when sync last read it from the portal
   version         INTEGER NOT NULL DEFAULT 0,
   updated_at      INTEGER NOT NULL,
   closed_at       INTEGER,

@@ -10,11 +10,13 @@ import { PassOnJob } from './pass-on-job.ts';
 import { QueueIndexes } from './queue-index.ts';
 import { OpenLinesService } from './service.ts';
 import { SyncJob } from './sync-job.ts';
-import { WriteQueue } from './write-queue.ts';
+import { type RateBudget, WriteQueue } from './write-queue.ts';
 
 export interface OpenLinesFeatureOptions {
   /** how long a lone transfer waits for company before its batch goes (ms) */
   writeWindowMs?: number;
+  /** the portals' request budget; default: from each portal's plan (50 / 2 per s, Enterprise 250 / 5) */
+  writeBudget?: RateBudget;
 }
 
 /**
@@ -69,9 +71,10 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         log: ctx.log,
         windowMs: o.writeWindowMs,
         budget: async (memberId) =>
-          (await ctx.store.find(memberId))?.ratePlan === 'enterprise'
+          o.writeBudget ??
+          ((await ctx.store.find(memberId))?.ratePlan === 'enterprise'
             ? { burst: 250, perSec: 5 }
-            : { burst: 50, perSec: 2 },
+            : { burst: 50, perSec: 2 }),
       });
       const service = new OpenLinesService({
         dialogs,

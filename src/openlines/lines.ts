@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Manifest } from '../manifest.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
 import { toInt } from '../operators/parse.ts';
-import type { Call, PortalClient } from '../portal/client.ts';
+import type { BatchResult, Call, PortalClient } from '../portal/client.ts';
 import type { LineSettings } from '../settings/schema.ts';
 import { botAttached, parseQueue, pickLineFields } from './portal-adapter.ts';
 
@@ -86,9 +86,12 @@ export class LineDirectory {
     client: PortalClient,
     botId: number | null,
     dryRun = false,
-  ): Promise<LineSyncResult> {
+    /** other reads to send in the same request (labels must not be list, c<n> or a<n>) */
+    piggyback: Record<string, Call> = {},
+  ): Promise<LineSyncResult & { piggyback: BatchResult }> {
     const known = (await this.o.repo.lines(memberId)).map((l) => l.lineId);
     const calls: Record<string, Call> = {
+      ...piggyback,
       list: ['imopenlines.config.list.get', { PARAMS: { limit: LIST_LIMIT, offset: 0 } }],
     };
     for (const id of known) calls[`c${id}`] = configGet(id);
@@ -153,7 +156,12 @@ export class LineDirectory {
       m.clear();
       for (const l of lines) m.set(l.lineId, l);
     }
-    return { lines: present.size, attached: dryRun ? 0 : attach.length, removed, changed };
+    const extra: BatchResult = { results: {}, errors: {} };
+    for (const label of Object.keys(piggyback)) {
+      if (label in r.results) extra.results[label] = r.results[label];
+      if (label in r.errors) extra.errors[label] = r.errors[label];
+    }
+    return { lines: present.size, attached: dryRun ? 0 : attach.length, removed, changed, piggyback: extra };
   }
 
   /** Reads the given lines' settings from the portal (one batch request) and stores them. */

@@ -1,12 +1,28 @@
 import type { DialogRow } from '../db/repositories/dialogs.ts';
-import { availabilityOf, onOperatorUnavailable, type Reason } from '../engine/index.ts';
+import {
+  availabilityOf,
+  type LoadCounting,
+  onOperatorUnavailable,
+  type QueueRules,
+  type Reason,
+  type UnavailableWhy,
+} from '../engine/index.ts';
 import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
 import { toOperatorState } from '../operators/index.ts';
-import type { Call } from '../portal/client.ts';
+import type { BatchResult, Call } from '../portal/client.ts';
+import { rulesFor } from './lines.ts';
 import { type DialogFacts, parseDialog, parseHistory } from './portal-adapter.ts';
 import { queueId } from './queue-index.ts';
 import type { OpenLinesService } from './service.ts';
 
+interface LineFacts {
+  rules: QueueRules;
+  counting: LoadCounting | null;
+  passOn: boolean;
+}
+
+/** Answered dialogs whose state decides nothing are still read this often, to keep the register true. */
+const SWEEP_MS = 10 * 60_000;
 /** A dialog the portal's queue holds unowned is followed this long before the register lets it go. */
 const PORTAL_FOLLOW_MS = 24 * 3600_000;
 
@@ -27,13 +43,36 @@ export class SyncJob implements PortalJob {
     const d = this.svc.d;
     let botId = await this.svc.botId(memberId);
     if (botId === null && !dryRun) botId = await this.svc.ensureBot(memberId, client);
-    const lines = await d.lines.sync(memberId, client, botId, dryRun);
-    for (const id of lines.changed) d.indexes.invalidate(memberId, id);
+
+    // One request reads the lines, every operator's availability and the dialogs worth reading:
+    // waiting ones, unanswered ones the pass-on job does not watch, those on lines that count
+    // load, and the rest now and then.
+    const open = await d.dialogs.open(memberId, ['waiting', 'assigned', 'portal']);
+    const lineFacts = await this.lineFacts(memberId);
+    const watched = open.filter((row) => this.worthReading(row, lineFacts.get(row.lineId), now));
+    const ids = new Set<number>((await d.lines.all(memberId)).flatMap((l) => l.queue));
+    for (const row of open) if (row.operatorId) ids.add(row.operatorId);
+    const plan = d.directory.refreshPlan(memberId, ids);
+    const dialogCalls: Record<string, Call> = {};
+    for (const chat of new Set(watched.map((w) => w.chatId))) {
+      dialogCalls[`dlg${chat}`] = ['imopenlines.dialog.get', { CHAT_ID: chat }];
+    }
+    const lines = await d.lines.sync(memberId, client, botId, dryRun, { ...plan.calls, ...dialogCalls });
+    try {
+      plan.ingest(lines.piggyback);
+    } catch (err) {
+      j.log.warn({ err: (err as Error).message }, 'operators could not be read; older data stays in use');
+    }
+    const joined = (await d.lines.all(memberId)).flatMap((l) => l.queue).filter((id) => !ids.has(id));
+    if (joined.length > 0) await d.directory.get(memberId, client, joined, { fresh: true });
+    d.indexes.invalidate(memberId);
 
     const r: Record<string, number> = {
       lines: lines.lines,
       attached: lines.attached,
-      dialogs: 0,
+      operators: ids.size + joined.length,
+      dialogs: open.length,
+      read: watched.length,
       closed: 0,
       movedByPortal: 0,
       answered: 0,
@@ -42,13 +81,15 @@ export class SyncJob implements PortalJob {
       stayed: 0,
       recovered: 0,
     };
+    const facts = this.dialogFacts(lines.piggyback, Object.keys(dialogCalls));
+    if (!dryRun)
+      await d.dialogs.markChecked(
+        watched.filter((w) => facts.has(w.chatId)).map((w) => w.id),
+        now,
+      );
 
-    // Open dialogs as the portal sees them.
-    const open = await d.dialogs.open(memberId, ['waiting', 'assigned', 'portal']);
-    r.dialogs = open.length;
-    const facts = await this.readDialogs(client, open);
-    const needHistory: DialogRow[] = [];
     const live: DialogRow[] = [];
+    const needHistory = new Set<DialogRow>();
     for (const row of open) {
       const f = facts.get(row.chatId);
       if (f === undefined) {
@@ -66,14 +107,35 @@ export class SyncJob implements PortalJob {
         if (!dryRun) await this.movedByPortal(memberId, row, f as DialogFacts, now);
         continue;
       }
+      const newMessages = (f as DialogFacts).lastMessageId > row.lastMessageId;
+      const whoWroteLastCounts = lineFacts.get(row.lineId)?.counting === 'excluding_waiting_client';
       if (
         (row.state === 'assigned' || row.state === 'portal') &&
-        (f as DialogFacts).lastMessageId > row.lastMessageId
+        newMessages &&
+        (!row.answered || whoWroteLastCounts)
       )
-        needHistory.push(row);
+        needHistory.add(row);
       live.push(row);
     }
-    const refreshed = await this.readHistory(client, needHistory);
+
+    // Which operators holding dialogs are no longer available; their unanswered dialogs need
+    // their history read before the portal's rules can say whether they stay.
+    const opSettings = await d.settings.operators(memberId);
+    const unavailable = new Map<number, UnavailableWhy>();
+    for (const row of live) {
+      if (row.state !== 'assigned' || !row.operatorId) continue;
+      const rules = lineFacts.get(row.lineId)?.rules;
+      const st = toOperatorState(d.directory.peek(memberId, [row.operatorId]).get(row.operatorId), {
+        settings: opSettings[String(row.operatorId)],
+      });
+      if (!rules || !st) continue;
+      const why = availabilityOf(st, rules, now);
+      if (why === null || why === 'excluded' || why === 'unknown') continue;
+      unavailable.set(row.id, why);
+      if (!row.answered) needHistory.add(row);
+    }
+
+    const refreshed = await this.readHistory(client, [...needHistory]);
     for (const row of needHistory) {
       const h = refreshed.get(row.id);
       if (!h) continue;
@@ -92,25 +154,13 @@ export class SyncJob implements PortalJob {
       );
       if (upd) live[live.indexOf(row)] = upd;
     }
-
-    // Operators: everyone in a queue and everyone holding a dialog, read fresh in one go.
-    const allLines = await d.lines.all(memberId);
-    const ids = new Set<number>(allLines.flatMap((l) => l.queue));
-    for (const row of live) if (row.operatorId) ids.add(row.operatorId);
-    const infos = ids.size > 0 ? await d.directory.get(memberId, client, ids, { fresh: true }) : new Map();
-    r.operators = infos.size;
-    d.indexes.invalidate(memberId);
+    // What was just learnt (answers, who wrote last) changes the counted load.
+    if (needHistory.size > 0) d.indexes.invalidate(memberId);
 
     // The portal's rules for dialogs whose operator is no longer available.
-    const opSettings = await d.settings.operators(memberId);
     for (const row of live) {
-      if (row.state !== 'assigned' || !row.operatorId) continue;
-      const idx = await d.indexes.get(memberId, row.lineId, client);
-      if (!idx) continue;
-      const st = toOperatorState(infos.get(row.operatorId), { settings: opSettings[String(row.operatorId)] });
-      if (!st) continue;
-      const why = availabilityOf(st, idx.rules, now);
-      if (why === null || why === 'excluded' || why === 'unknown') continue;
+      const why = unavailable.get(row.id);
+      if (!why || row.state !== 'assigned' || !row.operatorId) continue;
       const outcome = onOperatorUnavailable(
         {
           id: row.id,
@@ -129,6 +179,8 @@ export class SyncJob implements PortalJob {
         r.returned++;
         continue;
       }
+      const idx = await d.indexes.get(memberId, row.lineId, client);
+      if (!idx) continue;
       const item = await this.svc.itemFor(memberId, idx, row, client);
       const decision = idx.dispatcher.decide(item, now);
       const reason: Reason = { ...decision.reason, dialog: outcome.reason.dialog };
@@ -160,6 +212,51 @@ export class SyncJob implements PortalJob {
     if (!dryRun) r.recovered = await this.svc.recover(memberId);
     const drained = await this.svc.drain(memberId, client, now, { awaitTransfers: true, dryRun });
     return { ...r, assigned: drained.assigned, handedToPortal: drained.portal, waiting: drained.waiting };
+  }
+
+  /**
+   * Per line: what its load limit counts (null when load decides nothing there: no limit and
+   * not least-loaded), and whether the pass-on job watches its unanswered dialogs.
+   */
+  private async lineFacts(memberId: string): Promise<Map<number, LineFacts>> {
+    const out = new Map<number, LineFacts>();
+    for (const line of await this.svc.d.lines.all(memberId)) {
+      const rules = rulesFor(line, await this.svc.d.settings.line(memberId, line.lineId));
+      const matters =
+        rules.capacity.limit !== null ||
+        rules.queue.some((m) => m.limit != null) ||
+        rules.mode === 'least_loaded';
+      out.set(line.lineId, {
+        rules,
+        counting: matters ? rules.capacity.counts : null,
+        passOn: rules.mode !== 'all' && rules.passOnAfterSec !== null,
+      });
+    }
+    return out;
+  }
+
+  private worthReading(row: DialogRow, line: LineFacts | undefined, now: number): boolean {
+    if (row.state !== 'assigned' || !line) return true;
+    const counts = line.counting !== null && (!row.answered || line.counting !== 'not_yet_answered');
+    if (counts) return true;
+    if (!row.answered && !line.passOn) return true;
+    return row.checkedAt === null ? now - (row.assignedAt ?? 0) >= SWEEP_MS : now - row.checkedAt >= SWEEP_MS;
+  }
+
+  private dialogFacts(res: BatchResult, labels: string[]): Map<number, DialogFacts | null> {
+    const out = new Map<number, DialogFacts | null>();
+    for (const label of labels) {
+      const chat = Number(label.slice(3));
+      const e = res.errors[label];
+      if (e) {
+        // ASSUMPTION: the app's admin token reads every dialog, so an access error means the chat is gone.
+        if (/ACCESS_ERROR|NOT_FOUND/i.test(e.error)) out.set(chat, null);
+        continue;
+      }
+      const f = parseDialog(res.results[label]);
+      if (f) out.set(chat, f);
+    }
+    return out;
   }
 
   /** What the portal's view means for the register row. */
@@ -216,27 +313,6 @@ export class SyncJob implements PortalJob {
     }
     await d.indexes.refreshLoads(memberId, row.lineId);
     if (row.state !== 'waiting') this.svc.kickDrain(memberId, row.lineId);
-  }
-
-  /** imopenlines.dialog.get for every chat (≤ 50 per request); null = the chat is gone; absent = unreadable now. */
-  private async readDialogs(client: JobContext['client'], rows: DialogRow[]) {
-    const out = new Map<number, DialogFacts | null>();
-    const chats = [...new Set(rows.map((r) => r.chatId))];
-    if (chats.length === 0) return out;
-    const calls: Record<string, Call> = {};
-    for (const c of chats) calls[`d${c}`] = ['imopenlines.dialog.get', { CHAT_ID: c }];
-    const res = await client.batch(calls);
-    for (const c of chats) {
-      const e = res.errors[`d${c}`];
-      if (e) {
-        // ASSUMPTION: the app's admin token reads every dialog, so an access error means the chat is gone.
-        if (/ACCESS_ERROR|NOT_FOUND/i.test(e.error)) out.set(c, null);
-        continue;
-      }
-      const f = parseDialog(res.results[`d${c}`]);
-      if (f) out.set(c, f);
-    }
-    return out;
   }
 
   private async readHistory(client: JobContext['client'], rows: DialogRow[]) {

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.ts';
-import type { Call, PortalClient } from '../portal/client.ts';
+import type { BatchResult, Call, PortalClient } from '../portal/client.ts';
 import { imUsers, parseAbsent, parseUserRow, parseWorkday, toInt, type UserRow } from './parse.ts';
 import type { GetOptions, OperatorInfo } from './types.ts';
 
@@ -15,6 +15,13 @@ export interface OperatorDirectoryOptions {
 /** user.get pages hold 50 rows, so one command can read at most 50 users by id. */
 const IDS_PER_COMMAND = 50;
 const SCOPE_ERRORS = /insufficient_scope|ACCESS_DENIED|WRONG_AUTH|METHOD_NOT_FOUND/i;
+
+/** Commands that refresh some users, and the step that stores their answers. */
+export interface RefreshPlan {
+  calls: Record<string, Call>;
+  /** Throws when user.get failed (nothing is stored then). */
+  ingest(result: BatchResult): void;
+}
 
 interface Missing {
   missing: true;
@@ -35,7 +42,7 @@ interface PortalCache {
  * Who the staff are and whether they can work right now, per portal: `user.get` (ACTIVE,
  * IS_ONLINE, departments, time zone), `timeman.status` (workday) and `im.user.list.get`
  * (absence), read for many users at once in batch requests of at most 50 commands and kept
- * for a short TTL. Concurrent askers for the same users share one read, so a burst of new
+ * for a short TTL (60 s: the sync job refreshes every minute). Concurrent askers for the same users share one read, so a burst of new
  * dialogs costs one refresh, not one per dialog.
  */
 export class OperatorDirectory {
@@ -46,7 +53,7 @@ export class OperatorDirectory {
 
   constructor(private readonly o: OperatorDirectoryOptions = {}) {
     this.clock = o.clock ?? Date.now;
-    this.ttlMs = o.ttlMs ?? 45_000;
+    this.ttlMs = o.ttlMs ?? 60_000;
     this.departmentTtlMs = o.departmentTtlMs ?? 5 * 60_000;
   }
 
@@ -185,66 +192,79 @@ export class OperatorDirectory {
     return c;
   }
 
-  private async fetch(memberId: string, c: PortalCache, client: PortalClient, ids: number[]): Promise<void> {
+  /**
+   * The commands that refresh `ids`, to send in a batch of one's own (with other reads, so a
+   * job pays one request for everything), and the step that takes their answers in. Until
+   * `ingest` runs the cache is unchanged.
+   */
+  refreshPlan(memberId: string, ids: Iterable<number>): RefreshPlan {
+    const c = this.portal(memberId);
+    const list = [...new Set(ids)].filter((id) => Number.isInteger(id) && id > 0);
     const calls: Record<string, Call> = {};
     const chunks: number[][] = [];
-    for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) chunks.push(ids.slice(i, i + IDS_PER_COMMAND));
+    for (let i = 0; i < list.length; i += IDS_PER_COMMAND) chunks.push(list.slice(i, i + IDS_PER_COMMAND));
     chunks.forEach((chunk, i) => {
-      calls[`u${i}`] = ['user.get', { FILTER: { ID: chunk } }];
-      calls[`i${i}`] = ['im.user.list.get', { ID: chunk }];
+      calls[`op_u${i}`] = ['user.get', { FILTER: { ID: chunk } }];
+      calls[`op_i${i}`] = ['im.user.list.get', { ID: chunk }];
     });
     const timeman = c.timeman;
-    if (timeman) for (const id of ids) calls[`t${id}`] = ['timeman.status', { USER_ID: id }];
-    const r = await client.batch(calls);
-    const fetchedAt = this.clock();
+    if (timeman) for (const id of list) calls[`op_t${id}`] = ['timeman.status', { USER_ID: id }];
+    const ingest = (r: BatchResult) => {
+      const fetchedAt = this.clock();
+      const users = new Map<number, UserRow>();
+      for (let i = 0; i < chunks.length; i++) {
+        const err = r.errors[`op_u${i}`];
+        if (err) throw new Error(`user.get failed: ${err.error} ${err.error_description}`);
+        const rows = r.results[`op_u${i}`];
+        for (const row of Array.isArray(rows) ? rows : Object.values(rows ?? {})) {
+          const u = parseUserRow(row);
+          if (u) users.set(u.id, u);
+        }
+      }
+      const im = new Map<number, any>();
+      for (let i = 0; i < chunks.length; i++) {
+        for (const [id, item] of imUsers(r.results[`op_i${i}`])) im.set(id, item);
+      }
+      if (timeman && list.length > 0) {
+        const errs = list.map((id) => r.errors[`op_t${id}`]).filter(Boolean);
+        if (
+          errs.length === list.length &&
+          errs.every((e) => SCOPE_ERRORS.test(`${e.error} ${e.error_description}`))
+        ) {
+          c.timeman = false;
+          this.o.log?.info(
+            { memberId },
+            'timeman.status is not available on this portal; workdays are not checked',
+          );
+        }
+      }
+      for (const id of list) {
+        const u = users.get(id);
+        if (!u) {
+          c.entries.set(id, { missing: true, fetchedAt });
+          continue;
+        }
+        const imItem = im.get(id);
+        const tm = timeman ? r.results[`op_t${id}`] : undefined;
+        c.entries.set(id, {
+          id,
+          name: u.name,
+          active: u.active,
+          online: u.online ?? String(imItem?.status ?? '') === 'online',
+          workday: tm === undefined ? null : parseWorkday(tm),
+          absentUntil: parseAbsent(imItem?.absent),
+          departments: u.departments.length > 0 ? u.departments : departmentsOf(imItem),
+          timeZone: u.timeZone,
+          fetchedAt,
+        });
+      }
+    };
+    return { calls, ingest };
+  }
 
-    const users = new Map<number, UserRow>();
-    for (let i = 0; i < chunks.length; i++) {
-      const err = r.errors[`u${i}`];
-      if (err) throw new Error(`user.get failed: ${err.error} ${err.error_description}`);
-      const rows = r.results[`u${i}`];
-      for (const row of Array.isArray(rows) ? rows : Object.values(rows ?? {})) {
-        const u = parseUserRow(row);
-        if (u) users.set(u.id, u);
-      }
-    }
-    const im = new Map<number, any>();
-    for (let i = 0; i < chunks.length; i++) {
-      for (const [id, item] of imUsers(r.results[`i${i}`])) im.set(id, item);
-    }
-    if (timeman) {
-      const errs = ids.map((id) => r.errors[`t${id}`]).filter(Boolean);
-      if (
-        errs.length === ids.length &&
-        errs.every((e) => SCOPE_ERRORS.test(`${e.error} ${e.error_description}`))
-      ) {
-        c.timeman = false;
-        this.o.log?.info(
-          { memberId },
-          'timeman.status is not available on this portal; workdays are not checked',
-        );
-      }
-    }
-    for (const id of ids) {
-      const u = users.get(id);
-      if (!u) {
-        c.entries.set(id, { missing: true, fetchedAt });
-        continue;
-      }
-      const imItem = im.get(id);
-      const tm = timeman ? r.results[`t${id}`] : undefined;
-      c.entries.set(id, {
-        id,
-        name: u.name,
-        active: u.active,
-        online: u.online ?? String(imItem?.status ?? '') === 'online',
-        workday: tm === undefined ? null : parseWorkday(tm),
-        absentUntil: parseAbsent(imItem?.absent),
-        departments: u.departments.length > 0 ? u.departments : departmentsOf(imItem),
-        timeZone: u.timeZone,
-        fetchedAt,
-      });
-    }
+  private async fetch(memberId: string, _c: PortalCache, client: PortalClient, ids: number[]): Promise<void> {
+    const plan = this.refreshPlan(memberId, ids);
+    plan.ingest(await client.batch(plan.calls));
   }
 
   private async fetchDepartments(c: PortalCache, client: PortalClient, roots: number[], fresh: boolean) {

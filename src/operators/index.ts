@@ -5,13 +5,13 @@
  * to the engine's OperatorState.
  *
  *   const dir = operatorDirectory(ctx);
- *   const infos = await dir.get(memberId, client, queueIds);           // batched, cached ~45 s
+ *   const infos = await dir.get(memberId, client, queueIds);           // batched, cached ~60 s
  *   const states = toOperatorStates(queueIds, infos, { settings, queue, loads });
  */
 import type { AppContext } from '../context.ts';
 import { OperatorDirectory, type OperatorDirectoryOptions } from './directory.ts';
 
-export { OperatorDirectory, type OperatorDirectoryOptions } from './directory.ts';
+export { OperatorDirectory, type OperatorDirectoryOptions, type RefreshPlan } from './directory.ts';
 export { type OperatorStateInputs, toOperatorState, toOperatorStates } from './state.ts';
 export type { GetOptions, OperatorInfo } from './types.ts';
 

@@ -44,8 +44,8 @@ export interface OlPortal {
   memberId: string;
   svc: OpenLinesService;
   dialogs: DialogRepository;
-  /** every transfer-like REST call the app made, in order */
-  transfers(): { method: string; chatId: number; target: string | null }[];
+  /** every transfer-like REST call the portal carried out, in order (`all`: refused ones too) */
+  transfers(all?: boolean): { method: string; chatId: number; target: string | null; error?: string }[];
   /** a client writes on a line; returns the chat id once the app has recorded the dialog */
   newDialog(lineId?: number, clientKey?: string, o?: { phone?: string }): Promise<number>;
   /** waits until nothing is in flight: deliveries, inbox, transfers */
@@ -96,13 +96,14 @@ export async function olPortal(
     memberId: emu.memberId,
     svc,
     dialogs,
-    transfers() {
+    transfers(all = false) {
       return emu.calls
-        .filter((c) => /transfer|bot\.session\.operator/i.test(c.method))
+        .filter((c) => /transfer|bot\.session\.operator/i.test(c.method) && (all || !c.error))
         .map((c) => ({
           method: c.method,
           chatId: Number((c.params as any).CHAT_ID),
           target: (c.params as any).USER_ID ?? (c.params as any).TRANSFER_ID ?? null,
+          error: c.error,
         }));
     },
     async newDialog(lineId = 1, clientKey, x = {}) {

@@ -54,6 +54,7 @@ export interface DialogRow {
   passOnAt: number | null;
   firstAssignedAt: number | null;
   eventId: number | null;
+  checkedAt: number | null;
   version: number;
   updatedAt: number;
   closedAt: number | null;
@@ -142,6 +143,7 @@ function toRow(r: any): DialogRow {
     passOnAt: r.pass_on_at,
     firstAssignedAt: r.first_assigned_at,
     eventId: r.event_id,
+    checkedAt: r.checked_at,
     version: r.version,
     updatedAt: r.updated_at,
     closedAt: r.closed_at,
@@ -240,6 +242,17 @@ export class DialogRepository {
       params,
     );
     return rows.map(toRow);
+  }
+
+  /** Records that sync read these rows from the portal (not a move: the version stays). */
+  async markChecked(ids: number[], now: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      await this.db.run(
+        `UPDATE ol_dialogs SET checked_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        [now, ...chunk],
+      );
+    }
   }
 
   /** Lines that have dialogs waiting for an operator. */
