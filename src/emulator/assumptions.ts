@@ -301,3 +301,58 @@ export const FRAME_RELOADS_AFTER_INSTALL_FINISH = true;
 
 /** Replies to UI commands (resizeWindow, setTitle, …) carry no payload: "<callbackId>:". */
 export const FRAME_EMPTY_ACK = true;
+
+// ---------------------------------------------------------------------------------------------
+// Smaller choices (documented here so the list is complete)
+// ---------------------------------------------------------------------------------------------
+
+/** crm.item.add/update with an assignedById that is not a portal user. */
+export const CRM_UNKNOWN_RESPONSIBLE_ERROR = {
+  error: 'CRM_FIELD_ERROR_VALUE_NOT_VALID',
+  description: 'Invalid value for field "Responsible person"',
+};
+
+/** operator.answer / operator.finish / operator.another.finish on a chat without an open session. */
+export const NO_OPEN_SESSION_ERROR = {
+  error: 'ACCESS_DENIED',
+  description: 'You cannot open this conversation as you do not have sufficient rights',
+};
+
+/** MAX_CHAT is counted per line (it is a line setting), not across lines. */
+export const MAX_CHAT_COUNTED_PER_LINE = true;
+
+/** Native CRM_FORWARD routes by CRM objects found for the client, not by a lead the line itself just created. */
+export const CRM_FORWARD_IGNORES_LINE_CREATED_LEAD = true;
+
+/** `absentUntil` given as a date (YYYY-MM-DD) means absent through the end of that day. */
+export const ABSENCE_DATE_COVERS_WHOLE_DAY = true;
+
+/** In chat bots 2.0 objects an open-line chat has type "lines" and messageType "L". */
+export const V2_OPENLINE_CHAT_TYPE = 'lines';
+
+/** feature.get without CODE. */
+export const FEATURE_GET_MISSING_CODE_ERROR = {
+  error: 'ERROR_ARGUMENT',
+  description: "Argument 'CODE' is null or empty",
+};
+
+/**
+ * Inbound webhooks (/rest/<user>/<secret>/<method>) are not emulated: 401 NO_AUTH_FOUND.
+ * REST 3.0 (/rest/api/…) is not emulated: 404 ERROR_METHOD_NOT_FOUND.
+ */
+export const WEBHOOK_AND_REST_V3_EMULATED = false;
+
+/** JSON answers are plain JSON.stringify: no PHP-style `\/` escaping, no `\uXXXX` for non-ASCII. */
+export const PHP_JSON_ESCAPING = false;
+
+/** /oauth/authorize/ answers at once for `user` (default: the installer) — no consent page. */
+export const OAUTH_AUTHORIZE_WITHOUT_CONSENT = true;
+
+/** The emulator that owns the OAuth registry answers /rest/app.info for any portal's token (like oauth.bitrix.info). */
+export const OAUTH_SERVER_ANSWERS_APP_INFO = true;
+
+/** sim.addUser fires ONUSERADD (as when an invited employee registers), caused by nobody. */
+export const SIM_ADD_USER_FIRES_ONUSERADD = true;
+
+/** A new external client is named "Guest #N" ("Гость #N" on ru portals) unless a name is given. */
+export const CLIENT_DEFAULT_NAME = { ru: 'Гость', en: 'Guest' };

@@ -1,3 +1,4 @@
+import { CRM_UNKNOWN_RESPONSIBLE_ERROR } from '../assumptions.ts';
 import type { EmulatorCore, Hit } from '../core.ts';
 import { type CrmEntityTypeId, type CrmItem, type CrmMultiField, crmMap, nextId } from '../model.ts';
 import { asInt, asStr } from '../rest/params.ts';
@@ -53,7 +54,7 @@ const INT_FIELDS: Record<string, keyof CrmItem> = {
 
 function validUser(core: EmulatorCore, id: number): void {
   if (!core.state.users.has(id)) {
-    throw restError(400, 'CRM_FIELD_ERROR_VALUE_NOT_VALID', 'Invalid value for field "Responsible person"');
+    throw restError(400, CRM_UNKNOWN_RESPONSIBLE_ERROR.error, CRM_UNKNOWN_RESPONSIBLE_ERROR.description);
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   ADMINS_HAVE_DIALOG_PERMISSION,
   BOT_METHODS_NEED_BOT_AS_OPERATOR,
+  NO_OPEN_SESSION_ERROR,
   TRANSFER_UNKNOWN_CHAT_ERROR,
 } from '../assumptions.ts';
 import type { EmulatorCore } from '../core.ts';
@@ -87,11 +88,7 @@ function operatorChat(ctx: MethodContext): { chat: EmuChat; session: EmuSession 
 }
 
 function noOpenSession(): never {
-  throw restError(
-    400,
-    'ACCESS_DENIED',
-    'You cannot open this conversation as you do not have sufficient rights',
-  );
+  throw restError(400, NO_OPEN_SESSION_ERROR.error, NO_OPEN_SESSION_ERROR.description);
 }
 
 export const openlinesDialogMethods: MethodTable = {

@@ -1,3 +1,4 @@
+import { FEATURE_GET_MISSING_CODE_ERROR } from '../assumptions.ts';
 import type { EmulatorCore } from '../core.ts';
 import { isoDate } from '../dates.ts';
 import { type MethodTable, ok } from '../rest/context.ts';
@@ -33,7 +34,12 @@ export const systemMethods: MethodTable = {
     scope: null,
     handler: ({ params }) => {
       const code = asStr(pick(params, 'CODE'));
-      if (!code) throw restError(400, 'ERROR_ARGUMENT', "Argument 'CODE' is null or empty");
+      if (!code)
+        throw restError(
+          400,
+          FEATURE_GET_MISSING_CODE_ERROR.error,
+          FEATURE_GET_MISSING_CODE_ERROR.description,
+        );
       return ok({ value: FEATURES[code] ?? 'N' });
     },
   },

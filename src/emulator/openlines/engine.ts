@@ -1,5 +1,6 @@
 import {
   ALL_MODE_OFFERS_TO_EVERYONE,
+  CLIENT_DEFAULT_NAME,
   BOT_STAYS_UNTIL_ANSWER_WHEN_LEAVE_N,
   CLOSE_RESETS_OWNER,
   NATIVE_RETRY_INTERVAL_SEC,
@@ -110,7 +111,7 @@ export class OpenLinesEngine {
       }
     }
     const id = nextId(this.state, 'user');
-    const guest = this.core.language === 'ru' ? 'Гость' : 'Guest';
+    const guest = CLIENT_DEFAULT_NAME[this.core.language];
     const client: EmuClient = {
       id,
       lineId: w.lineId,
