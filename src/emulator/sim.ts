@@ -60,6 +60,7 @@ export interface Simulation {
   clientWrites(w: ClientWrite): ClientWriteResult;
   operatorWrites(w: { chatId: number; userId: number; text: string }): EmuMessage;
   operatorAccepts(chatId: number, userId: number): void;
+  /** closes the open session; a no-op when there is none */
   closeDialog(chatId: number): void;
   setUser(userId: number, patch: UserPatch): EmuUser;
   addUser(u: NewUser): number;
@@ -92,7 +93,9 @@ export function createSimulation(core: EmulatorCore): Simulation {
       core.lines.answer(core.lines.chat(chatId), userId);
     },
     closeDialog: (chatId) => {
-      core.lines.close(core.lines.chat(chatId));
+      // Idempotent: the app (or a job) may already have closed it.
+      const chat = core.lines.chat(chatId);
+      if (core.lines.activeSession(chat)) core.lines.close(chat);
     },
     setUser: (userId, patch) => {
       const u = user(userId);
