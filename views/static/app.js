@@ -183,11 +183,16 @@
         document.body.dataset.frame = 'none';
       });
   }
+  let fittedHeight = 0;
   function fit() {
     if (!frame || fitQueued) return;
     fitQueued = true;
     requestAnimationFrame(() => {
       fitQueued = false;
+      // Only when the content's height changed: every render would otherwise post a message.
+      const height = document.documentElement.scrollHeight;
+      if (height === fittedHeight) return;
+      fittedHeight = height;
       frame.parent.fitWindow().catch(() => {});
     });
   }
