@@ -54,5 +54,7 @@ CREATE TABLE ol_dialogs (
 );
 CREATE INDEX ol_dialogs_open ON ol_dialogs (member_id, state, line_id) WHERE state != 'closed';
 CREATE INDEX ol_dialogs_chat ON ol_dialogs (member_id, chat_id, id);
+-- A chat has one open session: a new one means the previous is over (the insert finds out).
+CREATE UNIQUE INDEX ol_dialogs_one_open ON ol_dialogs (member_id, chat_id) WHERE state != 'closed';
 CREATE INDEX ol_dialogs_client ON ol_dialogs (member_id, user_code, id);
 CREATE INDEX ol_dialogs_pass_on ON ol_dialogs (member_id, pass_on_at) WHERE state = 'assigned' AND answered = 0;

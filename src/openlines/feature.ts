@@ -108,7 +108,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         for (const memberId of await dialogs.portalsWithPending()) void service.recover(memberId);
       });
       ctx.lifecycle.stop.push(async () => {
-        service.stop();
+        await service.stop();
         await Promise.race([service.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       });
       ctx.services.openlines = service;

@@ -65,6 +65,11 @@ export class QueueIndexes {
     return slot.building;
   }
 
+  /** The line's index as it stands, without building or refreshing it. */
+  peek(memberId: string, lineId: number): LineIndex | undefined {
+    return this.slots.get(`${memberId}\u0000${lineId}`)?.index;
+  }
+
   /** Records that a decision was committed to the index (see Slot.commits). */
   committed(memberId: string, lineId: number): void {
     this.slot(memberId, lineId).commits++;

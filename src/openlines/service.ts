@@ -2,7 +2,7 @@ import type { AssignmentLogRepository, LogEntry } from '../db/repositories/assig
 import type { CrmIds, DialogRepository, DialogRow, PendingMove } from '../db/repositories/dialogs.ts';
 import type { OpenLinesRepository } from '../db/repositories/openlines.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
-import { type Decision, Dispatcher, type Item, type OperatorState, type Reason } from '../engine/index.ts';
+import { type Decision, Dispatcher, type Item, type OperatorState } from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Manifest } from '../manifest.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
@@ -13,6 +13,7 @@ import type { CrmLinks } from './crm-links.ts';
 import { type LineDirectory, rulesFor } from './lines.ts';
 import { type Author, findBot, lineIdFromUserCode, parseDialog, registeredBotId } from './portal-adapter.ts';
 import { type LineIndex, type QueueIndexes, queueId } from './queue-index.ts';
+import { QueueStamps } from './stamps.ts';
 import type { WriteOutcome, WriteQueue } from './write-queue.ts';
 
 export const BOT_TRANSFER = 'imopenlines.bot.session.transfer';
@@ -84,8 +85,11 @@ export class OpenLinesService {
   private readonly kicks = new Map<string, { timer: NodeJS.Timeout; lines: Set<number> | null }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  private readonly stamps: QueueStamps;
 
-  constructor(readonly d: OpenLinesDeps) {}
+  constructor(readonly d: OpenLinesDeps) {
+    this.stamps = new QueueStamps(d.queueState, d.log);
+  }
 
   // ---------------------------------------------------------------- bot
 
@@ -179,11 +183,8 @@ export class OpenLinesService {
       return;
     }
     const now = this.d.clock();
-    // A new session means the chat's previous one is over.
-    for (const old of await this.d.dialogs.openByChat(memberId, j.chatId)) {
-      if (old.sessionId !== sessionId) await this.close(old, now);
-    }
-    const { row, created } = await this.d.dialogs.insert({
+    const client = await ev.client();
+    const draft = {
       memberId,
       chatId: j.chatId,
       sessionId,
@@ -193,14 +194,46 @@ export class OpenLinesService {
       arrivedAt: ev.receivedAt,
       eventId: ev.eventId,
       now,
-    });
-    if (!created) {
-      // A re-run of the same event: finish what the first run started, decide nothing new.
-      if (row.state === 'transferring') void this.execute(memberId, row.id);
-      if (row.state !== 'waiting' || row.version > 0) return;
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // Decide first, so that the row is written once, already carrying its decision.
+      const idx = await this.d.indexes.get(memberId, lineId, client);
+      const d = idx
+        ? idx.dispatcher.decide(
+            await this.itemFor(memberId, idx, { ...draft, id: 0, priority: 0 }, client),
+            now,
+          )
+        : unknownLine(j.chatId);
+      const pending =
+        d.action === 'assign' || d.action === 'portal_queue' ? this.pendingFor(null, d, now) : null;
+      if (d.action === 'assign' && idx) {
+        idx.dispatcher.commit(d);
+        this.d.indexes.committed(memberId, lineId);
+      }
+      const ins = await this.d.dialogs.insert({ ...draft, pending });
+      if (ins.created) {
+        if (d.action === 'assign' && idx) this.stamp(memberId, idx, d);
+        if (pending) {
+          this.ownDecisions.add(`${ins.row.id}:${pending.decidedAt}`);
+          void this.execute(memberId, ins.row.id, ins.row);
+        } else await this.record(memberId, idx, ins.row, d, now);
+        return;
+      }
+      // Nothing written: the index must forget the assignment it counted.
+      if (d.action === 'assign') this.d.indexes.invalidate(memberId, lineId);
+      if (ins.row) {
+        // A re-run of the same event: finish what the first run started, decide nothing new.
+        const row = ins.row;
+        if (row.state === 'transferring') void this.execute(memberId, row.id);
+        else if (row.state === 'waiting' && row.version === 0) await this.place(memberId, row, client, now);
+        return;
+      }
+      // The chat still has an open row of an earlier session: that session is over.
+      for (const old of await this.d.dialogs.openByChat(memberId, j.chatId)) {
+        if (old.sessionId !== sessionId) await this.close(old, now);
+      }
     }
-    const client = await ev.client();
-    await this.place(memberId, row, client, now);
+    throw new Error(`chat ${j.chatId}: could not record session ${sessionId}`);
   }
 
   /** A message in a chat the bot is in (the dialog waits in the app's queue, or a race with the hand-over). */
@@ -243,26 +276,27 @@ export class OpenLinesService {
     now: number,
   ): Promise<'assign' | 'portal_queue' | 'wait' | 'conflict'> {
     const idx = await this.d.indexes.get(memberId, row.lineId, client);
-    if (!idx) {
-      // A line the app cannot read: the line's own queue is the safe place for the client.
-      const reason: Reason = {
-        rule: 'portal_queue',
-        skipped: { at_capacity: [], unavailable: [] },
-        detail: 'unknown_line',
-      };
-      return (
-        await this.record(memberId, undefined, row, { action: 'portal_queue', itemId: row.id, reason }, now)
-      ).action;
-    }
+    if (!idx) return (await this.record(memberId, undefined, row, unknownLine(row.id), now)).action;
     const item = await this.itemFor(memberId, idx, row, client);
     const d = idx.dispatcher.decide(item, now);
     return (await this.record(memberId, idx, row, d, now)).action;
   }
 
   /** The engine's item for a register row (CRM links and the previous operator when the rules use them). */
-  async itemFor(memberId: string, idx: LineIndex, row: DialogRow, client: PortalClient): Promise<Item> {
+  async itemFor(
+    memberId: string,
+    idx: LineIndex,
+    row: Pick<DialogRow, 'id' | 'chatId' | 'crm' | 'arrivedAt' | 'priority' | 'userCode'>,
+    client: PortalClient,
+  ): Promise<Item> {
     const rules = idx.rules;
-    const item: Item = { id: row.id, kind: 'dialog', arrivedAt: row.arrivedAt, priority: row.priority };
+    // A row not written yet (id 0) is named by its chat.
+    const item: Item = {
+      id: row.id || `chat${row.chatId}`,
+      kind: 'dialog',
+      arrivedAt: row.arrivedAt,
+      priority: row.priority,
+    };
     const extra: number[] = [];
     if (rules.responsible.enabled && row.crm) {
       item.crm = await this.d.crm.linksFor(
@@ -275,7 +309,11 @@ export class OpenLinesService {
       for (const l of item.crm) extra.push(l.responsibleId);
     }
     if (rules.sticky.enabled) {
-      item.previousOperatorId = await this.d.dialogs.previousOperator(memberId, row.userCode, row.id);
+      item.previousOperatorId = await this.d.dialogs.previousOperator(
+        memberId,
+        row.userCode,
+        row.id || Number.MAX_SAFE_INTEGER,
+      );
       if (item.previousOperatorId) extra.push(item.previousOperatorId);
     }
     if (extra.length > 0) await this.d.indexes.ensureOperators(idx, client, extra);
@@ -312,67 +350,74 @@ export class OpenLinesService {
       });
       return { action: 'wait' };
     }
-    const viaBot = row.holder === 'bot';
-    let pending: PendingMove;
     if (d.action === 'assign') {
       if (!o.committed && idx) idx.dispatcher.commit(d);
       if (idx) this.d.indexes.committed(memberId, row.lineId);
-      pending = {
+    }
+    const pending = this.pendingFor(row.holder === 'bot' ? null : row.operatorId, d, now, o.logAction);
+    if (d.action === 'assign' && idx) this.stamp(memberId, idx, d);
+    const upd = await this.d.dialogs.update(row, { state: 'transferring', pending }, now);
+    if (!upd) {
+      if (idx) this.d.indexes.invalidate(memberId, row.lineId);
+      return { action: 'conflict' };
+    }
+    this.ownDecisions.add(`${upd.id}:${pending.decidedAt}`);
+    return { action: d.action, done: this.execute(memberId, upd.id, upd) };
+  }
+
+  /**
+   * What carrying a decision out takes: from the bot (`holder` null) the bot methods, from an
+   * operator imopenlines.operator.transfer; to a user, or to the line's own queue.
+   */
+  private pendingFor(
+    holder: number | null,
+    d: Extract<Decision, { action: 'assign' | 'portal_queue' }>,
+    now: number,
+    logAction?: PendingMove['logAction'],
+  ): PendingMove {
+    const viaBot = holder === null;
+    if (d.action === 'assign') {
+      return {
         method: viaBot ? BOT_TRANSFER : OPERATOR_TRANSFER,
         targetId: d.operatorId,
-        fromId: viaBot ? null : row.operatorId,
-        logAction: o.logAction ?? (viaBot ? 'assign' : 'return'),
+        fromId: holder,
+        logAction: logAction ?? (viaBot ? 'assign' : 'return'),
         reason: d.reason,
         stamp: d.stamp,
         round: d.round,
         decidedAt: now,
         attempts: 0,
       };
-    } else {
-      pending = {
-        method: viaBot ? BOT_TO_QUEUE : OPERATOR_TRANSFER,
-        targetId: null,
-        fromId: viaBot ? null : row.operatorId,
-        logAction: 'portal_queue',
-        reason: d.reason,
-        stamp: null,
-        decidedAt: now,
-        attempts: 0,
-      };
     }
-    // Both statements are queued on the connection in this tick, before any later decision's.
-    const moved = this.d.dialogs.update(row, { state: 'transferring', pending }, now);
-    const stamped =
-      d.action === 'assign' && idx
-        ? this.d.queueState
-            .recordAssignment(
-              memberId,
-              queueId(row.lineId),
-              d.operatorId,
-              d.stamp,
-              idx.rules.mode === 'weighted' ? idx.dispatcher.credits() : undefined,
-            )
-            .catch((err) =>
-              this.d.log.warn({ memberId, err: (err as Error).message }, 'queue state not saved'),
-            )
-        : undefined;
-    const upd = await moved;
-    await stamped;
-    if (!upd) {
-      if (idx) this.d.indexes.invalidate(memberId, row.lineId);
-      return { action: 'conflict' };
-    }
-    this.ownDecisions.add(`${upd.id}:${pending.decidedAt}`);
-    return { action: d.action, done: this.execute(memberId, upd.id) };
+    return {
+      method: viaBot ? BOT_TO_QUEUE : OPERATOR_TRANSFER,
+      targetId: null,
+      fromId: holder,
+      logAction: 'portal_queue',
+      reason: d.reason,
+      stamp: null,
+      decidedAt: now,
+      attempts: 0,
+    };
+  }
+
+  private stamp(memberId: string, idx: LineIndex, d: Extract<Decision, { action: 'assign' }>): void {
+    this.stamps.record(
+      memberId,
+      queueId(idx.lineId),
+      d.operatorId,
+      d.stamp,
+      idx.rules.mode === 'weighted' ? idx.dispatcher.credits() : undefined,
+    );
   }
 
   // ---------------------------------------------------------------- carrying out
 
   /** Carries out a row's recorded decision; one run per row at a time; never throws. */
-  execute(memberId: string, rowId: number): Promise<void> {
+  execute(memberId: string, rowId: number, row?: DialogRow): Promise<void> {
     const running = this.executing.get(rowId);
     if (running) return running;
-    const p = this.run(memberId, rowId)
+    const p = this.run(memberId, rowId, row)
       .catch((err) => this.d.log.error({ memberId, rowId, err: (err as Error).message }, 'transfer failed'))
       .finally(() => this.executing.delete(rowId));
     this.executing.set(rowId, p);
@@ -387,9 +432,10 @@ export class OpenLinesService {
     return started.length;
   }
 
-  private async run(memberId: string, rowId: number): Promise<void> {
+  private async run(memberId: string, rowId: number, known?: DialogRow): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
-      const row = await this.d.dialogs.get(rowId);
+      // The caller's row is current on the first attempt (it comes from the move that recorded it).
+      const row = attempt === 0 && known ? known : await this.d.dialogs.get(rowId);
       if (row?.state !== 'transferring' || !row.pending) return;
       const p = row.pending;
       if (p.targetId !== null && row.holder === 'operator' && row.operatorId === p.targetId) {
@@ -581,9 +627,12 @@ export class OpenLinesService {
   }
 
   private async passOnSec(memberId: string, lineId: number): Promise<number | null> {
-    const line = await this.d.lines.get(memberId, lineId);
-    if (!line) return null;
-    const rules = rulesFor(line, await this.d.settings.line(memberId, lineId));
+    let rules = this.d.indexes.peek(memberId, lineId)?.rules;
+    if (!rules) {
+      const line = await this.d.lines.get(memberId, lineId);
+      if (!line) return null;
+      rules = rulesFor(line, await this.d.settings.line(memberId, lineId));
+    }
     return rules.mode === 'all' ? null : rules.passOnAfterSec;
   }
 
@@ -686,14 +735,16 @@ export class OpenLinesService {
   async idle(): Promise<void> {
     for (let i = 0; i < 100; i++) {
       const busy = [...this.executing.values(), ...this.drainChains.values()];
-      if (busy.length === 0 && this.kicks.size === 0) return;
+      if (busy.length === 0 && this.kicks.size === 0) return this.stamps.flush();
       if (busy.length === 0) await new Promise((r) => setTimeout(r, 10));
       else await Promise.allSettled(busy);
     }
   }
 
-  stop(): void {
+  /** Stops retries and drains; writes the queue bookkeeping still in memory. */
+  async stop(): Promise<void> {
     this.stopped = true;
+    await this.stamps.flush();
     for (const k of this.kicks.values()) clearTimeout(k.timer);
     this.kicks.clear();
     for (const t of this.timers) clearTimeout(t);
@@ -710,4 +761,13 @@ export class OpenLinesService {
       this.timers.add(t);
     });
   }
+}
+
+/** A line the app cannot read: the line's own queue is the safe place for the client. */
+function unknownLine(itemId: Item['id']): Decision {
+  return {
+    action: 'portal_queue',
+    itemId,
+    reason: { rule: 'portal_queue', skipped: { at_capacity: [], unavailable: [] }, detail: 'unknown_line' },
+  };
 }

@@ -69,4 +69,24 @@ describe('open lines: a new dialog', () => {
     assert.equal(log[0].reason.rule, 'evenly');
     assert.ok(typeof log[0].latencyMs === 'number' && log[0].latencyMs >= 0);
   });
+
+  test("the client's next session in the same chat closes the previous one in the register", async () => {
+    const p = await olPortal();
+    const r1 = p.emu.sim.clientWrites({ lineId: 1, clientKey: 'returning', text: 'Hi' });
+    await p.settle();
+    const first = (await p.row(r1.chatId))!;
+    assert.equal(first.state, 'assigned');
+    p.emu.sim.closeDialog(r1.chatId);
+    // No sync in between: the register learns of the close from the new session itself.
+    const r2 = p.emu.sim.clientWrites({ lineId: 1, clientKey: 'returning', text: 'Me again' });
+    assert.equal(r2.chatId, r1.chatId);
+    assert.notEqual(r2.sessionId, r1.sessionId);
+    await p.settle();
+    assert.equal((await p.dialogs.get(first.id))!.state, 'closed');
+    const second = (await p.dialogs.findBySession(p.memberId, r2.chatId, r2.sessionId))!;
+    assert.equal(second.state, 'assigned');
+    assert.equal((await p.dialogs.openByChat(p.memberId, r2.chatId)).length, 1);
+    const load = [...(await p.dialogs.loads(p.memberId, 1)).values()].reduce((n, l) => n + l.notAnswered, 0);
+    assert.equal(load, 1, 'only the open session counts');
+  });
 });

@@ -70,6 +70,8 @@ export interface NewDialog {
   arrivedAt: number;
   eventId: number | null;
   priority?: number;
+  /** a decision made before the row existed: it is written with it ('transferring') */
+  pending?: PendingMove | null;
   now: number;
 }
 
@@ -161,13 +163,18 @@ const OPEN = "state != 'closed'";
 export class DialogRepository {
   constructor(private readonly db: Database) {}
 
-  /** Records a session the bot joined; returns the row, new or already there. */
-  async insert(d: NewDialog): Promise<{ row: DialogRow; created: boolean }> {
+  /**
+   * Records a session the bot joined, with its decision when there is one already. Returns the
+   * new row; or, when nothing was inserted, the row of that session if it exists (a re-run)
+   * or else undefined: the chat still has an open row of an earlier session.
+   */
+  async insert(
+    d: NewDialog,
+  ): Promise<{ row: DialogRow; created: boolean } | { row: undefined; created: false }> {
     const inserted = await this.db.all<any>(
-      `INSERT INTO ol_dialogs (member_id, chat_id, session_id, line_id, user_code, crm, state, holder,
-         priority, arrived_at, event_id, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'waiting', 'bot', ?, ?, ?, ?)
-       ON CONFLICT (member_id, chat_id, session_id) DO NOTHING RETURNING *`,
+      `INSERT OR IGNORE INTO ol_dialogs (member_id, chat_id, session_id, line_id, user_code, crm, state, holder,
+         pending, priority, arrived_at, event_id, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'bot', ?, ?, ?, ?, ?) RETURNING *`,
       [
         d.memberId,
         d.chatId,
@@ -175,6 +182,8 @@ export class DialogRepository {
         d.lineId,
         d.userCode,
         d.crm ? JSON.stringify(d.crm) : null,
+        d.pending ? 'transferring' : 'waiting',
+        d.pending ? JSON.stringify(d.pending) : null,
         d.priority ?? 0,
         d.arrivedAt,
         d.eventId,
@@ -183,8 +192,7 @@ export class DialogRepository {
     );
     if (inserted[0]) return { row: toRow(inserted[0]), created: true };
     const row = await this.findBySession(d.memberId, d.chatId, d.sessionId);
-    if (!row) throw new Error(`dialog ${d.chatId}/${d.sessionId} vanished`);
-    return { row, created: false };
+    return row ? { row, created: false } : { row: undefined, created: false };
   }
 
   async get(id: number): Promise<DialogRow | undefined> {
