@@ -2,6 +2,7 @@ import type { Feature } from './context.ts';
 import { leadsFeature } from './crm/feature.ts';
 import { offlineEventsFeature } from './events/offline-events.ts';
 import { jobsFeature } from './jobs/feature.ts';
+import { maintenanceFeature } from './jobs/maintenance/feature.ts';
 import { openLinesFeature } from './openlines/feature.ts';
 import { webFeature } from './web/feature.ts';
 
@@ -15,4 +16,5 @@ export const allFeatures: Feature[] = [
   webFeature,
   leadsFeature,
   openLinesFeature,
+  maintenanceFeature,
 ];
