@@ -65,9 +65,17 @@ export interface DialogFacts {
   userCode: string;
 }
 
+/**
+ * ASSUMPTION: with the admin token the app keeps, imopenlines.dialog.get answers ACCESS_ERROR
+ * (or a not-found code) only for a chat that no longer exists.
+ */
+export function dialogGone(error: string): boolean {
+  return /ACCESS_ERROR|NOT_FOUND/i.test(error);
+}
+
 export function parseDialog(r: any): DialogFacts | null {
   const chatId = toInt(r?.id);
-  if (chatId === null) return null;
+  if (chatId === null || chatId <= 0) return null;
   const e1 = parseEntityData1(r.entity_data_1);
   return {
     chatId,

@@ -11,7 +11,7 @@ import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
 import { toOperatorState } from '../operators/index.ts';
 import type { BatchResult, Call } from '../portal/client.ts';
 import { rulesFor } from './lines.ts';
-import { type DialogFacts, parseDialog, parseHistory } from './portal-adapter.ts';
+import { type DialogFacts, dialogGone, parseDialog, parseHistory } from './portal-adapter.ts';
 import { queueId } from './queue-index.ts';
 import type { OpenLinesService } from './service.ts';
 
@@ -249,8 +249,7 @@ export class SyncJob implements PortalJob {
       const chat = Number(label.slice(3));
       const e = res.errors[label];
       if (e) {
-        // ASSUMPTION: the app's admin token reads every dialog, so an access error means the chat is gone.
-        if (/ACCESS_ERROR|NOT_FOUND/i.test(e.error)) out.set(chat, null);
+        if (dialogGone(e.error)) out.set(chat, null);
         continue;
       }
       const f = parseDialog(res.results[label]);

@@ -25,7 +25,8 @@ export function yes(v: unknown): boolean {
 }
 
 export function toInt(v: unknown): number | null {
-  const n = typeof v === 'number' ? v : Number(String(v ?? '').trim());
+  if (v === undefined || v === null || v === '' || typeof v === 'boolean') return null;
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
   return Number.isInteger(n) ? n : null;
 }
 
