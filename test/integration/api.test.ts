@@ -340,6 +340,33 @@ describe('the settings API', () => {
       assert.equal((await h.app.ctx.settings.line(h.a.memberId, 2)).useLineSettings, true);
     });
 
+    it("previews a lead routing rule's own queue", async () => {
+      const settings = {
+        rules: { queue: [{ id: 6 }, { id: 7 }] },
+        routes: [
+          { name: 'Web', sources: ['WEB'], rules: { mode: 'strictly', queue: [{ id: 3 }, { id: 2 }] } },
+        ],
+      };
+      const byDefault = await api()
+        .post('/api/what-if')
+        .set(bearer(viewerA))
+        .send({ scope: 'leads', settings, n: 2 });
+      assert.deepEqual(
+        byDefault.body.tally.map((t: any) => t.operatorId),
+        [6, 7],
+      );
+      const byRoute = await api()
+        .post('/api/what-if')
+        .set(bearer(viewerA))
+        .send({ scope: 'leads', settings, n: 2, route: 0 });
+      assert.equal(byRoute.status, 200);
+      assert.equal(byRoute.body.mode, 'strictly');
+      assert.deepEqual(
+        byRoute.body.decisions.map((d: any) => d.operatorId),
+        [3, 3],
+      );
+    });
+
     it("previews the line's own settings when asked to use them", async () => {
       const res = await api()
         .post('/api/what-if')

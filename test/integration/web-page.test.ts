@@ -14,7 +14,7 @@ describe('the /app page', () => {
   });
 
   it('checks the viewer with the portal and hands an admin a token bound to portal and user', async () => {
-    const form = appForm(h.a, 1);
+    const form = appForm(h.a, 1, { REFRESH_ID: 'viewer-refresh-token-7f3a' });
     const res = await request(h.app.ctx.app)
       .post(`/app?DOMAIN=${h.a.domain}&PROTOCOL=0&LANG=en&APP_SID=x`)
       .type('form')
@@ -30,8 +30,10 @@ describe('the /app page', () => {
     assert.equal(v.ok, true);
     assert.equal(v.claims.memberId, h.a.memberId);
     // the viewer's portal token never reaches the page or the log
-    assert.ok(!res.text.includes(form.AUTH_ID));
-    assert.ok(!h.app.lines.some((l) => l.includes(form.AUTH_ID)));
+    for (const secret of [form.AUTH_ID, form.REFRESH_ID]) {
+      assert.ok(!res.text.includes(secret));
+      assert.ok(!h.app.lines.some((l) => l.includes(secret)));
+    }
     assert.equal(res.headers['cache-control'], 'no-store');
   });
 
