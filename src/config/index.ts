@@ -16,7 +16,9 @@ const schema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   B24_CLIENT_ID: z.string({ error: 'is required' }).min(1, 'is required'),
   B24_CLIENT_SECRET: z.string({ error: 'is required' }).min(1, 'is required'),
-  B24_OAUTH_SERVER: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://oauth.bitrix.info'),
+  B24_OAUTH_SERVER: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://oauth.bitrix.info'),
   DATABASE_PATH: z.string().min(1).default('./data/app.sqlite'),
   B24_ALLOW_HTTP: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

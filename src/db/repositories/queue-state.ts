@@ -14,7 +14,9 @@ export class QueueStateRepository {
       'SELECT operator_id, last_assigned_at, credit FROM queue_state WHERE member_id = ? AND queue_id = ?',
       [memberId, queueId],
     );
-    return new Map(rows.map((r) => [r.operator_id, { lastAssignedAt: r.last_assigned_at, credit: r.credit }]));
+    return new Map(
+      rows.map((r) => [r.operator_id, { lastAssignedAt: r.last_assigned_at, credit: r.credit }]),
+    );
   }
 
   /** Records an assignment's stamp (never moving it backwards) and, for weighted queues, every member's credit. */
