@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
 import { JobRepository } from '../../src/db/repositories/jobs.ts';
 import type { CallRecord } from '../../src/emulator/index.ts';
@@ -28,6 +28,21 @@ async function watchedPortal(seed = SEED) {
   return { p, watch: (f: typeof onCall) => (onCall = f) };
 }
 
+/** What `npm run job` needs to work on the test app's database and portal; nothing else leaks in. */
+function cliEnv(p: OlPortal): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    B24_CLIENT_ID: TEST_CLIENT_ID,
+    B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
+    DATABASE_PATH: p.app.ctx.config.databasePath,
+    B24_ALLOW_HTTP: '1',
+    B24_OAUTH_SERVER: p.emu.url,
+    PUBLIC_URL: p.app.url,
+    LOG_LEVEL: 'silent',
+  };
+}
+
 /**
  * `npm run job` in a process of its own on the app's database, killed (SIGKILL) the moment the
  * portal carries out the first `method`: the rest of that batch is done at the portal, and the
@@ -42,17 +57,7 @@ async function crashedRun(
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/job.ts', ...args], {
     cwd: process.cwd(),
     stdio: ['ignore', 'ignore', 'ignore'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      B24_CLIENT_ID: TEST_CLIENT_ID,
-      B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
-      DATABASE_PATH: p.app.ctx.config.databasePath,
-      B24_ALLOW_HTTP: '1',
-      B24_OAUTH_SERVER: p.emu.url,
-      PUBLIC_URL: p.app.url,
-      LOG_LEVEL: 'silent',
-    },
+    env: cliEnv(p),
   });
   let killed = false;
   watch((rec) => {
@@ -160,5 +165,39 @@ describe('maintenance: a run killed mid-way', () => {
       assert.equal(row.state, 'assigned');
       assert.equal(row.operatorId, 3);
     }
+  });
+});
+
+describe('maintenance: from the command line', () => {
+  test('npm run job -- close-idle --dry-run --now …: exit 0, one JSON line with the counts and the dialogs', async () => {
+    const { p } = await watchedPortal();
+    const chatId = await p.newDialog();
+    await p.settle();
+    const now = new Date((await p.row(chatId))!.arrivedAt + 31 * DAY_MS).toISOString();
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/job.ts', 'close-idle', '--dry-run', '--now', now],
+        { cwd: process.cwd(), env: cliEnv(p), timeout: 60_000 },
+        (err, stdout) => resolve({ code: err ? ((err.code as number) ?? null) : 0, stdout }),
+      );
+    });
+    assert.equal(out.code, 0);
+    const lines = out.stdout.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1);
+    const s = JSON.parse(lines[0]);
+    assert.equal(s.job, 'close-idle');
+    assert.equal(s.dryRun, true);
+    assert.equal(s.now, now);
+    const r = s.portals[p.memberId];
+    for (const k of ['checked', 'closed_no_answer', 'closed_no_reply', 'skipped', 'errors'])
+      assert.equal(typeof r[k], 'number', k);
+    assert.equal(r.closed_no_answer, 1);
+    assert.deepEqual(
+      r.dialogs.map((d: any) => [d.chatId, d.rule, d.outcome]),
+      [[chatId, 'no_operator_answer', 'would_close']],
+    );
+    assert.equal(s.totals.closed_no_answer, 1);
+    assert.ok(p.emu.state.chats.get(chatId)!.activeSessionId !== null, 'still open');
   });
 });

@@ -238,6 +238,16 @@ describe('reclaim-departed: once a day from 03:00 portal time when scheduled', (
     assert.equal(ownerOf(p, chat), 3);
   });
 
+  test("the installing user's TIME_ZONE is the portal's zone when they have one", async () => {
+    const p = await olPortal({ seed: seedWith({ QUEUE_TYPE: 'strictly' }, [2, 3]), features: features() });
+    p.emu.state.users.get(1)!.timeZone = 'Pacific/Kiritimati';
+    const r = result(p, await reclaim(p));
+    assert.equal(r.timeZone, 'Pacific/Kiritimati');
+    assert.equal(r.zoneSource, 'user');
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Kiritimati' }).format(new Date());
+    assert.equal(r.localDay, today);
+  });
+
   test('from 03:00 the first scheduled run works, later ones that day do not; the CLI still does', async () => {
     const p = await olPortal({
       seed: seedWith({ QUEUE_TYPE: 'strictly' }, [2, 3, 4]),
