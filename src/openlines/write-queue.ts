@@ -28,7 +28,12 @@ export interface WriteQueueOptions {
   budget?: (memberId: string) => Promise<RateBudget> | RateBudget;
   /** the share of the burst this queue spends on quick small batches before it waits to fill them */
   eagerShare?: number;
+  /** past the eager share, a partial batch goes after the stream has been quiet this long (ms) */
+  quietMs?: number;
 }
+
+/** Our writes never take more than this share of the portal's burst: the rest is for reads. */
+const HEADROOM = 0.8;
 
 interface Pending {
   cmd: WriteCommand;
@@ -38,6 +43,8 @@ interface Pending {
 interface PortalQueue {
   items: Pending[];
   firstAt: number;
+  /** when the latest command came: a batch goes once the stream has been quiet a moment */
+  lastAt: number;
   timer?: NodeJS.Timeout;
   flushing: boolean;
   /** estimated fill of the portal's bucket by our own writes */
@@ -50,14 +57,16 @@ interface PortalQueue {
  * Writes due together go out together: per portal, commands are collected for a few
  * milliseconds and sent as one batch request of at most 50. While the portal's request budget
  * is ample a lone command goes out after the short window (fast answers at steady load); once
- * our own writes have used the eager share of the burst, the queue waits for a full batch or
- * for the budget to recover, so a burst of 500 dialogs costs ~10 requests rather than 500.
- * One request at a time per portal; the SDK's token bucket is the last guard.
+ * our own writes have used the eager share of the burst, a batch goes when it is full or when
+ * the stream pauses, so a burst of 500 dialogs costs ~35 requests rather than 500; near the
+ * headroom cap, partial batches wait for the bucket to drain. One request at a time per
+ * portal; the SDK's token bucket is the last guard.
  */
 export class WriteQueue {
   private readonly clock: () => number;
   private readonly windowMs: number;
   private readonly eagerShare: number;
+  private readonly quietMs: number;
   private readonly portals = new Map<string, PortalQueue>();
   private idleWaiters: (() => void)[] = [];
   /** batch requests sent, for tests and benchmarks */
@@ -67,12 +76,14 @@ export class WriteQueue {
     this.clock = o.clock ?? Date.now;
     this.windowMs = o.windowMs ?? 3;
     this.eagerShare = o.eagerShare ?? 0.5;
+    this.quietMs = o.quietMs ?? 25;
   }
 
   submit(memberId: string, cmd: WriteCommand): Promise<WriteOutcome> {
     const p = this.portal(memberId);
     return new Promise((resolve) => {
       if (p.items.length === 0) p.firstAt = this.clock();
+      p.lastAt = this.clock();
       p.items.push({ cmd, resolve });
       this.schedule(memberId, p);
     });
@@ -92,7 +103,7 @@ export class WriteQueue {
   private portal(memberId: string): PortalQueue {
     let p = this.portals.get(memberId);
     if (!p) {
-      p = { items: [], firstAt: 0, flushing: false, level: 0, levelAt: this.clock() };
+      p = { items: [], firstAt: 0, lastAt: 0, flushing: false, level: 0, levelAt: this.clock() };
       this.portals.set(memberId, p);
     }
     return p;
@@ -114,14 +125,20 @@ export class WriteQueue {
     }
     const budget = p.budget ?? { burst: 50, perSec: 2 };
     this.drainLevel(p, budget);
-    const soft = Math.max(1, Math.floor(budget.burst * this.eagerShare));
-    const windowLeft = Math.max(0, p.firstAt + this.windowMs - this.clock());
-    const budgetWait = p.level + 1 > soft ? ((p.level + 1 - soft) / budget.perSec) * 1000 : 0;
-    const wait = Math.max(windowLeft, budgetWait);
-    p.timer = setTimeout(() => {
-      p.timer = undefined;
-      void this.flush(memberId, p);
-    }, wait);
+    const now = this.clock();
+    const eager = Math.max(1, Math.floor(budget.burst * this.eagerShare));
+    const cap = Math.max(eager, Math.floor(budget.burst * HEADROOM));
+    let wait: number;
+    if (p.level + 1 <= eager) wait = p.firstAt + this.windowMs - now;
+    else if (p.level + 1 <= cap) wait = Math.max(p.firstAt + this.windowMs, p.lastAt + this.quietMs) - now;
+    else wait = ((p.level + 1 - cap) / budget.perSec) * 1000;
+    p.timer = setTimeout(
+      () => {
+        p.timer = undefined;
+        void this.flush(memberId, p);
+      },
+      Math.max(0, wait),
+    );
   }
 
   private async flush(memberId: string, p: PortalQueue): Promise<void> {
