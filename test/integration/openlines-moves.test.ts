@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { PortalSeed } from '../../src/emulator/index.ts';
+import { runnerFor } from '../../src/jobs/feature.ts';
 import { closeAll, type OlPortal, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
 afterEach(closeAll);
@@ -92,6 +93,24 @@ describe("open lines: an operator who becomes unavailable (the portal's rules)",
     assert.equal(last.previousOperatorId, 2);
     assert.equal(last.reason.dialog, 'not_accepted');
     assert.equal(p.transfers().at(-1)!.method, 'imopenlines.operator.transfer');
+  });
+
+  test('--dry-run reports the return and changes nothing', async () => {
+    const p = await olPortal({ seed: seedWith(lineConfig) });
+    const chatId = await assignedTo2(p);
+    p.emu.sim.setUser(2, { online: false });
+    const before = (await p.row(chatId))!;
+    p.emu.resetCalls();
+    const s = await runnerFor(p.app.ctx).run('sync', { portal: p.memberId, dryRun: true });
+    await p.settle();
+    assert.equal(s.status, 'ok');
+    assert.equal(s.totals.returned, 1);
+    assert.equal(ownerOf(p, chatId), 2);
+    assert.deepEqual(p.transfers(true), []);
+    assert.ok(!p.emu.calls.some((c) => /update|register|transfer/.test(c.method)), 'only reads');
+    assert.equal((await p.row(chatId))!.version, before.version);
+    await p.runJob('sync');
+    assert.equal(ownerOf(p, chatId), 3);
   });
 
   test('the operator wrote last and waits for the client → stays', async () => {
