@@ -10,6 +10,7 @@ import { PassOnJob } from './pass-on-job.ts';
 import { QueueIndexes } from './queue-index.ts';
 import { OpenLinesService } from './service.ts';
 import { SyncJob } from './sync-job.ts';
+import type { JobContext, JobResult } from '../jobs/types.ts';
 import { type RateBudget, WriteQueue } from './write-queue.ts';
 
 export interface OpenLinesFeatureOptions {
@@ -95,7 +96,13 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
       });
       for (const def of botEventDefinitions(service)) ctx.router.on(def);
       ctx.setupSteps.push(openLinesSetupStep(service));
-      ctx.jobs.set('sync', new SyncJob(service));
+      ctx.jobs.set(
+        'sync',
+        new SyncJob(
+          service,
+          () => ctx.services.leads as { sync(j: JobContext): Promise<JobResult> } | undefined,
+        ),
+      );
       ctx.jobs.set('pass-on', new PassOnJob(service));
       ctx.settings.onChange((memberId, scope) => {
         const line = /^line:(\d+)$/.exec(scope);

@@ -153,6 +153,11 @@ export class OpenLinesService {
     return botId;
   }
 
+  /** For the lead handler: the operator the app gave this client's open dialog to (DialogLookup). */
+  assignedOperator(memberId: string, userCode: string): Promise<number | null> {
+    return this.d.dialogs.assignedOperator(memberId, userCode);
+  }
+
   async botId(memberId: string): Promise<number | null> {
     return (await this.d.repo.bot(memberId))?.botId ?? null;
   }

@@ -36,7 +36,11 @@ const PORTAL_FOLLOW_MS = 24 * 3600_000;
 export class SyncJob implements PortalJob {
   readonly name = 'sync' as const;
 
-  constructor(private readonly svc: OpenLinesService) {}
+  constructor(
+    private readonly svc: OpenLinesService,
+    /** the lead part's sync step, when leads are loaded (it runs on this job's schedule) */
+    private readonly leads: () => { sync(j: JobContext): Promise<JobResult> } | undefined = () => undefined,
+  ) {}
 
   async runForPortal(j: JobContext): Promise<JobResult> {
     const { memberId, client, now, dryRun } = j;
@@ -211,7 +215,18 @@ export class SyncJob implements PortalJob {
 
     if (!dryRun) r.recovered = await this.svc.recover(memberId);
     const drained = await this.svc.drain(memberId, client, now, { awaitTransfers: true, dryRun });
-    return { ...r, assigned: drained.assigned, handedToPortal: drained.portal, waiting: drained.waiting };
+    const out: JobResult = {
+      ...r,
+      assigned: drained.assigned,
+      handedToPortal: drained.portal,
+      waiting: drained.waiting,
+    };
+    // Leads have their own register to correct and waiting queue to drain, on the same schedule.
+    const leads = this.leads();
+    if (leads) {
+      for (const [k, v] of Object.entries(await leads.sync(j))) out[`leads_${k}`] = v;
+    }
+    return out;
   }
 
   /**

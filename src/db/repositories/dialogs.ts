@@ -316,6 +316,22 @@ export class DialogRepository {
     return out;
   }
 
+  /**
+   * Who the app gave (or is giving) the client's open dialog to: the operator of an assigned
+   * dialog, or the target of a transfer under way. Null when it waits or went to the portal.
+   */
+  async assignedOperator(memberId: string, userCode: string): Promise<number | null> {
+    const r = await this.db.get<{ state: string; operator_id: number | null; pending: string | null }>(
+      `SELECT state, operator_id, pending FROM ol_dialogs WHERE member_id = ? AND user_code = ?
+         AND state IN ('assigned', 'transferring') ORDER BY id DESC LIMIT 1`,
+      [memberId, userCode],
+    );
+    if (!r) return null;
+    if (r.state === 'assigned') return r.operator_id;
+    const pending = r.pending ? (JSON.parse(r.pending) as PendingMove) : null;
+    return pending?.targetId ?? null;
+  }
+
   /** The operator of the client's most recent earlier dialog (the sticky rule). */
   async previousOperator(memberId: string, userCode: string, beforeId: number): Promise<number | null> {
     const r = await this.db.get<{ operator_id: number }>(
