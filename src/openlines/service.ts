@@ -440,13 +440,29 @@ export class OpenLinesService {
   private async run(memberId: string, rowId: number, known?: DialogRow): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
       // The caller's row is current on the first attempt (it comes from the move that recorded it).
-      const row = attempt === 0 && known ? known : await this.d.dialogs.get(rowId);
+      let row = attempt === 0 && known ? known : await this.d.dialogs.get(rowId);
       if (row?.state !== 'transferring' || !row.pending) return;
       const p = row.pending;
       if (p.targetId !== null && row.holder === 'operator' && row.operatorId === p.targetId) {
         // Already theirs (e.g. back from a return to the same operator): nothing to ask the portal.
         await this.confirm(memberId, row);
         return;
+      }
+      if (p.method === OPERATOR_TRANSFER && p.targetId === null) {
+        // A move to the line's queue is not idempotent: sent twice, the portal's queue would pass
+        // the dialog on twice. Mark each send first; a move that may have gone out already is
+        // read back from the portal before it is sent again.
+        if (p.attempts > 0 && (await this.queueMoveHappened(memberId, row))) {
+          await this.confirm(memberId, row, { note: 'confirmed_on_retry' });
+          return;
+        }
+        const marked = await this.d.dialogs.update(
+          row,
+          { pending: { ...p, attempts: p.attempts + 1 } },
+          this.d.clock(),
+        );
+        if (!marked) return;
+        row = marked;
       }
       const out = await this.d.writes.submit(memberId, this.command(row, p));
       if (out.ok) {
@@ -466,6 +482,18 @@ export class OpenLinesService {
       }
       await this.sleep(RETRY_DELAYS_MS[attempt]);
     }
+  }
+
+  /** Whether the chat has left the holder a queue move was taking it from (so the move went through). */
+  private async queueMoveHappened(memberId: string, row: DialogRow): Promise<boolean> {
+    const client = await this.d.clients.get(memberId);
+    const facts = parseDialog(
+      await client.call('imopenlines.dialog.get', { CHAT_ID: row.chatId }).catch(() => null),
+    );
+    if (!facts || (facts.sessionId !== null && facts.sessionId !== row.sessionId)) return false;
+    const from =
+      row.holder === 'operator' ? row.operatorId : row.holder === 'bot' ? await this.botId(memberId) : null;
+    return from !== null && facts.ownerId !== from;
   }
 
   private command(row: DialogRow, p: PendingMove) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { BOT_TRANSFER } from '../../src/openlines/service.ts';
+import { BOT_TRANSFER, OPERATOR_TRANSFER } from '../../src/openlines/service.ts';
 import { waitFor } from '../helpers/context.ts';
 import { closeAll, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
@@ -142,5 +142,43 @@ describe('open lines: crash safety and idempotency', () => {
     const refused = p.transfers(true).filter((t) => t.error);
     assert.equal(refused.length, 1);
     assert.equal((await p.log(b)).filter((l) => l.action === 'assign').length, 1);
+  });
+
+  test('a move to the line queue that went out before a crash is not sent again', async () => {
+    // The line queue passes a dialog on every time it is asked, so a resent queue move would
+    // move the client a second time.
+    const p = await olPortal({ seed: { ...seed, lines: [{ ...seed.lines[0], queue: [2, 3, 4] }] } });
+    const chatId = await p.newDialog();
+    await p.settle();
+    const row = (await p.row(chatId))!;
+    assert.equal(row.operatorId, 2);
+    const logged = await p.log(chatId);
+    const pending = {
+      method: OPERATOR_TRANSFER as typeof OPERATOR_TRANSFER,
+      targetId: null,
+      fromId: 2,
+      logAction: 'portal_queue' as const,
+      reason: logged[0].reason,
+      stamp: 1,
+      decidedAt: Date.now(),
+      attempts: 0,
+    };
+    const recorded = await p.dialogs.update(row, { state: 'transferring', pending }, Date.now());
+    assert.ok(recorded);
+    // The first run sends the move (operator 2 has gone offline, so the queue gives it to the
+    // next one) and dies before recording that the portal did it.
+    p.emu.sim.setUser(2, { online: false });
+    const client = await p.app.ctx.clients.get(p.memberId);
+    await client.call(OPERATOR_TRANSFER, { CHAT_ID: chatId, TRANSFER_ID: 'queue1' });
+    const movedTo = ownerOf(p, chatId);
+    assert.notEqual(movedTo, 2, 'the portal moved the dialog once');
+    await p.dialogs.update(recorded, { pending: { ...pending, attempts: 1 } }, Date.now());
+    const before = p.transfers().length;
+
+    await p.svc.recover(p.memberId);
+    await p.settle();
+    assert.equal(p.transfers().length, before, 'the move was not sent again');
+    assert.equal(ownerOf(p, chatId), movedTo, 'the client stays where the one move put them');
+    assert.equal((await p.row(chatId))?.state, 'portal');
   });
 });
