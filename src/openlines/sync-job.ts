@@ -162,6 +162,7 @@ export class SyncJob implements PortalJob {
     if (needHistory.size > 0) d.indexes.invalidate(memberId);
 
     // The portal's rules for dialogs whose operator is no longer available.
+    const returning: Promise<unknown>[] = [];
     for (const row of live) {
       const why = unavailable.get(row.id);
       if (!why || row.state !== 'assigned' || !row.operatorId) continue;
@@ -193,7 +194,8 @@ export class SyncJob implements PortalJob {
           logAction: 'return',
         });
         if (res.action !== 'conflict') r.returned++;
-        await res.done;
+        // Not awaited one by one: the returns of this run leave together in batch requests.
+        if (res.done) returning.push(res.done);
         continue;
       }
       const upd = await d.dialogs.update(row, { state: 'waiting', pending: null, passOnAt: null }, now);
@@ -213,6 +215,7 @@ export class SyncJob implements PortalJob {
       await d.indexes.refreshLoads(memberId, row.lineId);
     }
 
+    await Promise.all(returning);
     if (!dryRun) r.recovered = await this.svc.recover(memberId);
     const drained = await this.svc.drain(memberId, client, now, { awaitTransfers: true, dryRun });
     const out: JobResult = {
