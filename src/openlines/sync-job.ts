@@ -145,7 +145,11 @@ export class SyncJob implements PortalJob {
       if (!h) continue;
       const answered = row.answered || h.answeredSince;
       if (answered && !row.answered) r.answered++;
-      if (dryRun) continue;
+      if (dryRun) {
+        // Nothing is written, but what was read still decides the outcomes reported below.
+        live[live.indexOf(row)] = { ...row, answered, lastFrom: h.lastFrom ?? row.lastFrom };
+        continue;
+      }
       const upd = await d.dialogs.update(
         row,
         {
@@ -180,14 +184,16 @@ export class SyncJob implements PortalJob {
         r.stayed++;
         continue;
       }
-      if (dryRun) {
-        r.returned++;
-        continue;
-      }
       const idx = await d.indexes.get(memberId, row.lineId, client);
       if (!idx) continue;
       const item = await this.svc.itemFor(memberId, idx, row, client);
       const decision = idx.dispatcher.decide(item, now);
+      if (dryRun) {
+        // decide() only looks; the real run would assign (or hand to the portal) or put it back to wait.
+        if (decision.action === 'assign' || decision.action === 'portal_queue') r.returned++;
+        else r.returnedToWait++;
+        continue;
+      }
       const reason: Reason = { ...decision.reason, dialog: outcome.reason.dialog };
       if (decision.action === 'assign' || decision.action === 'portal_queue') {
         const res = await this.svc.record(memberId, idx, row, { ...decision, reason }, now, {

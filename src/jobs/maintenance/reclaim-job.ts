@@ -18,12 +18,8 @@ import type { JobContext, JobResult, PortalJob } from '../types.ts';
 import { dailyGate, type PortalZones, zoneLabel } from './portal-time.ts';
 import { CappedList } from './summary-list.ts';
 
-/**
- * The assignment log has an action of its own for these moves ("its operator left the queue or
- * was dismissed"); the register's pending move does not list it yet, though it only passes it on
- * to the log.
- */
-export const RECLAIM_ACTION = 'reclaim' as LogAction as PendingMove['logAction'];
+/** The assignment log's action for these moves: "its operator left the queue or was dismissed". */
+export const RECLAIM_ACTION: PendingMove['logAction'] & LogAction = 'reclaim';
 
 export type DepartedCause = 'dismissed' | 'not_found' | 'left_queue';
 
