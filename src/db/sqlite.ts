@@ -20,10 +20,13 @@ export interface Queryable {
  * not let unrelated statements slip in between its BEGIN and COMMIT. All access therefore
  * goes through one FIFO lock: a plain statement holds it for itself, a transaction for its
  * whole body. SQLite executes one statement at a time on a connection anyway, so the lock
- * costs ordering, not throughput.
+ * costs ordering, not throughput. Work a request is waiting on may go first (durably()).
  */
 export class Database implements Queryable {
-  private tail: Promise<unknown> = Promise.resolve();
+  private busy = false;
+  /** statements a portal is waiting on (accepting an event) go before background work */
+  private readonly urgent: (() => void)[] = [];
+  private readonly waiting: (() => void)[] = [];
 
   private constructor(private readonly db: sqlite3.Database) {}
 
@@ -38,13 +41,57 @@ export class Database implements Queryable {
     // the process (kill -9) but may lose the last commits on power loss; the writes that
     // must survive that too (accepting a portal's event) go through durably(), which syncs.
     await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    if (path !== ':memory:') await db.startCheckpointer(path);
     return db;
   }
 
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
+  private checkpointer: { db: sqlite3.Database; timer: NodeJS.Timeout } | undefined;
+
+  /**
+   * An automatic WAL checkpoint runs inside whichever commit crosses the threshold, and
+   * copying megabytes back into the database file there stalls that commit (and the portal
+   * waiting on it) for tens of milliseconds. Checkpoints therefore run from a second
+   * connection in the background (PASSIVE: they never block writers); the automatic one
+   * stays as a far-off safety net.
+   */
+  private async startCheckpointer(path: string): Promise<void> {
+    await this.exec('PRAGMA wal_autocheckpoint = 20000');
+    const cp = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
+    });
+    cp.configure('busyTimeout', 1000);
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      cp.exec('PRAGMA wal_checkpoint(PASSIVE)', () => {
+        running = false;
+      });
+    }, 250);
+    timer.unref();
+    this.checkpointer = { db: cp, timer };
+  }
+
+  private locked<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const job = () => {
+        fn()
+          .then(resolve, reject)
+          .finally(() => {
+            this.busy = false;
+            this.runNext();
+          });
+      };
+      (urgent ? this.urgent : this.waiting).push(job);
+      if (!this.busy) this.runNext();
+    });
+  }
+
+  private runNext(): void {
+    const job = this.urgent.shift() ?? this.waiting.shift();
+    if (!job) return;
+    this.busy = true;
+    job();
   }
 
   run(sql: string, params: Params = []) {
@@ -62,7 +109,8 @@ export class Database implements Queryable {
 
   /**
    * Runs one statement whose commit must be on disk (fsync) before it resolves, even
-   * against power loss: the connection switches to synchronous=FULL for it alone.
+   * against power loss: the connection switches to synchronous=FULL for it alone. Someone
+   * is waiting on it (the portal, for its 200), so it goes before queued background work.
    */
   durably<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T[]> {
     return this.locked(async () => {
@@ -72,7 +120,7 @@ export class Database implements Queryable {
       } finally {
         await rawExec(this.db, 'PRAGMA synchronous = NORMAL');
       }
-    });
+    }, true);
   }
 
   /**
@@ -99,7 +147,13 @@ export class Database implements Queryable {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    if (this.checkpointer) {
+      clearInterval(this.checkpointer.timer);
+      const cp = this.checkpointer.db;
+      this.checkpointer = undefined;
+      await new Promise<void>((resolve) => cp.close(() => resolve()));
+    }
     return this.locked(
       () => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))),
     );

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   /** first retry delay; doubles per attempt up to maxBackoffMs */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** wakes within this many ms are merged into one claim */
+  coalesceMs?: number;
 }
 
 /**
@@ -41,6 +43,9 @@ export class InboxWorker {
   private heartbeat: NodeJS.Timeout | undefined;
   /** rows whose handler finished, to be marked done together before the next claim */
   private completed: number[] = [];
+  private pendingWake = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private readonly coalesceMs: number;
 
   constructor(private readonly o: WorkerOptions) {
     this.clock = o.clock ?? Date.now;
@@ -49,6 +54,7 @@ export class InboxWorker {
     this.maxAttempts = o.maxAttempts ?? 8;
     this.backoffMs = o.backoffMs ?? 1000;
     this.maxBackoffMs = o.maxBackoffMs ?? 5 * 60_000;
+    this.coalesceMs = o.coalesceMs ?? 3;
   }
 
   start(): void {
@@ -74,10 +80,21 @@ export class InboxWorker {
     await Promise.all([...this.inflight.values()].map((f) => f.done));
     await this.flushCompleted().catch((err) => this.o.log.error({ err }, 'could not record finished events'));
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
   }
 
+  /**
+   * Something is due: run soon. Wakes within `coalesceMs` are merged, so a stream of events
+   * is claimed (and its completions recorded) in groups rather than a statement per event.
+   */
   wake(): void {
-    this.wakeUp?.();
+    this.pendingWake = true;
+    if (this.wakeTimer || !this.wakeUp) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeUp?.();
+    }, this.coalesceMs);
   }
 
   /** Processes every row that is due now, then resolves (for the CLI and tests). */
@@ -94,22 +111,30 @@ export class InboxWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.pendingWake = false;
+      const room = this.concurrency - this.inflight.size;
       let claimed = 0;
       try {
         claimed = await this.tick();
       } catch (err) {
         this.o.log.error({ err }, 'inbox claim failed');
       }
-      if (claimed > 0 && this.inflight.size < this.concurrency) continue;
-      const due = await this.o.repo.nextDueAt().catch(() => undefined);
-      const wait = due === undefined ? 1000 : Math.min(1000, Math.max(0, due - this.clock()));
-      if (wait === 0 && this.inflight.size < this.concurrency && claimed > 0) continue;
+      // A full claim means more may be due right now; otherwise wait to be woken (new events,
+      // finished handlers) or for the next retry to fall due.
+      if (claimed > 0 && claimed >= room) continue;
+      let wait: number;
+      if (this.pendingWake) wait = this.coalesceMs;
+      else {
+        const due = await this.o.repo.nextDueAt().catch(() => undefined);
+        wait = due === undefined ? 1000 : Math.min(1000, Math.max(this.coalesceMs, due - this.clock()));
+      }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.max(wait, 5));
+        const t = setTimeout(resolve, wait);
         this.wakeUp = () => {
           clearTimeout(t);
           resolve();
         };
+        if (this.pendingWake) this.wake();
       });
       this.wakeUp = undefined;
     }

@@ -402,6 +402,8 @@ describe('leads: crash safety', () => {
 
     // Someone else became due meanwhile: a fresh decision would pick Vera. The re-run must not decide again.
     await p.app.ctx.queueState.recordAssignment(p.memberId, 'leads:default', 2, Date.now() + 1000);
+    // The portal's echo of the first run's write (ONCRMLEADUPDATE) is handled before counting.
+    await settle(p);
     p.emu.resetCalls();
     assert.equal(await service.onAdd(p.memberId, id, client, Date.now()), 'assigned');
     assert.equal(lead(p, id).assignedById, 2);
