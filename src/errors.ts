@@ -48,3 +48,13 @@ export class InstallationNotFoundError extends AppError {
     super(ErrorCode.NotFound, `no active installation for portal ${memberId}`, 404);
   }
 }
+
+/**
+ * Not a failure: the event can't be handled well yet (e.g. a lead whose dialog is still being
+ * placed). The worker runs it again after its backoff, without logging it as a failure.
+ */
+export class RetryLaterError extends AppError {
+  constructor(message: string) {
+    super(ErrorCode.PortalError, message, 503);
+  }
+}

@@ -3,6 +3,7 @@ import type { LeadRepository, LeadRow } from '../db/repositories/leads.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import { type CrmLink, decide, type OpenLoad } from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
+import { RetryLaterError } from '../errors.ts';
 import { type OperatorDirectory, type OperatorInfo, toOperatorStates } from '../operators/index.ts';
 import type { BatchResult, PortalClient } from '../portal/client.ts';
 import type { LeadSettings } from '../settings/schema.ts';
@@ -60,6 +61,11 @@ export const ECHO_WINDOW_MS = 120_000;
  * in its queue; the decision goes to the register first, then the responsible and a timeline
  * comment are written (one batch). A re-run after a crash finishes that same write.
  */
+/** How long a lead from an open-line dialog waits for that dialog to be placed… */
+export const DIALOG_GRACE_MS = 60_000;
+/** …and for the dialog's event to arrive at all. */
+export const DIALOG_ARRIVAL_MS = 10_000;
+
 export class LeadService {
   private readonly lock = new KeyedLock();
   private readonly echoWindowMs: number;
@@ -161,6 +167,24 @@ export class LeadService {
       settings.skipIfFromAssignedDialog && lead.userCode && lookup
         ? await lookup.assignedOperator(memberId, lead.userCode)
         : null;
+    if (
+      settings.skipIfFromAssignedDialog &&
+      lead.userCode &&
+      lookup?.dialogState &&
+      dialogOperator === null
+    ) {
+      // An open line creates its lead as the dialog arrives, before the app has placed the
+      // dialog: wait for the dialog's operator instead of racing them with the lead queue. A
+      // dialog that never shows up, or stays unplaced (nobody free), stops holding its lead back.
+      const state = await lookup.dialogState(memberId, lead.userCode);
+      const age = this.d.clock() - receivedAt;
+      if (
+        (state === 'placing' && age < DIALOG_GRACE_MS) ||
+        (state === 'unknown' && age < DIALOG_ARRIVAL_MS)
+      ) {
+        throw new RetryLaterError(`lead ${leadId} waits for its dialog to be placed`);
+      }
+    }
     const why = leaveAloneWhy(settings, lead, dialogOperator);
     if (why) {
       const reason = {

@@ -58,6 +58,11 @@ export function leaveAloneWhy(
   lead: LeadFacts,
   dialogOperatorId: number | null,
 ): LeaveAloneWhy | null {
+  // The more specific reason first: the portal moves a dialog's lead along with the dialog,
+  // so such a lead also looks as if a person had chosen its responsible.
+  if (settings.skipIfFromAssignedDialog && lead.userCode !== null && dialogOperatorId !== null) {
+    return 'from_assigned_dialog';
+  }
   if (
     settings.skipIfResponsibleChosen &&
     lead.assignedById > 0 &&
@@ -65,9 +70,6 @@ export function leaveAloneWhy(
     lead.assignedById !== lead.createdById
   ) {
     return 'responsible_chosen';
-  }
-  if (settings.skipIfFromAssignedDialog && lead.userCode !== null && dialogOperatorId !== null) {
-    return 'from_assigned_dialog';
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import type { InboxRepository, InboxRow } from '../db/repositories/inbox.ts';
-import { AppError, ErrorCode, PortalError } from '../errors.ts';
+import { AppError, ErrorCode, PortalError, RetryLaterError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ClientFactory } from '../portal/client-pool.ts';
 import type { EventRouter } from './router.ts';
@@ -189,7 +189,13 @@ export class InboxWorker {
       if (retryable(err) && row.attempts < this.maxAttempts) {
         const delay = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (row.attempts - 1));
         const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
-        log.warn({ attempt: row.attempts, retryInMs: jittered, error: message }, 'event failed, will retry');
+        if (err instanceof RetryLaterError)
+          log.debug({ attempt: row.attempts, retryInMs: jittered, why: message }, 'event deferred');
+        else
+          log.warn(
+            { attempt: row.attempts, retryInMs: jittered, error: message },
+            'event failed, will retry',
+          );
         await this.o.repo.markRetry(row.id, this.clock() + jittered, message);
       } else {
         log.error({ attempt: row.attempts, error: message }, 'event dead-lettered');

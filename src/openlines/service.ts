@@ -158,6 +158,11 @@ export class OpenLinesService {
     return this.d.dialogs.assignedOperator(memberId, userCode);
   }
 
+  /** For the lead handler: whether the client's dialog is still being placed (DialogLookup). */
+  dialogState(memberId: string, userCode: string): Promise<'placing' | 'placed' | 'unknown'> {
+    return this.d.dialogs.stateByUserCode(memberId, userCode);
+  }
+
   async botId(memberId: string): Promise<number | null> {
     return (await this.d.repo.bot(memberId))?.botId ?? null;
   }

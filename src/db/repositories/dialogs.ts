@@ -332,6 +332,18 @@ export class DialogRepository {
     return pending?.targetId ?? null;
   }
 
+  /** Where the client's latest dialog stands, for a lead created from it. */
+  async stateByUserCode(memberId: string, userCode: string): Promise<'placing' | 'placed' | 'unknown'> {
+    const r = await this.db.get<{ state: string; pending: string | null }>(
+      'SELECT state, pending FROM ol_dialogs WHERE member_id = ? AND user_code = ? ORDER BY id DESC LIMIT 1',
+      [memberId, userCode],
+    );
+    if (!r) return 'unknown';
+    if (r.state === 'waiting') return 'placing';
+    if (r.state === 'transferring') return 'placing';
+    return 'placed';
+  }
+
   /** The operator of the client's most recent earlier dialog (the sticky rule). */
   async previousOperator(memberId: string, userCode: string, beforeId: number): Promise<number | null> {
     const r = await this.db.get<{ operator_id: number }>(
