@@ -2,7 +2,7 @@ import type { AssignmentLogRepository, LogEntry } from '../db/repositories/assig
 import type { CrmIds, DialogRepository, DialogRow, PendingMove } from '../db/repositories/dialogs.ts';
 import type { OpenLinesRepository } from '../db/repositories/openlines.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
-import { type Decision, Dispatcher, type Item, type OperatorState } from '../engine/index.ts';
+import { type Decision, Dispatcher, type Item, type OpenLoad, type OperatorState } from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Manifest } from '../manifest.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
@@ -10,7 +10,7 @@ import type { PortalClient } from '../portal/client.ts';
 import type { ClientFactory } from '../portal/client-pool.ts';
 import type { SettingsService } from '../settings/service.ts';
 import type { CrmLinks } from './crm-links.ts';
-import { type LineDirectory, rulesFor } from './lines.ts';
+import { type LineDirectory, type LineInfo, rulesFor } from './lines.ts';
 import { type Author, findBot, lineIdFromUserCode, parseDialog, registeredBotId } from './portal-adapter.ts';
 import { type LineIndex, type QueueIndexes, queueId } from './queue-index.ts';
 import { QueueStamps } from './stamps.ts';
@@ -151,6 +151,28 @@ export class OpenLinesService {
     await repo.saveBot({ memberId, botId, version, code, registeredAt: this.d.clock() });
     this.d.log.info({ memberId, botId, version }, 'open-line bot registered');
     return botId;
+  }
+
+  // ---------------------------------------------------------------- read side (dashboard, settings page)
+
+  /** The lines the app distributes, as last read from the portal. */
+  lines(memberId: string): Promise<LineInfo[]> {
+    return this.d.lines.all(memberId);
+  }
+
+  /** One line's queue settings (departments expanded); read from the portal if never seen. */
+  lineConfig(memberId: string, lineId: number, client?: PortalClient): Promise<LineInfo | undefined> {
+    return this.d.lines.get(memberId, lineId, client);
+  }
+
+  /** Open dialogs per operator on a line, by who wrote last (what limits count). */
+  loads(memberId: string, lineId: number): Promise<Map<number, OpenLoad>> {
+    return this.d.dialogs.loads(memberId, lineId);
+  }
+
+  /** Dialogs waiting in the app's queue. */
+  waiting(memberId: string): Promise<DialogRow[]> {
+    return this.d.dialogs.open(memberId, ['waiting']);
   }
 
   /** For the lead handler: the operator the app gave this client's open dialog to (DialogLookup). */

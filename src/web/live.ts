@@ -1,17 +1,17 @@
 import type { AppContext } from '../context.ts';
-import type { LineConfig, OpenLoad, OperatorState, WorkdayStatus } from '../engine/index.ts';
+import type { LineConfig, OpenLoad, OperatorState } from '../engine/index.ts';
+import type { LeadsServices } from '../crm/feature.ts';
+import type { OpenLinesService } from '../openlines/service.ts';
+import type { OperatorDirectory, OperatorInfo } from '../operators/index.ts';
 import type { OperatorSettings } from '../settings/schema.ts';
 
 /**
  * The page's window on live data that other parts of the app own: the operator directory
- * (ctx.services.operators), the open-lines register (ctx.services.openlines: lines, loads,
- * the waiting queue), and the portal itself through ctx.clients as a fallback for the line
- * list and line settings. Every piece is optional: a missing service (or a portal that does
- * not answer) gives `null`, which the page shows as an empty section with a note, so the
- * settings and the dashboard never depend on a colleague's part being loaded.
- *
- * The services are read structurally (duck-typed) rather than imported, so this file keeps
- * compiling whichever of them is present.
+ * (ctx.services.operators), the open-lines read side (ctx.services.openlines: lines, loads,
+ * the waiting queue), the lead register (ctx.services.leads), and the portal itself through
+ * ctx.clients as a fallback for the line list and line settings. Every part is optional (a
+ * deployment may load only some features): a missing one, or a portal that does not answer,
+ * gives `null`, which the page shows as an empty section with a note.
  */
 
 export interface LineInfo {
@@ -20,14 +20,10 @@ export interface LineInfo {
   active: boolean;
 }
 
-export interface DirectoryEntry {
-  id: number;
-  name: string;
-  active: boolean;
-  online: boolean;
-  workday: WorkdayStatus | null;
-  absentUntil: number | null;
-}
+export type DirectoryEntry = Pick<
+  OperatorInfo,
+  'id' | 'name' | 'active' | 'online' | 'workday' | 'absentUntil'
+>;
 
 export interface WaitingEntry {
   id: string;
@@ -40,62 +36,43 @@ export interface WaitingEntry {
 /** Where a piece of data came from, for the page's notes ("not available: …"). */
 export type Availability = 'service' | 'portal' | 'missing';
 
-interface DirectoryLike {
-  get(memberId: string, client: unknown, ids: Iterable<number>): Promise<Map<number, DirectoryEntry>>;
-  peek?(memberId: string, ids: Iterable<number>): Map<number, DirectoryEntry>;
-}
-
-type Fn = (...args: any[]) => any;
-function method(o: unknown, ...names: string[]): Fn | undefined {
-  if (!o || typeof o !== 'object') return undefined;
-  for (const n of names) {
-    const f = (o as Record<string, unknown>)[n];
-    if (typeof f === 'function') return (f as Fn).bind(o);
-  }
-  return undefined;
-}
-
 export class LiveData {
   constructor(private readonly ctx: Pick<AppContext, 'services' | 'clients' | 'log'>) {}
 
-  private get directory(): DirectoryLike | undefined {
-    const d = this.ctx.services.operators;
-    return method(d, 'get') ? (d as DirectoryLike) : undefined;
+  private get directory(): OperatorDirectory | undefined {
+    return this.ctx.services.operators as OperatorDirectory | undefined;
   }
-
-  private get openlines(): unknown {
-    return this.ctx.services.openlines;
+  private get openlines(): OpenLinesService | undefined {
+    return this.ctx.services.openlines as OpenLinesService | undefined;
   }
-
-  /** The open-lines service's parts (`d.lines`, `d.dialogs`): its line register and dialog register. */
-  private part(name: 'lines' | 'dialogs'): unknown {
-    const d = (this.openlines as { d?: Record<string, unknown> } | undefined)?.d;
-    return d && typeof d === 'object' ? d[name] : undefined;
-  }
-  private get lineDirectory(): unknown {
-    return this.part('lines');
+  private get leads(): LeadsServices | undefined {
+    return this.ctx.services.leads as LeadsServices | undefined;
   }
 
   /** Which live sources are there, for the page. */
   sources(): Record<'operators' | 'openlines' | 'leads', boolean> {
     return {
       operators: this.directory !== undefined,
-      openlines: this.openlines !== undefined && this.openlines !== null,
-      leads: this.ctx.services.leads !== undefined,
+      openlines: this.openlines !== undefined,
+      leads: this.leads !== undefined,
     };
   }
 
-  /**
-   * The portal's open lines: the open-lines part's register (what it distributes by), else
-   * imopenlines.config.list.get through the app's client.
-   */
+  /** The portal's open lines: those the open-lines part distributes, else imopenlines.config.list.get. */
   async lines(memberId: string): Promise<{ lines: LineInfo[]; from: Availability }> {
-    const fromService = method(this.openlines, 'lines', 'listLines') ?? method(this.lineDirectory, 'all');
-    if (fromService) {
+    const ol = this.openlines;
+    if (ol) {
       try {
-        const rows = await fromService(memberId);
-        if (Array.isArray(rows) && rows.length > 0) {
-          return { lines: rows.map(toLine).filter(isLine), from: 'service' };
+        const rows = await ol.lines(memberId);
+        if (rows.length > 0) {
+          return {
+            lines: rows.map((l) => ({
+              id: l.lineId,
+              name: String(l.config.LINE_NAME ?? '').trim() || `#${l.lineId}`,
+              active: l.active,
+            })),
+            from: 'service',
+          };
         }
       } catch (err) {
         this.warn(memberId, 'open-lines service could not list lines', err);
@@ -118,17 +95,11 @@ export class LiveData {
    * part's copy (departments already expanded to users), else the portal's answer.
    */
   async lineConfig(memberId: string, lineId: number): Promise<LineConfig | null> {
-    const fromService = method(this.openlines, 'lineConfig') ?? method(this.lineDirectory, 'get');
-    if (fromService) {
+    const ol = this.openlines;
+    if (ol) {
       try {
-        const c = await fromService(memberId, lineId);
-        if (c && typeof c === 'object') {
-          const stored = c as { config?: Record<string, unknown>; queue?: unknown };
-          // The register keeps {config, queue}; a plain config carries QUEUE itself.
-          if (stored.config && Array.isArray(stored.queue))
-            return { ...stored.config, QUEUE: stored.queue as number[] };
-          return c as LineConfig;
-        }
+        const stored = await ol.lineConfig(memberId, lineId);
+        if (stored) return { ...stored.config, QUEUE: stored.queue } as LineConfig;
       } catch (err) {
         this.warn(memberId, 'open-lines service could not read the line', err);
       }
@@ -157,13 +128,13 @@ export class LiveData {
       return await dir.get(memberId, client, wanted);
     } catch (err) {
       this.warn(memberId, 'could not read operators', err);
-      return dir.peek?.(memberId, wanted) ?? new Map();
+      return dir.peek(memberId, wanted);
     }
   }
 
   /**
    * Open items per operator in one queue, or null when the register behind it is absent: the
-   * open-lines service's dialog loads for `line:<id>`, the lead register's open leads for
+   * open-lines part's dialog loads for `line:<id>`, the lead register's open leads for
    * `leads:*` (a lead has no messages to track, so every open one counts as not answered).
    */
   async loads(
@@ -174,57 +145,60 @@ export class LiveData {
   ): Promise<Map<number, Partial<OpenLoad>> | null> {
     try {
       if (queueId.startsWith('leads')) {
-        const repo = (this.ctx.services.leads as { repository?: unknown } | undefined)?.repository;
-        const f = method(repo, 'loads');
-        if (!f) return null;
-        const counts = (await f(memberId, ids, openStatuses)) as Map<number, number>;
+        const repo = this.leads?.repository;
+        if (!repo) return null;
+        const counts = await repo.loads(memberId, ids, openStatuses);
         return new Map([...counts].map(([id, n]) => [id, { notAnswered: n }]));
       }
-      const f =
-        method(this.openlines, 'loads', 'loadsOf', 'openLoads') ?? method(this.part('dialogs'), 'loads');
-      if (!f) return null;
-      const r = await f(memberId, Number(queueId.replace(/^line:/, '')));
-      if (r instanceof Map) return r as Map<number, Partial<OpenLoad>>;
-      if (r && typeof r === 'object')
-        return new Map(Object.entries(r).map(([k, v]) => [Number(k), v as Partial<OpenLoad>]));
-      return null;
+      const ol = this.openlines;
+      return ol ? await ol.loads(memberId, Number(queueId.replace(/^line:/, ''))) : null;
     } catch (err) {
       this.warn(memberId, 'could not read operator loads', err);
       return null;
     }
   }
 
-  /**
-   * Dialogs and leads waiting for an operator, oldest first: the open-lines service's and the
-   * lead register's; null when neither is there.
-   */
+  /** Dialogs and leads waiting for an operator, oldest first; null when neither register is there. */
   async waiting(memberId: string): Promise<WaitingEntry[] | null> {
-    const sources: Promise<WaitingEntry[] | null>[] = [];
-    const waitingDialogs = method(this.openlines, 'waiting', 'listWaiting', 'waitingQueue');
-    const openDialogs = method(this.part('dialogs'), 'open');
-    if (waitingDialogs) sources.push(this.read(memberId, () => waitingDialogs(memberId), 'dialog'));
-    else if (openDialogs)
-      sources.push(this.read(memberId, () => openDialogs(memberId, ['waiting']), 'dialog'));
-    const leads = method(
-      (this.ctx.services.leads as { repository?: unknown } | undefined)?.repository,
-      'waiting',
-    );
-    if (leads) sources.push(this.read(memberId, () => leads(memberId, 200), 'lead'));
-    if (sources.length === 0) return null;
-    const lists = await Promise.all(sources);
+    const ol = this.openlines;
+    const repo = this.leads?.repository;
+    if (!ol && !repo) return null;
+    const read = async <T>(what: string, f: () => Promise<T[]>, to: (r: T) => WaitingEntry) => {
+      try {
+        return (await f()).map(to);
+      } catch (err) {
+        this.warn(memberId, `could not read waiting ${what}`, err);
+        return null;
+      }
+    };
+    const lists = await Promise.all([
+      ol
+        ? read(
+            'dialogs',
+            () => ol.waiting(memberId),
+            (d) => ({
+              id: String(d.chatId),
+              kind: 'dialog' as const,
+              lineId: d.lineId,
+              arrivedAt: d.arrivedAt,
+            }),
+          )
+        : null,
+      repo
+        ? read(
+            'leads',
+            () => repo.waiting(memberId, 200),
+            (l) => ({
+              id: String(l.leadId),
+              kind: 'lead' as const,
+              lineId: null,
+              arrivedAt: l.receivedAt ?? l.decidedAt ?? 0,
+            }),
+          )
+        : null,
+    ]);
     if (lists.every((l) => l === null)) return null;
     return lists.flatMap((l) => l ?? []).sort((a, b) => a.arrivedAt - b.arrivedAt);
-  }
-
-  private async read(memberId: string, f: () => Promise<unknown>, kind: WaitingEntry['kind']) {
-    try {
-      const rows = await f();
-      if (!Array.isArray(rows)) return null;
-      return rows.map((r) => toWaiting(r, kind)).filter((w): w is WaitingEntry => w !== null);
-    } catch (err) {
-      this.warn(memberId, `could not read waiting ${kind}s`, err);
-      return null;
-    }
   }
 
   private warn(memberId: string, msg: string, err: unknown) {
@@ -273,19 +247,4 @@ function toLine(r: any): LineInfo | null {
 }
 function isLine(l: LineInfo | null): l is LineInfo {
   return l !== null;
-}
-
-function toWaiting(r: any, kind: WaitingEntry['kind']): WaitingEntry | null {
-  // A dialog is known to people by its chat, a lead by its id.
-  const id = r?.leadId ?? r?.chatId ?? r?.id ?? r?.itemId;
-  const arrivedAt = Number(r?.arrivedAt ?? r?.receivedAt ?? r?.since ?? r?.createdAt);
-  if (id === undefined || id === null || !Number.isFinite(arrivedAt)) return null;
-  const line = Number(r?.lineId ?? String(r?.queueId ?? '').replace(/^line:/, ''));
-  return {
-    id: String(id),
-    kind,
-    lineId: kind === 'dialog' && Number.isInteger(line) && line > 0 ? line : null,
-    arrivedAt,
-    title: typeof r?.title === 'string' ? r.title.slice(0, 200) : undefined,
-  };
 }
