@@ -1,0 +1,33 @@
+import type { Feature } from '../context.ts';
+import { RetentionRepository } from '../db/repositories/retention.ts';
+
+const HOUR = 3_600_000;
+
+/**
+ * Keeps the database from growing without end: once an hour the server deletes processed
+ * events, closed dialogs and log rows past their retention (src/db/repositories/retention.ts),
+ * a bounded chunk at a time so a long backlog never holds the database for long.
+ */
+export const retentionFeature: Feature = {
+  name: 'retention',
+  register(ctx) {
+    const repo = new RetentionRepository(ctx.db);
+    ctx.services.retention = repo;
+    let timer: NodeJS.Timeout | undefined;
+    ctx.lifecycle.start.push(() => {
+      if (!ctx.scheduleJobs) return;
+      timer = setInterval(() => {
+        repo
+          .prune(ctx.clock())
+          .then((n) => {
+            if (n.events + n.dialogs + n.log > 0) ctx.log.info({ deleted: n }, 'old rows deleted');
+          })
+          .catch((err) => ctx.log.warn({ err: (err as Error).message }, 'retention failed'));
+      }, HOUR);
+      timer.unref();
+    });
+    ctx.lifecycle.stop.push(() => {
+      if (timer) clearInterval(timer);
+    });
+  },
+};
