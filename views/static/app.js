@@ -34,6 +34,16 @@
     append(el, children);
     return el;
   }
+  /** A grid table: header cells (dictionary keys, or ready cells) and the body's rows. */
+  function gridTable(attrs, heads, rows) {
+    const th = (c) => (typeof c === 'string' ? h('th', { text: t(c) }) : c);
+    return h(
+      'table',
+      { ...attrs, class: `grid-table${attrs.class ? ` ${attrs.class}` : ''}` },
+      h('thead', {}, h('tr', {}, ...heads.map(th))),
+      h('tbody', {}, rows),
+    );
+  }
   function svg(tag, attrs, ...children) {
     const el = document.createElementNS(SVG_NS, tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -581,16 +591,7 @@
         h('td', {}, queues),
       );
     });
-    return h(
-      'table',
-      { class: 'grid-table' },
-      h(
-        'thead',
-        {},
-        h('tr', {}, h('th', { text: t('col_operator') }), h('th', { text: t('col_load_availability') })),
-      ),
-      h('tbody', {}, rows),
-    );
+    return gridTable({}, ['col_operator', 'col_load_availability'], rows);
   }
 
   function loadBar(load, limit) {
@@ -669,37 +670,22 @@
   function waitingTable(waiting) {
     if (waiting === null) return h('p', { class: 'muted', text: t('waiting_unavailable') });
     if (!waiting.length) return h('p', { class: 'muted', text: t('waiting_none') });
-    return h(
-      'table',
-      { class: 'grid-table' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', { text: t('col_item') }),
-          h('th', { text: t('col_line') }),
-          h('th', { text: t('col_waiting_for') }),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        [...waiting]
-          .sort((a, b) => b.ageSec - a.ageSec)
-          .map((w) =>
-            h(
-              'tr',
-              {},
-              h('td', {
-                text: `${w.kind === 'lead' ? t('lead') : t('dialog')} ${w.id}${w.title ? ` · ${w.title}` : ''}`,
-              }),
-              h('td', { text: w.lineName || '—' }),
-              h('td', { class: w.ageSec > 300 ? 'age old' : 'age', text: fmtAge(w.ageSec) }),
-            ),
+    return gridTable(
+      {},
+      ['col_item', 'col_line', 'col_waiting_for'],
+      [...waiting]
+        .sort((a, b) => b.ageSec - a.ageSec)
+        .map((w) =>
+          h(
+            'tr',
+            {},
+            h('td', {
+              text: `${w.kind === 'lead' ? t('lead') : t('dialog')} ${w.id}${w.title ? ` · ${w.title}` : ''}`,
+            }),
+            h('td', { text: w.lineName || '—' }),
+            h('td', { class: w.ageSec > 300 ? 'age old' : 'age', text: fmtAge(w.ageSec) }),
           ),
-      ),
+        ),
     );
   }
 
@@ -731,38 +717,22 @@
 
   function jobsTable(jobs) {
     if (!jobs.length) return h('p', { class: 'muted', text: t('jobs_none') });
-    return h(
-      'table',
-      { class: 'grid-table compact' },
-      h(
-        'thead',
-        {},
+    return gridTable(
+      { class: 'compact' },
+      ['col_job', 'col_status', 'col_started', 'col_result'],
+      jobs.map((j) =>
         h(
           'tr',
           {},
-          h('th', { text: t('col_job') }),
-          h('th', { text: t('col_status') }),
-          h('th', { text: t('col_started') }),
-          h('th', { text: t('col_result') }),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        jobs.map((j) =>
+          h('td', { text: Object.hasOwn(T, `job_${j.job}`) ? t(`job_${j.job}`) : j.job }),
           h(
-            'tr',
+            'td',
             {},
-            h('td', { text: Object.hasOwn(T, `job_${j.job}`) ? t(`job_${j.job}`) : j.job }),
-            h(
-              'td',
-              {},
-              h('span', { class: `chip status-${j.status}`, text: t(`status_${j.status}`) }),
-              j.dryRun ? h('span', { class: 'muted small', text: ` ${t('dry_run')}` }) : null,
-            ),
-            h('td', { text: fmtTime(j.startedAt) }),
-            h('td', { class: 'small', text: j.summary }),
+            h('span', { class: `chip status-${j.status}`, text: t(`status_${j.status}`) }),
+            j.dryRun ? h('span', { class: 'muted small', text: ` ${t('dry_run')}` }) : null,
           ),
+          h('td', { text: fmtTime(j.startedAt) }),
+          h('td', { class: 'small', text: j.summary }),
         ),
       ),
     );
@@ -770,33 +740,17 @@
 
   function deadTable(rows) {
     if (!rows.length) return h('p', { class: 'muted', text: t('dead_none') });
-    return h(
-      'table',
-      { class: 'grid-table compact' },
-      h(
-        'thead',
-        {},
+    return gridTable(
+      { class: 'compact' },
+      ['col_event', 'col_attempts', 'col_when', 'col_error'],
+      rows.map((r) =>
         h(
           'tr',
           {},
-          h('th', { text: t('col_event') }),
-          h('th', { text: t('col_attempts') }),
-          h('th', { text: t('col_when') }),
-          h('th', { text: t('col_error') }),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        rows.map((r) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, h('div', { text: r.event }), h('div', { class: 'muted small', text: r.objectKey })),
-            h('td', { text: r.attempts }),
-            h('td', { text: fmtTime(r.finishedAt || r.receivedAt) }),
-            h('td', { class: 'small', text: r.lastError }),
-          ),
+          h('td', {}, h('div', { text: r.event }), h('div', { class: 'muted small', text: r.objectKey })),
+          h('td', { text: r.attempts }),
+          h('td', { text: fmtTime(r.finishedAt || r.receivedAt) }),
+          h('td', { class: 'small', text: r.lastError }),
         ),
       ),
     );
