@@ -143,8 +143,16 @@ export class InboxWorker {
   private async tick(): Promise<number> {
     const room = this.concurrency - this.inflight.size;
     if (room <= 0) return 0;
-    await this.flushCompleted();
-    const rows = await this.o.repo.claim(this.clock(), this.clock() + this.leaseMs, room);
+    // Finished rows are marked done by the same statement that claims the next ones.
+    const finished = this.completed;
+    this.completed = [];
+    let rows: InboxRow[];
+    try {
+      rows = await this.o.repo.claim(this.clock(), this.clock() + this.leaseMs, room, finished);
+    } catch (err) {
+      this.completed.push(...finished);
+      throw err;
+    }
     for (const row of rows) {
       const done = this.process(row).finally(() => {
         this.inflight.delete(row.id);
