@@ -51,10 +51,14 @@ export class InstallationNotFoundError extends AppError {
 
 /**
  * Not a failure: the event can't be handled well yet (e.g. a lead whose dialog is still being
- * placed). The worker runs it again after its backoff, without logging it as a failure.
+ * placed). The worker runs it again after `retryAfterMs`, without logging it as a failure and
+ * without counting the attempt: the handler bounds how long it defers, not the retry budget.
  */
 export class RetryLaterError extends AppError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly retryAfterMs = 1000,
+  ) {
     super(ErrorCode.PortalError, message, 503);
   }
 }

@@ -194,16 +194,13 @@ export class InboxWorker {
       this.completed.push(row.id);
     } catch (err) {
       const message = describe(err);
-      if (retryable(err) && row.attempts < this.maxAttempts) {
+      if (err instanceof RetryLaterError) {
+        log.debug({ retryInMs: err.retryAfterMs, why: message }, 'event deferred');
+        await this.o.repo.markRetry(row.id, this.clock() + err.retryAfterMs, message, { uncounted: true });
+      } else if (retryable(err) && row.attempts < this.maxAttempts) {
         const delay = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (row.attempts - 1));
         const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
-        if (err instanceof RetryLaterError)
-          log.debug({ attempt: row.attempts, retryInMs: jittered, why: message }, 'event deferred');
-        else
-          log.warn(
-            { attempt: row.attempts, retryInMs: jittered, error: message },
-            'event failed, will retry',
-          );
+        log.warn({ attempt: row.attempts, retryInMs: jittered, error: message }, 'event failed, will retry');
         await this.o.repo.markRetry(row.id, this.clock() + jittered, message);
       } else {
         log.error({ attempt: row.attempts, error: message }, 'event dead-lettered');

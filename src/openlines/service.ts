@@ -514,9 +514,9 @@ export class OpenLinesService {
   /** Whether the chat has left the holder a queue move was taking it from (so the move went through). */
   private async queueMoveHappened(memberId: string, row: DialogRow): Promise<boolean> {
     const client = await this.d.clients.get(memberId);
-    const facts = parseDialog(
-      await client.call('imopenlines.dialog.get', { CHAT_ID: row.chatId }).catch(() => null),
-    );
+    // An unreadable dialog throws: the move stays recorded and sync retries it, where a
+    // resend on a guess could move the client a second time.
+    const facts = parseDialog(await client.call('imopenlines.dialog.get', { CHAT_ID: row.chatId }));
     if (!facts || (facts.sessionId !== null && facts.sessionId !== row.sessionId)) return false;
     const from =
       row.holder === 'operator' ? row.operatorId : row.holder === 'bot' ? await this.botId(memberId) : null;

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { z } from 'zod';
 import type { Feature } from '../../src/context.ts';
+import { RetryLaterError } from '../../src/errors.ts';
 import { formEncode, startTestApp, type TestApp, waitFor } from '../helpers/context.ts';
 import { seedInstallation } from '../helpers/portal.ts';
 
 /** A stand-in event kind whose handler records what it saw, in order. */
 const seen: { id: string; n: string }[] = [];
 let failTimes = 0;
+let deferTimes = 0;
 const testFeature: Feature = {
   name: 'test-events',
   register(ctx) {
@@ -24,6 +26,10 @@ const testFeature: Feature = {
         if (failTimes > 0) {
           failTimes--;
           throw new Error('portal hiccup');
+        }
+        if (deferTimes > 0) {
+          deferTimes--;
+          throw new RetryLaterError('not yet', 5);
         }
         await new Promise((r) => setTimeout(r, 2));
         seen.push({ id: body.data.FIELDS.ID, n: body.data.FIELDS.N });
@@ -64,6 +70,7 @@ describe('POST /events', () => {
   beforeEach(() => {
     seen.length = 0;
     failTimes = 0;
+    deferTimes = 0;
   });
 
   test('a genuine event is stored, answered 200, and handled', async () => {
@@ -167,6 +174,23 @@ describe('POST /events', () => {
     assert.equal(dead.attempts, 8);
     assert.match(dead.lastError ?? '', /portal hiccup/);
     assert.ok(app.lines.some((l) => l.includes('event dead-lettered')));
+  });
+
+  test('a deferred event is retried as often as its handler asks, without using up its attempts', async () => {
+    deferTimes = 12; // more than the 8 attempts a failing event gets
+    await post(app, eventBody({ id: '32', n: 'deferred' }));
+    await waitFor(() => seen.some((x) => x.n === 'deferred'), 'deferred event handled');
+    const row = await waitFor(async () => {
+      const r = (await app.ctx.inbox.list({ event: 'ONTESTOBJECT' })).find(
+        (x) => x.payload.data.FIELDS.N === 'deferred',
+      );
+      return r?.state === 'done' && r;
+    }, 'deferred row done');
+    assert.equal(row.attempts, 1, 'only the run that did the work counts');
+    assert.ok(
+      !app.lines.some((l) => l.includes('not yet') && l.includes('"level":40')),
+      'not logged as a failure',
+    );
   });
 
   test('ONAPPUNINSTALL is taken only with the stored application token', async () => {

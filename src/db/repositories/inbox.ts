@@ -151,10 +151,17 @@ export class InboxRepository {
     ]);
   }
 
-  async markRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
+  /** Back to pending until `nextAttemptAt`; an `uncounted` retry (a deferral) gives its attempt back. */
+  async markRetry(
+    id: number,
+    nextAttemptAt: number,
+    error: string,
+    o: { uncounted?: boolean } = {},
+  ): Promise<void> {
     await this.db.run(
-      `UPDATE inbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?`,
-      [nextAttemptAt, error, id],
+      `UPDATE inbox SET state = 'pending', next_attempt_at = ?, last_error = ?,
+         attempts = attempts - ? WHERE id = ?`,
+      [nextAttemptAt, error, o.uncounted ? 1 : 0, id],
     );
   }
 
