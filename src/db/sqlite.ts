@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import sqlite3 from 'sqlite3';
+import { Worker } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
 
 export type Param = string | number | bigint | null | Buffer;
 export type Params = Param[] | Record<string, Param>;
@@ -13,63 +15,76 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+type Conn = BetterSqlite3.Database;
+type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
+
+const STATEMENT_CACHE = 256;
+/** how long a statement keeps retrying while another process holds the write lock */
+const DEFAULT_BUSY_MS = 5000;
+
 /**
- * A promise wrapper over one sqlite3 connection.
+ * One SQLite connection behind a promise API.
  *
- * One connection means every statement shares one transaction state, so a transaction must
- * not let unrelated statements slip in between its BEGIN and COMMIT. All access therefore
- * goes through one FIFO lock: a plain statement holds it for itself, a transaction for its
- * whole body. SQLite executes one statement at a time on a connection anyway, so the lock
- * costs ordering, not throughput. Work a request is waiting on may go first (durably()).
+ * Statements execute synchronously on the calling thread (better-sqlite3). A statement here
+ * takes microseconds, and a commit one fsync (a fraction of a millisecond); handing each to a
+ * thread pool, as the asynchronous driver did, cost two thread wake-ups per statement, and on
+ * a busy machine a wake-up can wait for a CPU for milliseconds. That wait, not SQLite, was the
+ * tail of the intake's latency (bench/results).
+ *
+ * The promise API stays because transactions span awaits (a handler may read, decide, and
+ * write): one FIFO lock keeps every other statement out from BEGIN to COMMIT. Work a request
+ * is waiting on may go first (durably()).
+ *
+ * Never block the event loop on another process's lock: the connection's own busy timeout is
+ * 0, and a statement that finds the database locked (a CLI job committing beside the server,
+ * or a second connection in the same process) is retried after a short timer instead.
  */
 export class Database implements Queryable {
   private busy = false;
   /** statements a portal is waiting on (accepting an event) go before background work */
   private readonly urgent: (() => void)[] = [];
   private readonly waiting: (() => void)[] = [];
+  private readonly statements = new Map<string, Stmt>();
+  private checkpointer: Worker | undefined;
+  private readonly raw: Queryable;
 
-  private constructor(private readonly db: sqlite3.Database) {}
+  private constructor(
+    private readonly db: Conn,
+    private readonly busyMs: number,
+  ) {
+    this.raw = {
+      run: async (sql, p) => this.retrying(() => this.runNow(sql, p)),
+      get: async (sql, p) => this.retrying(() => this.getNow(sql, p)),
+      all: async (sql, p) => this.retrying(() => this.allNow(sql, p)),
+      exec: async (sql) => this.retrying(() => void this.db.exec(sql)),
+    };
+  }
 
   static async open(path: string, opts: { busyTimeoutMs?: number } = {}) {
-    if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
-    const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
-    });
-    raw.configure('busyTimeout', opts.busyTimeoutMs ?? 5000);
-    const db = new Database(raw);
-    // WAL lets readers (the dashboard) run beside the writer; FULL puts every commit on disk
-    // before it returns, so an event answered 200 survives even a power cut. (Measured here:
-    // one FULL statement is cheaper than switching to FULL and back around the inbox insert.)
+    const file = path !== ':memory:' && !path.startsWith('file:');
+    if (file) mkdirSync(dirname(path), { recursive: true });
+    const raw = new BetterSqlite3(path, { timeout: 0 });
+    const db = new Database(raw, opts.busyTimeoutMs ?? DEFAULT_BUSY_MS);
+    // WAL lets readers (the dashboard, a CLI job) run beside the writer; FULL puts every commit
+    // on disk before it returns, so an event answered 200 survives even a power cut.
     await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
-    if (path !== ':memory:') await db.startCheckpointer(path);
+    if (file) await db.startCheckpointer(path);
     return db;
   }
 
-  private checkpointer: { db: sqlite3.Database; timer: NodeJS.Timeout } | undefined;
-
   /**
-   * An automatic WAL checkpoint runs inside whichever commit crosses the threshold, and
-   * copying megabytes back into the database file there stalls that commit (and the portal
-   * waiting on it) for tens of milliseconds. Checkpoints therefore run from a second
-   * connection in the background (PASSIVE: they never block writers); the automatic one
-   * stays as a far-off safety net.
+   * An automatic WAL checkpoint runs inside whichever commit crosses the threshold, copying
+   * pages back into the database file and fsyncing it; on this thread that would stall every
+   * request behind it. Checkpoints therefore run on their own thread and connection
+   * (PASSIVE: they never block a writer); the automatic one stays as a far-off safety net.
    */
   private async startCheckpointer(path: string): Promise<void> {
     await this.exec('PRAGMA wal_autocheckpoint = 20000');
-    const cp = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
-    });
-    cp.configure('busyTimeout', 1000);
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      cp.exec('PRAGMA wal_checkpoint(PASSIVE)', () => {
-        running = false;
-      });
-    }, 250);
-    timer.unref();
-    this.checkpointer = { db: cp, timer };
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const w = new Worker(CHECKPOINTER, { eval: true, workerData: { driver, path, everyMs: 250 } });
+    w.unref();
+    w.on('error', () => undefined); // a missed checkpoint only lets the WAL grow until the next
+    this.checkpointer = w;
   }
 
   private locked<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
@@ -95,16 +110,16 @@ export class Database implements Queryable {
   }
 
   run(sql: string, params: Params = []) {
-    return this.locked(() => rawRun(this.db, sql, params));
+    return this.locked(() => this.raw.run(sql, params));
   }
   get<T = Record<string, unknown>>(sql: string, params: Params = []) {
-    return this.locked(() => rawGet<T>(this.db, sql, params));
+    return this.locked(() => this.raw.get<T>(sql, params));
   }
   all<T = Record<string, unknown>>(sql: string, params: Params = []) {
-    return this.locked(() => rawAll<T>(this.db, sql, params));
+    return this.locked(() => this.raw.all<T>(sql, params));
   }
   exec(sql: string) {
-    return this.locked(() => rawExec(this.db, sql));
+    return this.locked(() => this.raw.exec(sql));
   }
 
   /**
@@ -112,7 +127,7 @@ export class Database implements Queryable {
    * queued background work. Like every commit here, it is on disk when it resolves.
    */
   durably<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T[]> {
-    return this.locked(() => rawAll<T>(this.db, sql, params), true);
+    return this.locked(() => this.raw.all<T>(sql, params), true);
   }
 
   /**
@@ -121,55 +136,99 @@ export class Database implements Queryable {
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.locked(async () => {
-      const tx: Queryable = {
-        run: (sql, p = []) => rawRun(this.db, sql, p),
-        get: (sql, p = []) => rawGet(this.db, sql, p),
-        all: (sql, p = []) => rawAll(this.db, sql, p),
-        exec: (sql) => rawExec(this.db, sql),
-      };
-      await rawExec(this.db, 'BEGIN IMMEDIATE');
+      await this.raw.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(tx);
-        await rawExec(this.db, 'COMMIT');
+        const result = await fn(this.raw);
+        this.db.exec('COMMIT');
         return result;
       } catch (err) {
-        await rawExec(this.db, 'ROLLBACK').catch(() => undefined);
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw err;
       }
     });
   }
 
   async close(): Promise<void> {
-    if (this.checkpointer) {
-      clearInterval(this.checkpointer.timer);
-      const cp = this.checkpointer.db;
-      this.checkpointer = undefined;
-      await new Promise<void>((resolve) => cp.close(() => resolve()));
+    const cp = this.checkpointer;
+    this.checkpointer = undefined;
+    if (cp) await cp.terminate();
+    return this.locked(async () => {
+      this.statements.clear();
+      this.db.close();
+    });
+  }
+
+  private prepare(sql: string): Stmt {
+    let s = this.statements.get(sql);
+    if (s) {
+      // least recently used goes first when the cache is full
+      this.statements.delete(sql);
+    } else {
+      s = this.db.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE) {
+        this.statements.delete(this.statements.keys().next().value as string);
+      }
     }
-    return this.locked(
-      () => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))),
-    );
+    this.statements.set(sql, s);
+    return s;
+  }
+
+  private runNow(sql: string, params: Params = []) {
+    const s = this.prepare(sql);
+    if (s.reader) return { changes: bind(s, params, 'all').length, lastID: 0 };
+    const r = bind(s, params, 'run');
+    return { changes: r.changes, lastID: Number(r.lastInsertRowid) };
+  }
+  private getNow<T>(sql: string, params: Params = []): T | undefined {
+    const s = this.prepare(sql);
+    if (!s.reader) {
+      bind(s, params, 'run');
+      return undefined;
+    }
+    return bind(s, params, 'get') as T | undefined;
+  }
+  private allNow<T>(sql: string, params: Params = []): T[] {
+    const s = this.prepare(sql);
+    if (!s.reader) {
+      bind(s, params, 'run');
+      return [];
+    }
+    return bind(s, params, 'all') as T[];
+  }
+
+  /** Runs `fn`; while another connection holds the lock, tries again on a timer. */
+  private async retrying<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + this.busyMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 }
 
-function rawRun(db: sqlite3.Database, sql: string, params: Params) {
-  return new Promise<{ changes: number; lastID: number }>((resolve, reject) => {
-    db.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
-      if (err) reject(err);
-      else resolve({ changes: this.changes, lastID: this.lastID });
-    });
-  });
+function bind(s: Stmt, params: Params, how: 'run'): BetterSqlite3.RunResult;
+function bind(s: Stmt, params: Params, how: 'get'): unknown;
+function bind(s: Stmt, params: Params, how: 'all'): unknown[];
+function bind(s: Stmt, params: Params, how: 'run' | 'get' | 'all') {
+  // Positional parameters are spread; a named set is one object (keys without the prefix).
+  return Array.isArray(params) ? (s[how] as any)(...params) : (s[how] as any)(params);
 }
-function rawGet<T>(db: sqlite3.Database, sql: string, params: Params) {
-  return new Promise<T | undefined>((resolve, reject) => {
-    db.get(sql, params, (err: Error | null, row: T) => (err ? reject(err) : resolve(row)));
-  });
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
-function rawAll<T>(db: sqlite3.Database, sql: string, params: Params) {
-  return new Promise<T[]>((resolve, reject) => {
-    db.all(sql, params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows)));
-  });
-}
-function rawExec(db: sqlite3.Database, sql: string) {
-  return new Promise<void>((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
-}
+
+/** The checkpointer thread's code: its own connection, a PASSIVE checkpoint every few hundred ms. */
+const CHECKPOINTER = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { timeout: 1000 });
+setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+}, workerData.everyMs);
+`;

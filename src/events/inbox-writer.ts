@@ -2,12 +2,13 @@ import type { InboxRepository, NewInboxRow } from '../db/repositories/inbox.ts';
 
 /**
  * Group commit for the inbox. Every event must be on disk before the portal gets its 200,
- * and a durable commit costs an fsync; rows that arrive while one commit is running wait
- * and go together in the next, so a burst pays one fsync per batch instead of per event.
+ * and a durable commit costs an fsync. Rows are written once the event loop has read every
+ * request that arrived together (setImmediate runs after the poll phase), so a burst pays one
+ * fsync per batch instead of one per event, and a lone event waits for nothing.
  */
 export class InboxWriter {
   private queue: { row: NewInboxRow; resolve: (fresh: boolean) => void; reject: (e: unknown) => void }[] = [];
-  private flushing = false;
+  private scheduled = false;
 
   constructor(
     private readonly repo: InboxRepository,
@@ -18,12 +19,14 @@ export class InboxWriter {
   enqueue(row: NewInboxRow): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
@@ -35,7 +38,7 @@ export class InboxWriter {
         }
       }
     } finally {
-      this.flushing = false;
+      this.scheduled = false;
     }
   }
 }
