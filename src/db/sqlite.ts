@@ -131,6 +131,24 @@ export class Database implements Queryable {
   }
 
   /**
+   * Runs one statement whose loss in a power cut costs nothing but a repeat: the worker's
+   * claim and done marks, where a lost mark means the event runs again, which every handler
+   * allows. It skips the commit's fsync (WAL with synchronous=NORMAL), so it does not stall
+   * the thread the portal's requests wait on; a process crash still loses nothing, and the
+   * next durable commit puts it on disk with everything before it.
+   */
+  unsynced<T = Record<string, unknown>>(sql: string, params: Params = []): Promise<T[]> {
+    return this.locked(async () => {
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      try {
+        return await this.raw.all<T>(sql, params);
+      } finally {
+        this.db.exec('PRAGMA synchronous = FULL');
+      }
+    });
+  }
+
+  /**
    * Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back if it throws. `fn` must use the
    * handle it is given (not the Database), or it would wait for its own lock.
    */

@@ -26,6 +26,29 @@ export interface InboxRow {
   finishedAt: number | null;
 }
 
+/**
+ * Marks `finished` rows done and claims up to `limit` runnable rows (see InboxRepository.claim).
+ * Parameters: finished ids as a JSON array, now, lease end, now, now, limit.
+ */
+export const CLAIM_SQL = `WITH fin(id) AS (SELECT value FROM json_each(?))
+       UPDATE inbox SET
+         state = CASE WHEN id IN fin THEN 'done' ELSE 'processing' END,
+         finished_at = CASE WHEN id IN fin THEN ? ELSE finished_at END,
+         last_error = CASE WHEN id IN fin THEN NULL ELSE last_error END,
+         attempts = CASE WHEN id IN fin THEN attempts ELSE attempts + 1 END,
+         locked_until = CASE WHEN id IN fin THEN locked_until ELSE ? END
+       WHERE id IN (
+         SELECT id FROM fin
+         UNION ALL
+         SELECT id FROM (
+           SELECT i.id FROM inbox i
+           WHERE i.state IN ('pending', 'processing')
+             AND ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
+             AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.member_id = i.member_id AND j.object_key = i.object_key
+                             AND j.id < i.id AND j.state IN ('pending', 'processing'))
+           ORDER BY i.id LIMIT ?))
+       RETURNING *`;
+
 function toRow(r: any): InboxRow {
   return {
     id: r.id,
@@ -86,41 +109,22 @@ export class InboxRepository {
    * flight is 'processing' and holds back its object's later rows). A claimed row is leased
    * until `leaseUntil`; a row whose lease lapsed (its process died) is runnable again.
    *
-   * The same statement marks `finished` rows done: every commit is an fsync that the intake
-   * waits behind, so the worker's bookkeeping costs one commit per round, not two. (A finished
-   * row still holds back its object's next row within this statement; that one comes next round.)
+   * The same statement marks `finished` rows done, so the worker's bookkeeping costs one commit
+   * per round, not two (a finished row still holds back its object's next row within this
+   * statement; that one comes next round). Neither mark is fsynced: losing one to a power cut
+   * only runs an event again, which handlers allow (Database.unsynced).
    */
   async claim(now: number, leaseUntil: number, limit: number, finished: number[] = []): Promise<InboxRow[]> {
-    const done = finished.length ? `id IN (${finished.map(() => '?').join(',')})` : '0';
-    const rows = await this.db.all<any>(
-      `UPDATE inbox SET
-         state = CASE WHEN ${done} THEN 'done' ELSE 'processing' END,
-         finished_at = CASE WHEN ${done} THEN ? ELSE finished_at END,
-         last_error = CASE WHEN ${done} THEN NULL ELSE last_error END,
-         attempts = CASE WHEN ${done} THEN attempts ELSE attempts + 1 END,
-         locked_until = CASE WHEN ${done} THEN locked_until ELSE ? END
-       WHERE ${done} OR id IN (
-         SELECT i.id FROM inbox i
-         WHERE i.state IN ('pending', 'processing')
-           AND ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
-           AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.member_id = i.member_id AND j.object_key = i.object_key
-                           AND j.id < i.id AND j.state IN ('pending', 'processing'))
-         ORDER BY i.id LIMIT ?)
-       RETURNING *`,
-      [
-        ...finished,
-        ...finished,
-        now,
-        ...finished,
-        ...finished,
-        ...finished,
-        leaseUntil,
-        ...finished,
-        now,
-        now,
-        limit,
-      ],
-    );
+    // One statement text whatever the number of finished rows (they travel as one JSON array),
+    // and a single `id IN (…)` over rowids: an `OR` here made SQLite scan the whole table.
+    const rows = await this.db.unsynced<any>(CLAIM_SQL, [
+      JSON.stringify(finished),
+      now,
+      leaseUntil,
+      now,
+      now,
+      limit,
+    ]);
     return rows
       .filter((r) => r.state === 'processing')
       .map(toRow)
@@ -130,7 +134,7 @@ export class InboxRepository {
   /** Marks many rows done in one statement (the worker batches its completions). */
   async markManyDone(ids: number[], now: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.run(
+    await this.db.unsynced(
       `UPDATE inbox SET state = 'done', finished_at = ?, last_error = NULL WHERE id IN (${ids.map(() => '?').join(',')})`,
       [now, ...ids],
     );
@@ -138,7 +142,7 @@ export class InboxRepository {
 
   async renewLease(ids: number[], leaseUntil: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.run(
+    await this.db.unsynced(
       `UPDATE inbox SET locked_until = ? WHERE state = 'processing' AND id IN (${ids.map(() => '?').join(',')})`,
       [leaseUntil, ...ids],
     );
