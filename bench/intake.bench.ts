@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import http from 'node:http';
 import { type BenchModule, type BenchRow, percentile, round } from './harness.ts';
+import { LoadClient } from './load.ts';
 
 /** A real ONCRMLEADUPDATE body as the event queue sends it: bracketed keys, string values. */
 function body(i: number): string {
@@ -35,36 +35,6 @@ async function startServer(mode: 'bare' | 'app'): Promise<{ port: number; child:
   return { port, child };
 }
 
-function send(agent: http.Agent, port: number, i: number): Promise<number> {
-  const payload = body(i);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/events',
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(performance.now() - t0)
-            : reject(new Error(`status ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
 /** Waits until the server's inbox has nothing left to process (the bare server has no inbox). */
 async function drained(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -76,25 +46,25 @@ async function drained(port: number): Promise<void> {
 
 /** Closed loop: `concurrency` requests always in flight for `ms`; returns accepted events per second. */
 async function maxThroughput(port: number, concurrency: number, ms: number): Promise<number> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const client = new LoadClient(port, '/events', 'application/x-www-form-urlencoded');
   let done = 0;
   let i = 0;
   const end = performance.now() + ms;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
-        await send(agent, port, i++);
+        await client.post(body(i++));
         done++;
       }
     }),
   );
-  agent.destroy();
+  client.close();
   return done / (ms / 1000);
 }
 
 /** Open loop at a fixed rate: returns ack latencies in ms. */
 async function fixedRate(port: number, perSec: number, ms: number): Promise<number[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const client = new LoadClient(port, '/events', 'application/x-www-form-urlencoded');
   const latencies: number[] = [];
   const total = Math.round((perSec * ms) / 1000);
   const start = performance.now();
@@ -103,10 +73,10 @@ async function fixedRate(port: number, perSec: number, ms: number): Promise<numb
     const due = start + (i * 1000) / perSec;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(send(agent, port, 1_000_000 + i).then((l) => void latencies.push(l)));
+    pending.push(client.post(body(1_000_000 + i)).then((l) => void latencies.push(l)));
   }
   await Promise.all(pending);
-  agent.destroy();
+  client.close();
   return latencies;
 }
 

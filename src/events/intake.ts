@@ -120,17 +120,28 @@ export function intakeRouter(d: IntakeDeps): Router {
   return r;
 }
 
-/** Tokens in events belong to whoever triggered them; the app never uses or stores them. */
-function stripTokens(body: any): any {
-  const copy = structuredClone(body);
+/**
+ * Tokens in events belong to whoever triggered them; the app never uses or stores them.
+ * Copies only the objects it changes (the parsed body is not used again, but stays intact).
+ */
+export function stripTokens(body: any): any {
+  const copy = { ...body };
   if (copy.auth) copy.auth = { member_id: copy.auth.member_id, domain: copy.auth.domain };
-  if (copy.data?.BOT && typeof copy.data.BOT === 'object') {
-    for (const k of Object.keys(copy.data.BOT)) {
-      const b = copy.data.BOT[k];
-      copy.data.BOT[k] = { BOT_ID: b?.BOT_ID, BOT_CODE: b?.BOT_CODE };
+  const data = copy.data;
+  if (data && typeof data === 'object') {
+    if (data.BOT && typeof data.BOT === 'object') {
+      const bots: Record<string, unknown> = {};
+      for (const k of Object.keys(data.BOT)) {
+        const b = data.BOT[k];
+        bots[k] = { BOT_ID: b?.BOT_ID, BOT_CODE: b?.BOT_CODE };
+      }
+      copy.data = { ...data, BOT: bots };
+    }
+    if (data.bot && typeof data.bot === 'object' && 'auth' in data.bot) {
+      const { auth: _dropped, ...bot } = data.bot;
+      copy.data = { ...copy.data, bot };
     }
   }
-  if (copy.data?.bot?.auth) delete copy.data.bot.auth;
   return copy;
 }
 

@@ -176,7 +176,12 @@ export class InboxWorker {
   }
 
   private async process(row: InboxRow): Promise<void> {
-    const log = this.o.log.child({ memberId: row.memberId, inboxId: row.id, event: row.event });
+    // A child logger costs more than most handlers' work; build it only if something logs.
+    let child: Logger | undefined;
+    const logFor = () => {
+      child ??= this.o.log.child({ memberId: row.memberId, inboxId: row.id, event: row.event });
+      return child;
+    };
     const def = this.o.router.get(row.event);
     try {
       if (!def) throw new AppError(ErrorCode.InvalidInput, `no handler for ${row.event}`, 400);
@@ -186,7 +191,9 @@ export class InboxWorker {
         body: row.payload,
         row,
         client: () => this.o.clients.get(row.memberId),
-        log,
+        get log() {
+          return logFor();
+        },
         now: this.clock,
       });
       // Until flushed, the row stays 'processing' (holding back its object's next event);
@@ -194,6 +201,7 @@ export class InboxWorker {
       this.completed.push(row.id);
     } catch (err) {
       const message = describe(err);
+      const log = logFor();
       if (err instanceof RetryLaterError) {
         log.debug({ retryInMs: err.retryAfterMs, why: message }, 'event deferred');
         await this.o.repo.markRetry(row.id, this.clock() + err.retryAfterMs, message, { uncounted: true });
