@@ -255,8 +255,9 @@ export class ReclaimDepartedJob implements PortalJob {
       }
       list.push(e);
     }
-    // A run before the day's hour (from the CLI) does not stand in for the day's run.
-    if (!dryRun && !j.signal?.aborted && (gate.due || gate.why === 'done_today')) {
+    // A run before the day's hour (from the CLI) does not stand in for the day's run, and a
+    // second run on a day already done leaves the first one's record as it is.
+    if (!dryRun && !j.signal?.aborted && gate.due) {
       await this.o.repo.markDailyRun(memberId, this.name, {
         localDay: gate.localDay,
         timeZone: tz,
