@@ -27,7 +27,11 @@ const none = { at_capacity: [], unavailable: [] };
 /** Today's decisions, job runs and a dead letter, so the dashboard has something to show. */
 async function seed(ctx: AppContext, memberId: string) {
   const now = Date.now();
-  const at = (minAgo: number) => now - minAgo * 60_000;
+  // The page counts "today" from the browser's midnight: squeeze the last hour's story into
+  // the time since midnight when the test runs just after it, keeping the order.
+  const midnight = new Date(now).setHours(0, 0, 0, 0);
+  const hour = Math.max(0, Math.min(60 * 60_000, now - midnight - 1000));
+  const at = (minAgo: number) => now - Math.round((minAgo / 60) * hour);
   const rows: [string, 'dialog' | 'lead', string, number | null, unknown, number][] = [
     [
       'assign',
