@@ -15,6 +15,15 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** how long a statement keeps retrying while another connection holds the lock */
+  busyTimeoutMs?: number;
+  /** how often the background thread checkpoints the WAL */
+  checkpointEveryMs?: number;
+  /** WAL length (pages) past which the checkpoint also restarts the log */
+  restartWalAfterFrames?: number;
+}
+
 type Conn = BetterSqlite3.Database;
 type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
 
@@ -60,7 +69,7 @@ export class Database implements Queryable {
     };
   }
 
-  static async open(path: string, opts: { busyTimeoutMs?: number } = {}) {
+  static async open(path: string, opts: OpenOptions = {}) {
     const file = path !== ':memory:' && !path.startsWith('file:');
     if (file) mkdirSync(dirname(path), { recursive: true });
     const raw = new BetterSqlite3(path, { timeout: 0 });
@@ -68,20 +77,28 @@ export class Database implements Queryable {
     // WAL lets readers (the dashboard, a CLI job) run beside the writer; FULL puts every commit
     // on disk before it returns, so an event answered 200 survives even a power cut.
     await db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
-    if (file) await db.startCheckpointer(path);
+    if (file) await db.startCheckpointer(path, opts);
     return db;
   }
 
   /**
    * An automatic WAL checkpoint runs inside whichever commit crosses the threshold, copying
    * pages back into the database file and fsyncing it; on this thread that would stall every
-   * request behind it. Checkpoints therefore run on their own thread and connection
-   * (PASSIVE: they never block a writer); the automatic one stays as a far-off safety net.
+   * request behind it. Checkpoints therefore run on their own thread and connection (see
+   * CHECKPOINTER below); the automatic one stays as a far-off safety net.
    */
-  private async startCheckpointer(path: string): Promise<void> {
+  private async startCheckpointer(path: string, o: OpenOptions): Promise<void> {
     await this.exec('PRAGMA wal_autocheckpoint = 20000');
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const w = new Worker(CHECKPOINTER, { eval: true, workerData: { driver, path, everyMs: 250 } });
+    const w = new Worker(CHECKPOINTER, {
+      eval: true,
+      workerData: {
+        driver,
+        path,
+        everyMs: o.checkpointEveryMs ?? 250,
+        restartFrames: o.restartWalAfterFrames ?? 1000,
+      },
+    });
     w.unref();
     w.on('error', () => undefined); // a missed checkpoint only lets the WAL grow until the next
     this.checkpointer = w;
@@ -216,13 +233,15 @@ export class Database implements Queryable {
 
   /** Runs `fn`; while another connection holds the lock, tries again on a timer. */
   private async retrying<T>(fn: () => T): Promise<T> {
+    // Locks here are held for milliseconds (a commit, a checkpoint's last frames), so a short
+    // fixed wait wastes less than a growing one; a failed attempt costs microseconds.
     const deadline = Date.now() + this.busyMs;
-    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    for (;;) {
       try {
         return fn();
       } catch (err) {
         if (!isBusy(err) || Date.now() >= deadline) throw err;
-        await new Promise((r) => setTimeout(r, wait));
+        await new Promise((r) => setTimeout(r, 1));
       }
     }
   }
@@ -241,12 +260,23 @@ function isBusy(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
-/** The checkpointer thread's code: its own connection, a PASSIVE checkpoint every few hundred ms. */
+/**
+ * The checkpointer thread's code: its own connection, a PASSIVE checkpoint every few hundred
+ * ms. Under a steady stream of commits a PASSIVE checkpoint never catches the last frame (a
+ * commit always lands while it copies), so the WAL is never restarted and grows to the
+ * automatic limit (80 MB here), which slows every read and finally stalls a commit. Once the
+ * log passes `restartFrames`, a RESTART checkpoint holds writers back for the few frames the
+ * PASSIVE one left (a writer that meets it retries on a timer) and the next commit starts the
+ * log from the beginning.
+ */
 const CHECKPOINTER = `
 const { workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.path, { timeout: 1000 });
+const db = new Database(workerData.path, { timeout: 50 });
 setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (r && r.log > workerData.restartFrames) db.pragma('wal_checkpoint(RESTART)');
+  } catch {}
 }, workerData.everyMs);
 `;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -60,5 +60,22 @@ test('statements from outside never slip into a running transaction', async () =
   await outside;
   assert.deepEqual(await db.all('SELECT x FROM t'), [{ x: 2 }]);
   assert.ok(MIGRATIONS_DIR.endsWith('migrations/'));
+  await db.close();
+});
+
+test('under a steady stream of commits the WAL is restarted instead of growing', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'wal-restart-')), 'x.sqlite');
+  const db = await Database.open(path, { checkpointEveryMs: 10, restartWalAfterFrames: 50 });
+  await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+  // 1,500 commits of a few pages each, a commit every moment the event loop is free: without
+  // restarts the log would hold every one of them (thousands of 4 KiB frames).
+  const v = 'x'.repeat(6000);
+  for (let i = 0; i < 1500; i++) {
+    await db.run('INSERT INTO t (v) VALUES (?)', [v]);
+    if (i % 10 === 0) await new Promise((r) => setTimeout(r, 1));
+  }
+  const frames = statSync(`${path}-wal`).size / 4120; // 24-byte frame header + 4 KiB page
+  assert.ok(frames < 1500, `the WAL holds ${Math.round(frames)} frames`);
+  assert.equal((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM t'))?.n, 1500);
   await db.close();
 });
