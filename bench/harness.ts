@@ -3,7 +3,7 @@ export interface BenchRow {
   /** what was measured, e.g. "decision, 1,000 operators" */
   case: string;
   /** figure name → value; units in the name, e.g. { "µs/decision": 1.9, "naive µs/decision": 40 } */
-  figures: Record<string, number>;
+  figures: Record<string, number | string>;
   /** the target the issue sets, in words, e.g. "≤ 5 µs" */
   target?: string;
   /** whether the target was met (omitted when there is no target) */

@@ -85,7 +85,11 @@ const bench: BenchModule = {
   async run({ quick }) {
     const ms = quick ? 2000 : 5000;
     const rows: BenchRow[] = [];
-    const results: Record<string, { rps: number; p50: number; p99: number }> = {};
+    const results: Record<string, { rps: number; p50: number; p99: number; p99s: number[] }> = {};
+    // The ack latency is measured in three 5-s windows and the middle window's p99 is reported
+    // (with the range): on two shared cores one stall of the machine moves a single window's
+    // p99 by several ms, for the bare handler as much as for the app.
+    const windows = quick ? 1 : 3;
     for (const mode of ['bare', 'app'] as const) {
       const { port, child } = await startServer(mode);
       try {
@@ -94,8 +98,16 @@ const bench: BenchModule = {
         // Latency at a steady 1,000 events/s, once the worker has drained the overload above
         // (otherwise the figure would measure that backlog, not the steady state).
         await drained(port);
-        const lat = await fixedRate(port, 1000, ms);
-        results[mode] = { rps, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+        const all: number[] = [];
+        const p99s: number[] = [];
+        for (let w = 0; w < windows; w++) {
+          const lat = await fixedRate(port, 1000, ms);
+          all.push(...lat);
+          p99s.push(percentile(lat, 99));
+        }
+        p99s.sort((a, b) => a - b);
+        const p99 = p99s[Math.floor(p99s.length / 2)];
+        results[mode] = { rps, p50: percentile(all, 50), p99, p99s };
       } finally {
         child.kill('SIGTERM');
       }
@@ -107,6 +119,7 @@ const bench: BenchModule = {
         'events/s': Math.round(results.bare.rps),
         'p50 ms @1000/s': round(results.bare.p50),
         'p99 ms @1000/s': round(results.bare.p99),
+        'p99 of each window ms': results.bare.p99s.map((x) => round(x)).join(' / '),
       },
     });
     rows.push({
@@ -115,6 +128,7 @@ const bench: BenchModule = {
         'events/s': Math.round(results.app.rps),
         'p50 ms @1000/s': round(results.app.p50),
         'p99 ms @1000/s': round(results.app.p99),
+        'p99 of each window ms': results.app.p99s.map((x) => round(x)).join(' / '),
         'ratio to bare': round(ratio),
       },
       target: '≥ 50 % of bare; p99 ≤ 10 ms at 1,000 events/s',
