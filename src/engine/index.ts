@@ -105,6 +105,7 @@ export {
   type QueueRulesInput,
   queueMemberSchema,
   queueRulesSchema,
+  SCHEMA_MESSAGES,
   WEEKDAYS,
   type Weekday,
   type WorkSchedule,

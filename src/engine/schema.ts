@@ -15,7 +15,21 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
 export const MAX_LIMIT = 1000;
 export const MAX_WEIGHT = 100;
 
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (00:00–24:00)');
+/**
+ * The schemas' own words for the checks zod has no code for, under the keys the settings page
+ * translates them by (views/i18n.json); the API sends the key beside the English text.
+ */
+export const SCHEMA_MESSAGES = {
+  err_time_of_day: 'must be HH:MM (00:00–24:00)',
+  err_time_zone: 'must be an IANA time zone, e.g. Europe/Moscow',
+  err_empty_interval: 'an interval must not start and end at the same time',
+  err_operator_twice: 'an operator appears twice in the queue',
+  err_entity_twice: 'an entity appears twice',
+  err_user_id: 'must be a user id',
+} as const;
+const M = SCHEMA_MESSAGES;
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, M.err_time_of_day);
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -28,14 +42,10 @@ function isTimeZone(tz: string): boolean {
 
 /** An operator's own working hours. An interval whose end is earlier than its start runs past midnight. */
 export const workScheduleSchema = z.object({
-  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Moscow'),
+  timeZone: z.string().refine(isTimeZone, M.err_time_zone),
   days: z.partialRecord(
     z.enum(WEEKDAYS),
-    z.array(
-      z
-        .tuple([timeOfDay, timeOfDay])
-        .refine(([from, to]) => from !== to, 'an interval must not start and end at the same time'),
-    ),
+    z.array(z.tuple([timeOfDay, timeOfDay]).refine(([from, to]) => from !== to, M.err_empty_interval)),
   ),
 });
 
@@ -55,7 +65,7 @@ export const queueRulesSchema = z.object({
   queue: z
     .array(queueMemberSchema)
     .default([])
-    .refine((q) => new Set(q.map((m) => m.id)).size === q.length, 'an operator appears twice in the queue'),
+    .refine((q) => new Set(q.map((m) => m.id)).size === q.length, M.err_operator_twice),
   /** QUEUE_TIME: seconds before an unanswered item passes to the next operator; null = never. */
   passOnAfterSec: z.number().int().min(1).nullable().default(60),
   capacity: z
@@ -85,7 +95,7 @@ export const queueRulesSchema = z.object({
         .array(z.enum(CRM_ENTITIES))
         .min(1)
         .default(['contact', 'company', 'lead'])
-        .refine((p) => new Set(p).size === p.length, 'an entity appears twice'),
+        .refine((p) => new Set(p).size === p.length, M.err_entity_twice),
     })
     .prefault({}),
   sticky: z.object({ enabled: z.boolean().default(false) }).prefault({}),

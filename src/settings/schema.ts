@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queueRulesSchema, workScheduleSchema } from '../engine/index.ts';
+import { queueRulesSchema, SCHEMA_MESSAGES, workScheduleSchema } from '../engine/index.ts';
 
 /**
  * What the app stores per portal, validated by these schemas everywhere: the settings page,
@@ -59,7 +59,7 @@ export const operatorSettingsSchema = z.object({
   pausedUntil: z.number().int().nullable().default(null),
 });
 export const operatorsSettingsSchema = z.record(
-  z.string().regex(/^\d+$/, 'must be a user id'),
+  z.string().regex(/^\d+$/, SCHEMA_MESSAGES.err_user_id),
   operatorSettingsSchema,
 );
 

@@ -225,6 +225,10 @@ describe('the settings API', () => {
       const paths = ops.body.fields.map((f: any) => f.path);
       assert.ok(paths.includes('5.schedule.timeZone'), paths.join());
       assert.ok(paths.includes('5.schedule.days.mon.0.1'), paths.join());
+      // The schemas' own checks carry the key the page translates them by.
+      const keyOf = (path: string) => ops.body.fields.find((f: any) => f.path === path)?.key;
+      assert.equal(keyOf('5.schedule.timeZone'), 'err_time_zone');
+      assert.equal(keyOf('5.schedule.days.mon.0.1'), 'err_time_of_day');
       assert.ok(
         paths.some((p: string) => p.startsWith('boss') || p === ''),
         paths.join(),

@@ -370,6 +370,7 @@
 
   /** A field error in the viewer's language where its kind is known, else the schema's words. */
   function errorText(f) {
+    if (f.key) return t(f.key);
     if (f.code === 'too_small' && f.origin === 'string' && f.limit === 1) return t('err_empty');
     if (f.code === 'too_small' && f.origin === 'number') return t('err_min', { n: f.limit });
     if (f.code === 'too_big' && f.origin === 'number') return t('err_max', { n: f.limit });

@@ -1,5 +1,9 @@
 import type { Response } from 'express';
 import type { z } from 'zod';
+import { SCHEMA_MESSAGES } from '../../engine/index.ts';
+
+/** English text → the key the page translates it by. */
+const KEY_OF = new Map<string, string>(Object.entries(SCHEMA_MESSAGES).map(([k, v]) => [v, k]));
 
 export interface FieldError {
   /** dotted path into the submitted object, e.g. `rules.queue.0.weight`; '' for the whole value */
@@ -8,6 +12,8 @@ export interface FieldError {
   message: string;
   /** zod's issue code, so the page can say it in the viewer's language */
   code: string;
+  /** for the schemas' own checks (SCHEMA_MESSAGES): the page's translation key */
+  key?: string;
   /** too_small / too_big: the bound, and what it bounds (number, string, array) */
   limit?: number;
   origin?: string;
@@ -20,6 +26,8 @@ export function fieldErrors(err: z.ZodError, prefix = ''): FieldError[] {
       message: i.message,
       code: i.code,
     };
+    const key = KEY_OF.get(i.message);
+    if (key) out.key = key;
     if (i.code === 'too_small' || i.code === 'too_big') {
       out.limit = Number(i.code === 'too_small' ? i.minimum : i.maximum);
       out.origin = String(i.origin);

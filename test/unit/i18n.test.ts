@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { SCHEMA_MESSAGES } from '../../src/engine/index.ts';
+
+const words = JSON.parse(readFileSync(new URL('../../views/i18n.json', import.meta.url), 'utf8')) as Record<
+  'en' | 'ru',
+  Record<string, string>
+>;
+
+test('the page has every word in both languages', () => {
+  const en = Object.keys(words.en).sort();
+  const ru = Object.keys(words.ru).sort();
+  assert.deepEqual(
+    en.filter((k) => !words.ru[k]),
+    [],
+    'missing in Russian',
+  );
+  assert.deepEqual(
+    ru.filter((k) => !words.en[k]),
+    [],
+    'missing in English',
+  );
+});
+
+test("every check the schemas word themselves has the page's translation in both languages", () => {
+  for (const key of Object.keys(SCHEMA_MESSAGES)) {
+    assert.ok(words.en[key], `en: ${key}`);
+    assert.ok(words.ru[key], `ru: ${key}`);
+    assert.notEqual(words.ru[key], words.en[key], `ru: ${key} is not translated`);
+  }
+});
