@@ -96,7 +96,7 @@ export class Database implements Queryable {
         driver,
         path,
         everyMs: o.checkpointEveryMs ?? 250,
-        restartFrames: o.restartWalAfterFrames ?? 1000,
+        restartFrames: o.restartWalAfterFrames ?? 5000,
       },
     });
     w.unref();
@@ -267,7 +267,8 @@ function isBusy(err: unknown): boolean {
  * automatic limit (80 MB here), which slows every read and finally stalls a commit. Once the
  * log passes `restartFrames`, a RESTART checkpoint holds writers back for the few frames the
  * PASSIVE one left (a writer that meets it retries on a timer) and the next commit starts the
- * log from the beginning.
+ * log from the beginning. Each restart delays the commits that meet it by a millisecond or
+ * two, so it waits for a 20 MB log (5,000 frames) rather than restarting several times a second.
  */
 const CHECKPOINTER = `
 const { workerData } = require('node:worker_threads');
