@@ -11,6 +11,10 @@ const portSchema = z.coerce.number({ error: PORT_MSG }).int(PORT_MSG).min(1, POR
 
 const cronish = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields');
 
+const DAYS_MSG = 'must be a whole number of days from 1 to 3650';
+const days = z.coerce.number({ error: DAYS_MSG }).int(DAYS_MSG).min(1, DAYS_MSG).max(3650, DAYS_MSG);
+const HOUR_MSG = 'must be an hour from 0 to 23';
+
 const schema = z.object({
   PORT: portSchema.default(3000),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -27,6 +31,16 @@ const schema = z.object({
   SCHEDULE_RECLAIM_DEPARTED: cronish.default('0 * * * *'),
   SCHEDULE_CLOSE_IDLE: cronish.default('5 * * * *'),
   SCHEDULE_OFFLINE_EVENTS: cronish.default('*/1 * * * *'),
+  RECLAIM_HOUR: z.coerce
+    .number({ error: HOUR_MSG })
+    .int(HOUR_MSG)
+    .min(0, HOUR_MSG)
+    .max(23, HOUR_MSG)
+    .default(3),
+  RETENTION_EVENTS_DAYS: days.default(14),
+  RETENTION_DEAD_EVENTS_DAYS: days.default(60),
+  RETENTION_DIALOGS_DAYS: days.default(180),
+  RETENTION_LOG_DAYS: days.default(365),
 });
 
 export interface Config {
@@ -41,6 +55,10 @@ export interface Config {
   readonly schedules: Readonly<
     Record<'sync' | 'pass-on' | 'reclaim-departed' | 'close-idle' | 'offline-events', string>
   >;
+  /** portal-local hour from which reclaim-departed does the day's work */
+  readonly reclaimHour: number;
+  /** how long rows are kept, in days (src/db/repositories/retention.ts) */
+  readonly retentionDays: Readonly<{ events: number; deadEvents: number; dialogs: number; log: number }>;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +98,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'reclaim-departed': e.SCHEDULE_RECLAIM_DEPARTED,
       'close-idle': e.SCHEDULE_CLOSE_IDLE,
       'offline-events': e.SCHEDULE_OFFLINE_EVENTS,
+    }),
+    reclaimHour: e.RECLAIM_HOUR,
+    retentionDays: Object.freeze({
+      events: e.RETENTION_EVENTS_DAYS,
+      deadEvents: e.RETENTION_DEAD_EVENTS_DAYS,
+      dialogs: e.RETENTION_DIALOGS_DAYS,
+      log: e.RETENTION_LOG_DAYS,
     }),
   });
 }

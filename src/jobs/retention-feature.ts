@@ -1,5 +1,5 @@
 import type { Feature } from '../context.ts';
-import { RetentionRepository } from '../db/repositories/retention.ts';
+import { RetentionRepository, retentionFromDays } from '../db/repositories/retention.ts';
 
 const HOUR = 3_600_000;
 
@@ -12,13 +12,15 @@ export const retentionFeature: Feature = {
   name: 'retention',
   register(ctx) {
     const repo = new RetentionRepository(ctx.db);
-    ctx.services.retention = repo;
+    const policy = retentionFromDays(ctx.config.retentionDays);
+    /** One pass with the configured policy (the hourly timer's work; tests call it directly). */
+    const pruneNow = () => repo.prune(ctx.clock(), policy);
+    ctx.services.retention = { repo, pruneNow };
     let timer: NodeJS.Timeout | undefined;
     ctx.lifecycle.start.push(() => {
       if (!ctx.scheduleJobs) return;
       timer = setInterval(() => {
-        repo
-          .prune(ctx.clock())
+        pruneNow()
           .then((n) => {
             if (n.events + n.dialogs + n.log > 0) ctx.log.info({ deleted: n }, 'old rows deleted');
           })

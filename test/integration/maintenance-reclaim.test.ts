@@ -238,6 +238,20 @@ describe('reclaim-departed: once a day from 03:00 portal time when scheduled', (
     assert.equal(ownerOf(p, chat), 3);
   });
 
+  test('RECLAIM_HOUR moves the daily hour: at 02:30 with RECLAIM_HOUR=2 the scheduled run works', async () => {
+    const p = await olPortal({
+      seed: seedWith({ QUEUE_TYPE: 'strictly' }, [2, 3]),
+      features: features(),
+      emulator: { tzOffsetMinutes: offsetFor(2, 30) },
+      env: { RECLAIM_HOUR: '2' },
+    });
+    const [chat] = await dialogsOf(p, 1);
+    p.emu.sim.setUser(2, { active: false });
+    const tick = await scheduledRun(p);
+    assert.equal(tick.reclaimed, 1, JSON.stringify(tick));
+    assert.equal(ownerOf(p, chat), 3);
+  });
+
   test("the installing user's TIME_ZONE is the portal's zone when they have one", async () => {
     const p = await olPortal({ seed: seedWith({ QUEUE_TYPE: 'strictly' }, [2, 3]), features: features() });
     p.emu.state.users.get(1)!.timeZone = 'Pacific/Kiritimati';

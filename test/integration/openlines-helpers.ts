@@ -72,6 +72,8 @@ export async function olPortal(
     features?: Feature[];
     restrictions?: any;
     clock?: () => number;
+    /** extra environment for the app */
+    env?: Record<string, string>;
   } = {},
 ): Promise<OlPortal> {
   const emu = await startEmulator({
@@ -83,7 +85,7 @@ export async function olPortal(
     ...o.emulator,
   });
   const app = await startTestApp({
-    env: { B24_OAUTH_SERVER: emu.url },
+    env: { B24_OAUTH_SERVER: emu.url, ...o.env },
     features: o.features ?? [createOpenLinesFeature()],
     ...(o.restrictions ? { restrictions: o.restrictions } : {}),
     ...(o.clock ? { clock: o.clock } : {}),

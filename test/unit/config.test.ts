@@ -13,6 +13,27 @@ test('defaults follow CONTRACT.md', () => {
   assert.equal(c.databasePath, './data/app.sqlite');
   assert.equal(c.allowHttp, false);
   assert.equal(c.logLevel, 'info');
+  assert.equal(c.reclaimHour, 3);
+  assert.deepEqual(c.retentionDays, { events: 14, deadEvents: 60, dialogs: 180, log: 365 });
+});
+
+test('the reclaim hour and the retention periods are read, and bad ones named', () => {
+  const c = loadConfig({ ...good, RECLAIM_HOUR: '0', RETENTION_EVENTS_DAYS: '30', RETENTION_LOG_DAYS: '90' });
+  assert.equal(c.reclaimHour, 0);
+  assert.deepEqual(c.retentionDays, { events: 30, deadEvents: 60, dialogs: 180, log: 90 });
+  assert.throws(
+    () =>
+      loadConfig({ ...good, RECLAIM_HOUR: '24', RETENTION_EVENTS_DAYS: '0', RETENTION_DIALOGS_DAYS: '1.5' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems, [
+        'RECLAIM_HOUR must be an hour from 0 to 23',
+        'RETENTION_EVENTS_DAYS must be a whole number of days from 1 to 3650',
+        'RETENTION_DIALOGS_DAYS must be a whole number of days from 1 to 3650',
+      ]);
+      return true;
+    },
+  );
 });
 
 test('PUBLIC_URL defaults to the port and loses its trailing slash', () => {

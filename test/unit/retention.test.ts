@@ -58,3 +58,36 @@ test('old processed events, closed dialogs and log rows go; recent, open and pen
   assert.deepEqual(await new RetentionRepository(db).prune(now), { events: 0, dialogs: 0, log: 0 });
   await db.close();
 });
+
+test('the server prunes with the periods from the environment', async () => {
+  const { startTestApp } = await import('../helpers/context.ts');
+  const ages = async (env: Record<string, string>) => {
+    const app = await startTestApp({ env, start: false });
+    try {
+      const inbox = app.ctx.inbox;
+      const now = app.ctx.clock();
+      await inbox.insertMany(
+        ['three-days', 'ten-days'].map((k) => ({
+          memberId: 'm',
+          dedupKey: k,
+          event: 'E',
+          objectKey: k,
+          source: 'online' as const,
+          payload: {},
+          receivedAt: now,
+        })),
+      );
+      const ids = Object.fromEntries((await inbox.list()).map((r) => [r.dedupKey, r.id]));
+      await inbox.markManyDone([ids['three-days']], now - 3 * DAY);
+      await inbox.markManyDone([ids['ten-days']], now - 10 * DAY);
+      const { pruneNow } = app.ctx.services.retention as { pruneNow: () => Promise<unknown> };
+      await pruneNow();
+      return (await inbox.list()).map((r) => r.dedupKey).sort();
+    } finally {
+      await app.close();
+    }
+  };
+  assert.deepEqual(await ages({}), ['ten-days', 'three-days'], 'the default keeps 14 days');
+  assert.deepEqual(await ages({ RETENTION_EVENTS_DAYS: '7' }), ['three-days']);
+  assert.deepEqual(await ages({ RETENTION_EVENTS_DAYS: '1' }), []);
+});

@@ -19,6 +19,16 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   assignmentLogMs: 365 * DAY,
 };
 
+/** A policy from whole days (the RETENTION_* variables). */
+export function retentionFromDays(d: { events: number; deadEvents: number; dialogs: number; log: number }) {
+  return {
+    doneEventsMs: d.events * DAY,
+    deadEventsMs: d.deadEvents * DAY,
+    closedDialogsMs: d.dialogs * DAY,
+    assignmentLogMs: d.log * DAY,
+  } satisfies RetentionPolicy;
+}
+
 /** Deletes rows older than the policy allows, a bounded chunk per table per call. */
 export class RetentionRepository {
   constructor(private readonly db: Database) {}

@@ -57,7 +57,7 @@ export function createMaintenanceFeature(o: MaintenanceFeatureOptions = {}): Fea
           zones,
           clock: ctx.clock,
           isScheduled: () => isScheduled('reclaim-departed'),
-          hour: o.reclaimHour,
+          hour: o.reclaimHour ?? ctx.config.reclaimHour,
         }),
       );
       ctx.jobs.set(
