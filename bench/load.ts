@@ -82,6 +82,8 @@ function parseAnswer(buf: Buffer): { status: number; length: number } | undefine
   const head = buf.toString('latin1', 0, end);
   const status = Number(head.slice(9, 12));
   const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-  const length = end + 4 + (m ? Number(m[1]) : 0);
+  // Only answers that state their length are read (express does for every answer here).
+  if (!m) throw new Error(`an answer without Content-Length: ${head.split('\r\n')[0]}`);
+  const length = end + 4 + Number(m[1]);
   return buf.length >= length ? { status, length } : undefined;
 }
