@@ -252,7 +252,21 @@ function bind(s: Stmt, params: Params, how: 'get'): unknown;
 function bind(s: Stmt, params: Params, how: 'all'): unknown[];
 function bind(s: Stmt, params: Params, how: 'run' | 'get' | 'all') {
   // Positional parameters are spread; a named set is one object (keys without the prefix).
-  return Array.isArray(params) ? (s[how] as any)(...params) : (s[how] as any)(params);
+  return Array.isArray(params)
+    ? (s[how] as any)(...params.map(sqlValue))
+    : (s[how] as any)(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, sqlValue(v)])));
+}
+
+/**
+ * What the previous driver bound implicitly and better-sqlite3 refuses: a boolean is 1 or 0, a
+ * Date its epoch milliseconds, undefined is NULL. The types rule these out; values read from
+ * JSON at run time are not always typed.
+ */
+function sqlValue(v: unknown): unknown {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v === undefined) return null;
+  if (v instanceof Date) return v.getTime();
+  return v;
 }
 
 function isBusy(err: unknown): boolean {

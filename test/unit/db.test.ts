@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.ts';
-import { Database } from '../../src/db/sqlite.ts';
+import { Database, type Param } from '../../src/db/sqlite.ts';
 
 test('migrations apply once, in order, and are recorded', async () => {
   const db = await Database.open(':memory:');
@@ -77,5 +77,18 @@ test('under a steady stream of commits the WAL is restarted instead of growing',
   const frames = statSync(`${path}-wal`).size / 4120; // 24-byte frame header + 4 KiB page
   assert.ok(frames < 1500, `the WAL holds ${Math.round(frames)} frames`);
   assert.equal((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM t'))?.n, 1500);
+  await db.close();
+});
+
+test('booleans, dates and undefined bind as the previous driver bound them', async () => {
+  const db = await Database.open(':memory:');
+  await db.exec('CREATE TABLE t (a INTEGER, b INTEGER, c INTEGER)');
+  const when = new Date(1_750_000_000_000);
+  await db.run('INSERT INTO t VALUES (?, ?, ?)', [true, when, undefined] as unknown as Param[]);
+  await db.run('INSERT INTO t VALUES (?, ?, ?)', [false, null, 3] as unknown as Param[]);
+  assert.deepEqual(await db.all('SELECT a, b, c FROM t ORDER BY rowid'), [
+    { a: 1, b: 1_750_000_000_000, c: null },
+    { a: 0, b: null, c: 3 },
+  ]);
   await db.close();
 });
