@@ -100,7 +100,11 @@ export class Database implements Queryable {
       },
     });
     w.unref();
-    w.on('error', () => undefined); // a missed checkpoint only lets the WAL grow until the next
+    // Without the thread (it could not open the file), SQLite's own checkpoint takes over at
+    // its usual size, inside commits: slower, never unbounded.
+    w.on('error', () => {
+      if (this.checkpointer === w) void this.exec('PRAGMA wal_autocheckpoint = 1000').catch(() => undefined);
+    });
     this.checkpointer = w;
   }
 
