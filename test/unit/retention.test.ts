@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AssignmentLogRepository } from '../../src/db/repositories/assignment-log.ts';
 import { InboxRepository } from '../../src/db/repositories/inbox.ts';
-import { DEFAULT_RETENTION, RetentionRepository } from '../../src/db/repositories/retention.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { RetentionRepository, retentionFromDays } from '../../src/db/repositories/retention.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { Database } from '../../src/db/sqlite.ts';
 
 const DAY = 86_400_000;
+/** the policy the server runs with when no RETENTION_* variable is set */
+const DEFAULT_RETENTION = retentionFromDays(
+  loadConfig({ B24_CLIENT_ID: 'x', B24_CLIENT_SECRET: 'y' }).retentionDays,
+);
 
 test('old processed events, closed dialogs and log rows go; recent, open and pending ones stay', async () => {
   const db = await Database.open(':memory:');
@@ -45,7 +50,7 @@ test('old processed events, closed dialogs and log rows go; recent, open and pen
   await entry(now - DEFAULT_RETENTION.assignmentLogMs - 1);
   await entry(now - DAY);
 
-  const deleted = await new RetentionRepository(db).prune(now);
+  const deleted = await new RetentionRepository(db).prune(now, DEFAULT_RETENTION);
   assert.deepEqual(deleted, { events: 2, dialogs: 1, log: 1 });
   assert.deepEqual((await inbox.list()).map((r) => r.dedupKey).sort(), ['new-done', 'pending', 'young-dead']);
   assert.deepEqual(
@@ -55,7 +60,11 @@ test('old processed events, closed dialogs and log rows go; recent, open and pen
     [2, 3],
   );
   assert.equal((await log.recent('m')).length, 1);
-  assert.deepEqual(await new RetentionRepository(db).prune(now), { events: 0, dialogs: 0, log: 0 });
+  assert.deepEqual(await new RetentionRepository(db).prune(now, DEFAULT_RETENTION), {
+    events: 0,
+    dialogs: 0,
+    log: 0,
+  });
   await db.close();
 });
 
@@ -67,14 +76,14 @@ test('the server prunes with the periods from the environment', async () => {
       const inbox = app.ctx.inbox;
       const now = app.ctx.clock();
       await inbox.insertMany(
-        ['three-days', 'ten-days'].map((k) => ({
+        (['ten-days', 'three-days'] as const).map((k) => ({
           memberId: 'm',
           dedupKey: k,
           event: 'E',
           objectKey: k,
           source: 'online' as const,
           payload: {},
-          receivedAt: now,
+          receivedAt: now - (k === 'ten-days' ? 10 : 3) * DAY,
         })),
       );
       const ids = Object.fromEntries((await inbox.list()).map((r) => [r.dedupKey, r.id]));
