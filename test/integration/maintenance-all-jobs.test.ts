@@ -37,6 +37,8 @@ async function busyPortal(): Promise<{ p: OlPortal; now: number }> {
       lines: [{ id: 1, name: 'Sales chat', queue: [2, 3, 4], config: { QUEUE_TYPE: 'evenly' } }],
     },
     features: allFeatures,
+    // The day's hour at 0, so a second run always meets a day already done, whatever the time.
+    env: { RECLAIM_HOUR: '0' },
   });
   const left = await p.newDialog();
   const answered = await p.newDialog();
