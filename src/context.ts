@@ -1,4 +1,4 @@
-import type { Express, Router } from 'express';
+import type { Router } from 'express';
 import type { Config } from './config/index.ts';
 import { AssignmentLogRepository } from './db/repositories/assignment-log.ts';
 import { InboxRepository } from './db/repositories/inbox.ts';
@@ -8,7 +8,7 @@ import { SqliteInstallationStore } from './db/repositories/installations.ts';
 import { migrate } from './db/migrate.ts';
 import { Database } from './db/sqlite.ts';
 import { InboxWriter } from './events/inbox-writer.ts';
-import { intakeRouter } from './events/intake.ts';
+import { intakeHandler, type RequestListener } from './events/intake.ts';
 import { SETUP_EVENT, setupDefinition, uninstallDefinition } from './events/lifecycle.ts';
 import { EventRouter } from './events/router.ts';
 import { InboxWorker, type WorkerOptions } from './events/worker.ts';
@@ -23,7 +23,7 @@ import { OAuthServer } from './portal/oauth-server.ts';
 import { bindEvents, type SetupStep } from './portal/setup.ts';
 import { TokenRefresher } from './portal/token-refresher.ts';
 import { SettingsService } from './settings/service.ts';
-import { createApp } from './web/app.ts';
+import { createApp, requestListener } from './web/app.ts';
 import { installRouter } from './web/install-route.ts';
 
 export interface ContextOptions {
@@ -76,7 +76,8 @@ export interface AppContext {
   services: Record<string, unknown>;
   /** called on start/stop by features with timers of their own */
   lifecycle: { start: (() => void | Promise<void>)[]; stop: (() => void | Promise<void>)[] };
-  app: Express;
+  /** the process's one HTTP request listener (the event intake, then the express app) */
+  app: RequestListener;
   /** whether ctx.start() runs the maintenance schedules */
   scheduleJobs: boolean;
   start(): Promise<void>;
@@ -159,15 +160,10 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
   const features = o.features ?? (await import('./features.ts')).allFeatures;
   for (const f of features) await f.register(ctx);
 
-  ctx.app = createApp({
-    db,
-    log,
-    routers: [
-      installRouter({ install, log }),
-      intakeRouter({ installations, router, writer, install, log, clock, onAccepted: () => worker.wake() }),
-      ...ctx.routers,
-    ],
-  });
+  ctx.app = requestListener(
+    intakeHandler({ installations, router, writer, install, log, clock, onAccepted: () => worker.wake() }),
+    createApp({ db, log, routers: [installRouter({ install, log }), ...ctx.routers] }),
+  );
   let started = false;
   ctx.start = async () => {
     if (started) return;

@@ -1,6 +1,6 @@
 // Production entry point (`npm start`): configuration from the environment, one process
 // serving the portal's requests and running the inbox worker and the schedules.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { createContext } from './context.ts';
 
@@ -16,7 +16,7 @@ try {
 }
 
 const ctx = await createContext({ config });
-const server: Server = ctx.app.listen(config.port, () => {
+const server: Server = createServer(ctx.app).listen(config.port, () => {
   ctx.log.info({ port: config.port, publicUrl: config.publicUrl }, 'b24-dispatcher listening');
 });
 await ctx.start();

@@ -1,8 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Database } from '../db/sqlite.ts';
+import { isIntakeRequest, type RequestListener } from '../events/intake.ts';
 import type { Logger } from '../log/logger.ts';
 
 const require = createRequire(import.meta.url);
@@ -48,4 +50,16 @@ export function createApp(d: { db: Database; log: Logger; routers: Router[] }): 
   };
   app.use(onError);
   return app;
+}
+
+/**
+ * The process's request listener: the portal's events (POST /events) go straight to the
+ * intake, which answers on node's own objects; everything else (install, the settings page,
+ * its API, health) goes through express.
+ */
+export function requestListener(intake: RequestListener, app: Express): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (isIntakeRequest(req)) intake(req, res);
+    else app(req, res);
+  };
 }
