@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { z } from 'zod';
 import type { Feature } from '../../src/context.ts';
@@ -126,6 +127,78 @@ describe('POST /events', () => {
     res = await post(app, 'hello', 'text/plain');
     assert.equal(res.status, 415);
     assert.equal((await app.ctx.inbox.list()).length, before);
+  });
+
+  test('the body is refused before it is read: a declared length over the limit → 413 and the connection closes', async () => {
+    const before = (await app.ctx.inbox.list()).length;
+    const { port } = new URL(app.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = connect(Number(port), '127.0.0.1');
+      let text = '';
+      s.on('data', (d) => {
+        text += d;
+      });
+      s.on('end', () => resolve(text));
+      s.on('error', reject);
+      // the headers promise 10 MB; not a byte of it is sent
+      s.write(
+        'POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+          'Content-Length: 10000000\r\n\r\n',
+      );
+    });
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
+    assert.match(answer, /"error":"payload_too_large"/);
+    assert.equal((await app.ctx.inbox.list()).length, before);
+  });
+
+  test('bodies streamed past the limit, other charsets and encodings, too many parameters: refused, nothing stored', async () => {
+    const before = (await app.ctx.inbox.list()).length;
+    const big = new TextEncoder().encode(`${eventBody()}&pad=${'x'.repeat(64 * 1024)}`);
+    const chunked = await fetch(`${app.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      // a stream has no length: the body arrives chunked and is cut off at the limit
+      body: new ReadableStream({
+        start(c) {
+          for (let i = 0; i < 5; i++) c.enqueue(big);
+          c.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
+    let res = await post(app, eventBody(), 'application/x-www-form-urlencoded; charset=windows-1251');
+    assert.equal(res.status, 415);
+    assert.match((await res.json()).error_description, /charset "windows-1251"/);
+    res = await fetch(`${app.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+      body: eventBody(),
+    });
+    assert.equal(res.status, 415);
+    res = await post(app, `${eventBody()}&${Array.from({ length: 10_001 }, (_, i) => `p${i}=1`).join('&')}`);
+    assert.equal(res.status, 413);
+    assert.match((await res.json()).error_description, /too many parameters/);
+    res = await post(app, 'event=ONTESTOBJECT&auth%5Bmember_id%5D=%E0%A4%A');
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).error_description, /percent-encoding/);
+    res = await fetch(`${app.url}/events`);
+    assert.equal(res.status, 404, 'only POST is the intake');
+    assert.equal((await app.ctx.inbox.list()).length, before);
+  });
+
+  test('the intake answers at /events with a trailing slash or a query string, as the route did before', async () => {
+    for (const path of ['/events/', '/EVENTS?from=queue']) {
+      const res = await fetch(`${app.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+        body: eventBody({ id: '12', n: path }),
+      });
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(await res.json(), { status: 'accepted' });
+    }
+    await waitFor(() => seen.filter((s) => s.id === '12').length === 2, 'both handled');
   });
 
   test('a repeated delivery is stored and processed once', async () => {
