@@ -174,6 +174,9 @@ describe('the settings API', () => {
         d.body.dead.rows.map((r: any) => r.objectKey),
         ['dialog-of-a'],
       );
+      // the backlog is this portal's: its one dead letter, nothing of portal b's
+      assert.deepEqual(d.body.inbox, { pending: 0, processing: 0, dead: 1 });
+      assert.equal(d.body.dead.count, 1);
       assert.ok(!JSON.stringify(d.body).includes('secret-in-payload'), 'event payloads stay on the server');
       assert.deepEqual(
         d.body.jobs.map((j: any) => j.summary),

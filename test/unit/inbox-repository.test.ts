@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
-import { CLAIM_SQL, InboxRepository, type NewInboxRow } from '../../src/db/repositories/inbox.ts';
+import {
+  BACKLOG_SQL,
+  CLAIM_SQL,
+  InboxRepository,
+  type NewInboxRow,
+} from '../../src/db/repositories/inbox.ts';
 import { Database } from '../../src/db/sqlite.ts';
 
 const T = 1_750_000_000_000;
@@ -63,5 +68,26 @@ test('one claim marks finished rows done and takes the next runnable ones, in or
   const done = await repo.findByDedupKey('k1');
   assert.equal(done?.state, 'done');
   assert.equal(done?.finishedAt, T + 1);
+  await db.close();
+});
+
+test("a portal's backlog reads its pending, processing and dead rows, never its finished ones", async () => {
+  const db = await Database.open(':memory:');
+  await migrate(db);
+  const repo = new InboxRepository(db);
+  const other = { ...row(100, 'lead:9'), memberId: 'm2', dedupKey: 'other' };
+  await repo.insertMany([row(1, 'lead:1'), row(2, 'lead:2'), row(3, 'lead:3'), row(4, 'lead:4'), other]);
+  const [a, b] = await repo.claim(T, T + 30_000, 2);
+  await repo.markManyDone([a.id], T);
+  await repo.markDead(b.id, T, 'gave up');
+  await repo.claim(T, T + 30_000, 1);
+  assert.deepEqual(await repo.backlog('m1'), { pending: 1, processing: 1, dead: 1 });
+  assert.deepEqual(await repo.backlog('m2'), { pending: 1, processing: 0, dead: 0 });
+  assert.deepEqual(await repo.backlog('nobody'), { pending: 0, processing: 0, dead: 0 });
+  const plan = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${BACKLOG_SQL}`, ['m1']);
+  assert.match(
+    plan.map((p) => p.detail).join(' | '),
+    /USING COVERING INDEX inbox_member_state \(member_id=\? AND state=\?\)/,
+  );
   await db.close();
 });

@@ -49,6 +49,10 @@ export const CLAIM_SQL = `WITH fin(id) AS (SELECT value FROM json_each(?))
            ORDER BY i.id LIMIT ?))
        RETURNING *`;
 
+/** One portal's unfinished and dead rows per state (exported so a test can hold its query plan). */
+export const BACKLOG_SQL = `SELECT state, COUNT(*) AS n FROM inbox
+       WHERE member_id = ? AND state IN ('pending', 'processing', 'dead') GROUP BY state`;
+
 function toRow(r: any): InboxRow {
   return {
     id: r.id,
@@ -186,12 +190,31 @@ export class InboxRepository {
     return r?.t ?? undefined;
   }
 
+  /**
+   * Rows per state, finished ones included: it reads every row (or every row of one portal),
+   * and statements run on the event loop's thread, so it is for tests and the CLI, never for
+   * a page or a request (see backlog()).
+   */
   async countByState(memberId?: string): Promise<Record<string, number>> {
     const rows = await this.db.all<{ state: string; n: number }>(
       `SELECT state, COUNT(*) AS n FROM inbox ${memberId ? 'WHERE member_id = ?' : ''} GROUP BY state`,
       memberId ? [memberId] : [],
     );
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  /**
+   * What is still to do or gave up: pending, processing and dead rows of one portal. Finished
+   * rows (most of a 14-day inbox) are not read: each state is a range of the (member_id,
+   * state, id) index, so this costs what the backlog is, not what the history is.
+   */
+  async backlog(memberId: string): Promise<{ pending: number; processing: number; dead: number }> {
+    const rows = await this.db.all<{ state: 'pending' | 'processing' | 'dead'; n: number }>(BACKLOG_SQL, [
+      memberId,
+    ]);
+    const out = { pending: 0, processing: 0, dead: 0 };
+    for (const r of rows) out[r.state] = r.n;
+    return out;
   }
 
   async listDead(memberId: string, limit = 50): Promise<InboxRow[]> {

@@ -198,7 +198,7 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
       ctx.assignmentLog.recent(s.memberId, { limit: 15 }),
       jobs().recentRuns({ memberId: s.memberId, limit: 15, includeSkipped: false }),
       ctx.inbox.listDead(s.memberId, 20),
-      ctx.inbox.countByState(s.memberId),
+      ctx.inbox.backlog(s.memberId),
     ]);
 
     res.json({
@@ -240,7 +240,7 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
       })),
       // Payloads stay on the server: they may carry the portal's tokens.
       dead: {
-        count: inbox.dead ?? 0,
+        count: inbox.dead,
         rows: dead.map((d) => ({
           id: d.id,
           event: d.event,
