@@ -20,7 +20,7 @@ function body(i: number): string {
   ].join('&');
 }
 
-async function startServer(mode: 'bare' | 'app'): Promise<{ port: number; child: ChildProcess }> {
+async function startServer(mode: Mode): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', new URL('./fixtures/intake-server.ts', import.meta.url).pathname, mode],
@@ -34,6 +34,8 @@ async function startServer(mode: 'bare' | 'app'): Promise<{ port: number; child:
   });
   return { port, child };
 }
+
+type Mode = 'node' | 'bare' | 'app';
 
 /** Waits until the server's inbox has nothing left to process (the bare server has no inbox). */
 async function drained(port: number): Promise<void> {
@@ -90,7 +92,7 @@ const bench: BenchModule = {
     // (with the range): on two shared cores one stall of the machine moves a single window's
     // p99 by several ms, for the bare handler as much as for the app.
     const windows = quick ? 1 : 3;
-    for (const mode of ['bare', 'app'] as const) {
+    for (const mode of ['node', 'bare', 'app'] as const) {
       const { port, child } = await startServer(mode);
       try {
         await maxThroughput(port, 16, 500); // warm-up
@@ -114,6 +116,15 @@ const bench: BenchModule = {
     }
     const ratio = results.app.rps / results.bare.rps;
     rows.push({
+      case: "bare node handler (reference: node's http alone)",
+      figures: {
+        'events/s': Math.round(results.node.rps),
+        'p50 ms @1000/s': round(results.node.p50),
+        'p99 ms @1000/s': round(results.node.p99),
+        'p99 of each window ms': results.node.p99s.map((x) => round(x)).join(' / '),
+      },
+    });
+    rows.push({
       case: 'bare express handler',
       figures: {
         'events/s': Math.round(results.bare.rps),
@@ -130,6 +141,7 @@ const bench: BenchModule = {
         'p99 ms @1000/s': round(results.app.p99),
         'p99 of each window ms': results.app.p99s.map((x) => round(x)).join(' / '),
         'ratio to bare': round(ratio),
+        'ratio to node': round(results.app.rps / results.node.rps),
       },
       target: '≥ 50 % of bare; p99 ≤ 10 ms at 1,000 events/s',
       met: ratio >= 0.5 && results.app.p99 <= 10,
