@@ -12,6 +12,12 @@ export interface WorkerOptions {
   clock?: () => number;
   /** objects processed at once (each object's events stay sequential) */
   concurrency?: number;
+  /**
+   * handlers one portal may hold at once (default: all but 4). A portal with a backlog (an
+   * import of thousands of leads, each waiting on its own 2 requests a second) keeps the rest
+   * free, so another portal's new dialog starts at once instead of after the backlog.
+   */
+  perPortal?: number;
   /** how long a claimed row stays ours without a heartbeat; a crashed process's rows come back after it */
   leaseMs?: number;
   /** attempts before a row is dead-lettered */
@@ -23,6 +29,9 @@ export interface WorkerOptions {
   coalesceMs?: number;
 }
 
+/** how often the worker looks again when rows are due but held back (see run()) */
+const BLOCKED_POLL_MS = 50;
+
 /**
  * Drains the inbox: claims due rows, runs their handlers, and records the outcome.
  * Portal trouble (rate limits, 5xx, network) is retried with exponential backoff; after
@@ -32,6 +41,7 @@ export interface WorkerOptions {
 export class InboxWorker {
   private readonly clock: () => number;
   private readonly concurrency: number;
+  private readonly perPortal: number;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
@@ -49,7 +59,8 @@ export class InboxWorker {
 
   constructor(private readonly o: WorkerOptions) {
     this.clock = o.clock ?? Date.now;
-    this.concurrency = o.concurrency ?? 8;
+    this.concurrency = o.concurrency ?? 16;
+    this.perPortal = Math.max(1, Math.min(this.concurrency, o.perPortal ?? this.concurrency - 4));
     this.leaseMs = o.leaseMs ?? 30_000;
     this.maxAttempts = o.maxAttempts ?? 8;
     this.backoffMs = o.backoffMs ?? 1000;
@@ -126,7 +137,12 @@ export class InboxWorker {
       if (this.pendingWake) wait = this.coalesceMs;
       else {
         const due = await this.o.repo.nextDueAt().catch(() => undefined);
-        wait = due === undefined ? 1000 : Math.min(1000, Math.max(this.coalesceMs, due - this.clock()));
+        if (due === undefined) wait = 1000;
+        else if (due > this.clock()) wait = Math.min(1000, Math.max(this.coalesceMs, due - this.clock()));
+        // Due but not taken: held back by a running row of its object, or its portal's share.
+        // A finishing handler wakes us for those; polling every few ms would re-read a
+        // backlog of thousands for nothing.
+        else wait = BLOCKED_POLL_MS;
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
@@ -148,7 +164,13 @@ export class InboxWorker {
     this.completed = [];
     let rows: InboxRow[];
     try {
-      rows = await this.o.repo.claim(this.clock(), this.clock() + this.leaseMs, room, finished);
+      const running = new Map<string, number>();
+      for (const { row } of this.inflight.values())
+        running.set(row.memberId, (running.get(row.memberId) ?? 0) + 1);
+      rows = await this.o.repo.claim(this.clock(), this.clock() + this.leaseMs, room, finished, {
+        perPortal: this.perPortal,
+        running,
+      });
     } catch (err) {
       this.completed.push(...finished);
       throw err;

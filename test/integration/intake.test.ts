@@ -11,6 +11,10 @@ import { seedInstallation } from '../helpers/portal.ts';
 const seen: { id: string; n: string }[] = [];
 let failTimes = 0;
 let deferTimes = 0;
+/** events of the portal 'member-flood' wait here, as a portal's requests wait on its rate limit */
+let floodGate: Promise<void> | undefined;
+let floodRunning = 0;
+let floodMaxRunning = 0;
 const testFeature: Feature = {
   name: 'test-events',
   register(ctx) {
@@ -31,6 +35,11 @@ const testFeature: Feature = {
         if (deferTimes > 0) {
           deferTimes--;
           throw new RetryLaterError('not yet', 5);
+        }
+        if (body.auth.member_id === 'member-flood') {
+          floodMaxRunning = Math.max(floodMaxRunning, ++floodRunning);
+          await floodGate;
+          floodRunning--;
         }
         await new Promise((r) => setTimeout(r, 2));
         seen.push({ id: body.data.FIELDS.ID, n: body.data.FIELDS.N });
@@ -64,7 +73,11 @@ function eventBody(
 describe('POST /events', () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ features: [testFeature] });
+    app = await startTestApp({
+      features: [testFeature],
+      // a portal may hold 4 of the 8 handlers, leaving 4 for the others
+      worker: { backoffMs: 20, maxBackoffMs: 200, leaseMs: 2000, concurrency: 8, perPortal: 4 },
+    });
     await seedInstallation(app.ctx);
   });
   after(() => app.close());
@@ -226,6 +239,32 @@ describe('POST /events', () => {
       );
       assert.equal(order.length, 10);
     }
+  });
+
+  test("one portal's backlog does not hold up another portal's events", async () => {
+    await seedInstallation(app.ctx, { memberId: 'member-flood', applicationToken: 'app-token-f' });
+    let release = () => {};
+    floodGate = new Promise<void>((r) => {
+      release = r;
+    });
+    // 40 events of one portal whose handlers all wait (an import meeting that portal's limit)
+    for (let i = 0; i < 40; i++) {
+      const res = await post(
+        app,
+        eventBody({ member: 'member-flood', token: 'app-token-f', id: String(500 + i) }),
+      );
+      assert.equal(res.status, 200);
+    }
+    await waitFor(() => floodRunning === 4, 'the flooding portal at its share');
+    assert.equal((await post(app, eventBody({ id: '40', n: 'meanwhile' }))).status, 200);
+    await waitFor(
+      () => seen.some((s) => s.n === 'meanwhile'),
+      "the other portal's event, while the flood waits",
+    );
+    assert.equal(floodMaxRunning, 4, 'the flooding portal never held more than its share of the worker');
+    release();
+    await waitFor(() => seen.filter((s) => Number(s.id) >= 500).length === 40, 'the flood, once released');
+    floodGate = undefined;
   });
 
   test('handler failures are retried with backoff, then dead-lettered', async () => {

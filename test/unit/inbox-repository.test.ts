@@ -6,6 +6,8 @@ import {
   CLAIM_SQL,
   InboxRepository,
   type NewInboxRow,
+  OPEN_PORTALS_SQL,
+  RUNNABLE_SQL,
 } from '../../src/db/repositories/inbox.ts';
 import { Database } from '../../src/db/sqlite.ts';
 
@@ -29,11 +31,11 @@ test('claiming never scans the whole inbox, with or without rows to mark done', 
   for (const finished of ['[]', '[1,2,3]']) {
     const plan = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`, [
       finished,
+      '[4,5]',
       T,
       T,
       T,
       T,
-      8,
     ]);
     const scans = plan.map((p) => p.detail).filter((d) => /^SCAN (inbox|i)\b/.test(d) && !/USING/.test(d));
     assert.deepEqual(scans, [], `finished=${finished}: ${plan.map((p) => p.detail).join(' | ')}`);
@@ -75,12 +77,12 @@ test("a portal's backlog reads its pending, processing and dead rows, never its 
   const db = await Database.open(':memory:');
   await migrate(db);
   const repo = new InboxRepository(db);
-  const other = { ...row(100, 'lead:9'), memberId: 'm2', dedupKey: 'other' };
-  await repo.insertMany([row(1, 'lead:1'), row(2, 'lead:2'), row(3, 'lead:3'), row(4, 'lead:4'), other]);
+  await repo.insertMany([row(1, 'lead:1'), row(2, 'lead:2'), row(3, 'lead:3'), row(4, 'lead:4')]);
   const [a, b] = await repo.claim(T, T + 30_000, 2);
   await repo.markManyDone([a.id], T);
   await repo.markDead(b.id, T, 'gave up');
   await repo.claim(T, T + 30_000, 1);
+  await repo.insertMany([{ ...row(100, 'lead:9'), memberId: 'm2', dedupKey: 'other' }]);
   assert.deepEqual(await repo.backlog('m1'), { pending: 1, processing: 1, dead: 1 });
   assert.deepEqual(await repo.backlog('m2'), { pending: 1, processing: 0, dead: 0 });
   assert.deepEqual(await repo.backlog('nobody'), { pending: 0, processing: 0, dead: 0 });
@@ -89,5 +91,85 @@ test("a portal's backlog reads its pending, processing and dead rows, never its 
     plan.map((p) => p.detail).join(' | '),
     /USING COVERING INDEX inbox_member_state \(member_id=\? AND state=\?\)/,
   );
+  await db.close();
+});
+
+test('portals share a claim: each up to its room, dealt oldest first round by round', async () => {
+  const db = await Database.open(':memory:');
+  await migrate(db);
+  const repo = new InboxRepository(db);
+  const of = (m: string, i: number, key = `lead:${i}`) => ({
+    ...row(i, key),
+    memberId: m,
+    dedupKey: `${m}-${i}`,
+  });
+  // portal a: an import of 20 leads; then b and c, one new event each
+  await repo.insertMany(Array.from({ length: 20 }, (_, i) => of('a', i)));
+  await repo.insertMany([of('b', 100), of('c', 200)]);
+  const ids = new Map((await repo.list()).map((r) => [r.dedupKey, r.id]));
+  const keys = (rows: { dedupKey: string }[]) => rows.map((r) => r.dedupKey);
+
+  // a already runs 4 of its own: b and c are taken, nothing more of a's
+  const full = await repo.claim(T, T + 30_000, 8, [], { perPortal: 4, running: new Map([['a', 4]]) });
+  assert.deepEqual(keys(full), ['b-100', 'c-200']);
+
+  // nothing running: a gets its 4, dealt before nobody else is waiting
+  const next = await repo.claim(T, T + 30_000, 8, [], { perPortal: 4, running: new Map() });
+  assert.deepEqual(keys(next), ['a-0', 'a-1', 'a-2', 'a-3']);
+
+  // fewer places than portals with work: the first round (every portal's oldest) goes first
+  await repo.insertMany([of('b', 101), of('c', 201)]);
+  const round = await repo.claim(T, T + 30_000, 2, [], { perPortal: 4, running: new Map([['a', 4]]) });
+  assert.deepEqual(keys(round), ['b-101', 'c-201']);
+  assert.ok(ids.get('a-4')! < round[0].id, "a's older rows waited: b and c were at their first round");
+  await db.close();
+});
+
+test('a chosen row that another process claimed meanwhile is not claimed again', async () => {
+  const db = await Database.open(':memory:');
+  await migrate(db);
+  const repo = new InboxRepository(db);
+  await repo.insertMany([row(1, 'lead:1'), row(2, 'lead:2')]);
+  const [first] = await repo.claim(T, T + 30_000, 1);
+  const second = (await repo.list()).find((r) => r.id !== first.id)!;
+  // the UPDATE alone, given both rows as chosen: the one in flight (lease still running) is left alone
+  const rows = await db.all<{ id: number; attempts: number }>(CLAIM_SQL, [
+    '[]',
+    JSON.stringify([first.id, second.id]),
+    T,
+    T + 30_000,
+    T + 1,
+    T + 1,
+  ]);
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [second.id],
+  );
+  assert.equal((await repo.list()).find((r) => r.id === first.id)?.attempts, 1);
+  // once the leases lapse (their process died), both are runnable again, each taken once
+  const again = await repo.claim(T + 60_000, T + 90_000, 4);
+  assert.deepEqual(
+    again.map((r) => [r.id, r.attempts]),
+    [
+      [first.id, 2],
+      [second.id, 2],
+    ],
+  );
+  await db.close();
+});
+
+test('the claim reads each portal through its own index, never the finished rows', async () => {
+  const db = await Database.open(':memory:');
+  await migrate(db);
+  const plan = async (sql: string, p: (string | number)[]) =>
+    (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, p)).map((r) => r.detail).join(' | ');
+  assert.match(await plan(OPEN_PORTALS_SQL, []), /inbox_open_member \(member_id>\?\)/);
+  const runnable = await plan(RUNNABLE_SQL, ['m1', T, T, 4]);
+  assert.match(runnable, /SEARCH i USING INDEX inbox_open_member \(member_id=\?\)/);
+  assert.match(
+    runnable,
+    /SEARCH j USING INDEX inbox_open_object \(member_id=\? AND object_key=\? AND id<\?\)/,
+  );
+  assert.doesNotMatch(runnable, /TEMP B-TREE/, 'rows come in id order from the index, unsorted');
   await db.close();
 });

@@ -30,24 +30,56 @@ export interface InboxRow {
  * Marks `finished` rows done and claims up to `limit` runnable rows (see InboxRepository.claim).
  * Parameters: finished ids as a JSON array, now, lease end, now, now, limit.
  */
-export const CLAIM_SQL = `WITH fin(id) AS (SELECT value FROM json_each(?))
+/**
+ * Portals with unfinished rows: a skip-scan of inbox_open_member, one index probe per portal
+ * however many rows each has waiting. The indexes are named here (INDEXED BY): with no
+ * statistics the planner picks (member_id, state, id) and walks every finished row first.
+ */
+export const OPEN_PORTALS_SQL = `WITH RECURSIVE p(member_id) AS (
+         SELECT (SELECT MIN(member_id) FROM inbox INDEXED BY inbox_open_member WHERE state IN ('pending', 'processing'))
+         UNION ALL
+         SELECT (SELECT MIN(member_id) FROM inbox INDEXED BY inbox_open_member
+                 WHERE state IN ('pending', 'processing') AND member_id > p.member_id)
+         FROM p WHERE p.member_id IS NOT NULL)
+       SELECT member_id FROM p WHERE member_id IS NOT NULL`;
+
+/**
+ * One portal's next runnable rows in arrival order: due (or their lease lapsed), and with no
+ * earlier unfinished row of the same object.
+ */
+export const RUNNABLE_SQL = `SELECT i.id FROM inbox i INDEXED BY inbox_open_member
+       WHERE i.member_id = ? AND i.state IN ('pending', 'processing')
+         AND ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
+         AND NOT EXISTS (SELECT 1 FROM inbox j INDEXED BY inbox_open_object
+                         WHERE j.member_id = i.member_id AND j.object_key = i.object_key
+                           AND j.id < i.id AND j.state IN ('pending', 'processing'))
+       ORDER BY i.id LIMIT ?`;
+
+/**
+ * Marks the finished rows done and claims the chosen ones, in one statement. A chosen row is
+ * taken only if it is still runnable, so a claim by another process in between (a CLI job)
+ * is never doubled. Both lists travel as JSON arrays: one statement text for any batch, and a
+ * single `id IN (…)` over rowids (an `OR` there made SQLite scan the whole table).
+ */
+export const CLAIM_SQL = `WITH fin(id) AS (SELECT value FROM json_each(?)),
+            take(id) AS (SELECT value FROM json_each(?))
        UPDATE inbox SET
          state = CASE WHEN id IN fin THEN 'done' ELSE 'processing' END,
          finished_at = CASE WHEN id IN fin THEN ? ELSE finished_at END,
          last_error = CASE WHEN id IN fin THEN NULL ELSE last_error END,
          attempts = CASE WHEN id IN fin THEN attempts ELSE attempts + 1 END,
          locked_until = CASE WHEN id IN fin THEN locked_until ELSE ? END
-       WHERE id IN (
-         SELECT id FROM fin
-         UNION ALL
-         SELECT id FROM (
-           SELECT i.id FROM inbox i
-           WHERE i.state IN ('pending', 'processing')
-             AND ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
-             AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.member_id = i.member_id AND j.object_key = i.object_key
-                             AND j.id < i.id AND j.state IN ('pending', 'processing'))
-           ORDER BY i.id LIMIT ?))
+       WHERE id IN (SELECT id FROM fin UNION ALL SELECT id FROM take)
+         AND (id IN fin OR (state = 'pending' AND next_attempt_at <= ?) OR (state = 'processing' AND locked_until < ?))
        RETURNING *`;
+
+/** How a claim shares the worker between portals. */
+export interface ClaimShare {
+  /** rows of one portal in flight at once, counting those already running */
+  perPortal: number;
+  /** rows already running, per portal */
+  running: ReadonlyMap<string, number>;
+}
 
 /** One portal's unfinished and dead rows per state (exported so a test can hold its query plan). */
 export const BACKLOG_SQL = `SELECT state, COUNT(*) AS n FROM inbox
@@ -108,31 +140,63 @@ export class InboxRepository {
   }
 
   /**
-   * Claims up to `limit` runnable rows in one statement: due, and with no earlier unfinished
-   * row of the same object, so one object's events run in order and one at a time (a row in
-   * flight is 'processing' and holds back its object's later rows). A claimed row is leased
-   * until `leaseUntil`; a row whose lease lapsed (its process died) is runnable again.
+   * Claims up to `limit` runnable rows: due, and with no earlier unfinished row of the same
+   * object, so one object's events run in order and one at a time (a row in flight is
+   * 'processing' and holds back its object's later rows). A claimed row is leased until
+   * `leaseUntil`; a row whose lease lapsed (its process died) is runnable again.
+   *
+   * Portals share the claim: each gets at most `share.perPortal` rows in flight, and the rows
+   * are dealt round by round (every portal's oldest first, then every portal's second), so a
+   * portal with thousands waiting cannot crowd out one with a single new dialog.
    *
    * The same statement marks `finished` rows done, so the worker's bookkeeping costs one commit
    * per round, not two (a finished row still holds back its object's next row within this
-   * statement; that one comes next round). Neither mark is fsynced: losing one to a power cut
-   * only runs an event again, which handlers allow (Database.unsynced).
+   * round; that one comes next round). Neither mark is fsynced: losing one to a power cut only
+   * runs an event again, which handlers allow (Database.unsynced).
    */
-  async claim(now: number, leaseUntil: number, limit: number, finished: number[] = []): Promise<InboxRow[]> {
-    // One statement text whatever the number of finished rows (they travel as one JSON array),
-    // and a single `id IN (…)` over rowids: an `OR` here made SQLite scan the whole table.
+  async claim(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+    finished: number[] = [],
+    share: ClaimShare = { perPortal: limit, running: new Map() },
+  ): Promise<InboxRow[]> {
+    const take = limit > 0 ? await this.choose(now, limit, share) : [];
+    if (take.length === 0 && finished.length === 0) return [];
     const rows = await this.db.unsynced<any>(CLAIM_SQL, [
       JSON.stringify(finished),
+      JSON.stringify(take),
       now,
       leaseUntil,
       now,
       now,
-      limit,
     ]);
     return rows
       .filter((r) => r.state === 'processing')
       .map(toRow)
       .sort((a, b) => a.id - b.id);
+  }
+
+  /** The ids to claim: each portal's runnable rows up to its room, dealt round by round. */
+  private async choose(now: number, limit: number, share: ClaimShare): Promise<number[]> {
+    const portals = await this.db.all<{ member_id: string }>(OPEN_PORTALS_SQL);
+    const lists: number[][] = [];
+    for (const { member_id } of portals) {
+      const room = Math.min(limit, share.perPortal - (share.running.get(member_id) ?? 0));
+      if (room <= 0) continue;
+      const ids = await this.db.all<{ id: number }>(RUNNABLE_SQL, [member_id, now, now, room]);
+      if (ids.length > 0) lists.push(ids.map((r) => r.id));
+    }
+    const take: number[] = [];
+    for (let round = 0; take.length < limit; round++) {
+      const dealt = lists
+        .filter((l) => round < l.length)
+        .map((l) => l[round])
+        .sort((a, b) => a - b);
+      if (dealt.length === 0) break;
+      take.push(...dealt.slice(0, limit - take.length));
+    }
+    return take;
   }
 
   /** Marks many rows done in one statement (the worker batches its completions). */
