@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { migrate } from '../../src/db/migrate.ts';
 import {
   BACKLOG_SQL,
   CLAIM_SQL,
   InboxRepository,
+  laneOf,
   type NewInboxRow,
-  OPEN_PORTALS_SQL,
+  NEXT_LANE_SQL,
   RUNNABLE_SQL,
 } from '../../src/db/repositories/inbox.ts';
 import { Database } from '../../src/db/sqlite.ts';
@@ -158,18 +161,57 @@ test('a chosen row that another process claimed meanwhile is not claimed again',
   await db.close();
 });
 
-test('the claim reads each portal through its own index, never the finished rows', async () => {
+test('the claim reads each lane through its own index, never the finished rows', async () => {
   const db = await Database.open(':memory:');
   await migrate(db);
   const plan = async (sql: string, p: (string | number)[]) =>
     (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, p)).map((r) => r.detail).join(' | ');
-  assert.match(await plan(OPEN_PORTALS_SQL, []), /inbox_open_member \(member_id>\?\)/);
-  const runnable = await plan(RUNNABLE_SQL, ['m1', T, T, 4]);
-  assert.match(runnable, /SEARCH i USING INDEX inbox_open_member \(member_id=\?\)/);
+  assert.match(
+    await plan(NEXT_LANE_SQL, ['', '']),
+    /SEARCH inbox USING INDEX inbox_open_lane \(\(member_id,lane\)>\(\?,\?\)\)/,
+  );
+  const runnable = await plan(RUNNABLE_SQL, ['m1', 'lead', T, T, 4]);
+  assert.match(runnable, /SEARCH i USING INDEX inbox_open_lane \(member_id=\? AND lane=\?\)/);
   assert.match(
     runnable,
     /SEARCH j USING INDEX inbox_open_object \(member_id=\? AND object_key=\? AND id<\?\)/,
   );
   assert.doesNotMatch(runnable, /TEMP B-TREE/, 'rows come in id order from the index, unsorted');
   await db.close();
+});
+
+test("within a portal, a backlog of one kind does not hold back another kind's new event", async () => {
+  const db = await Database.open(':memory:');
+  await migrate(db);
+  const repo = new InboxRepository(db);
+  await repo.insertMany(Array.from({ length: 30 }, (_, i) => row(i, `lead:${i}`)));
+  await repo.insertMany([row(100, 'chat:7')]);
+  const share = { perPortal: 4, running: new Map<string, number>() };
+  const first = await repo.claim(T, T + 30_000, 4, [], share);
+  // the chat came after 30 leads, and is dealt in the first round with the oldest lead
+  assert.deepEqual(
+    first.map((r) => r.objectKey),
+    ['lead:0', 'lead:1', 'lead:2', 'chat:7'],
+  );
+  assert.ok(first.every((r) => r.state === 'processing'));
+  await db.close();
+});
+
+test('upgrading gives the unfinished rows already stored their lane', async () => {
+  const dir = new URL('../../migrations/', import.meta.url);
+  const files = readdirSync(dir).sort();
+  const db = new BetterSqlite3(':memory:');
+  for (const f of files.filter((f) => f < '050')) db.exec(readFileSync(new URL(f, dir), 'utf8'));
+  db.exec(`INSERT INTO inbox (member_id, dedup_key, event, object_key, payload, received_at, state) VALUES
+    ('m', 'k1', 'E', 'chat:5', '{}', 1, 'pending'), ('m', 'k2', 'E', 'lead:9', '{}', 1, 'processing'),
+    ('m', 'k3', 'E', 'lead:9', '{}', 1, 'done')`);
+  db.exec(readFileSync(new URL(files.find((f) => f.startsWith('050'))!, dir), 'utf8'));
+  assert.deepEqual(db.prepare('SELECT dedup_key, lane FROM inbox ORDER BY id').all(), [
+    { dedup_key: 'k1', lane: 'chat' },
+    { dedup_key: 'k2', lane: 'lead' },
+    { dedup_key: 'k3', lane: '' },
+  ]);
+  assert.equal(laneOf('chat:5:x'), 'chat');
+  assert.equal(laneOf('plain'), 'plain');
+  db.close();
 });

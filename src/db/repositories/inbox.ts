@@ -31,29 +31,31 @@ export interface InboxRow {
  * Parameters: finished ids as a JSON array, now, lease end, now, now, limit.
  */
 /**
- * Portals with unfinished rows: a skip-scan of inbox_open_member, one index probe per portal
- * however many rows each has waiting. The indexes are named here (INDEXED BY): with no
- * statistics the planner picks (member_id, state, id) and walks every finished row first.
+ * The next lane with unfinished rows after (member_id, lane): one probe of inbox_open_lane
+ * per lane however many rows each has waiting. The index is named (INDEXED BY): with no
+ * statistics the planner would pick (member_id, state, id) and walk every finished row first.
  */
-export const OPEN_PORTALS_SQL = `WITH RECURSIVE p(member_id) AS (
-         SELECT (SELECT MIN(member_id) FROM inbox INDEXED BY inbox_open_member WHERE state IN ('pending', 'processing'))
-         UNION ALL
-         SELECT (SELECT MIN(member_id) FROM inbox INDEXED BY inbox_open_member
-                 WHERE state IN ('pending', 'processing') AND member_id > p.member_id)
-         FROM p WHERE p.member_id IS NOT NULL)
-       SELECT member_id FROM p WHERE member_id IS NOT NULL`;
+export const NEXT_LANE_SQL = `SELECT member_id, lane FROM inbox INDEXED BY inbox_open_lane
+       WHERE state IN ('pending', 'processing') AND (member_id, lane) > (?, ?)
+       ORDER BY member_id, lane LIMIT 1`;
 
 /**
- * One portal's next runnable rows in arrival order: due (or their lease lapsed), and with no
+ * One lane's next runnable rows in arrival order: due (or their lease lapsed), and with no
  * earlier unfinished row of the same object.
  */
-export const RUNNABLE_SQL = `SELECT i.id FROM inbox i INDEXED BY inbox_open_member
-       WHERE i.member_id = ? AND i.state IN ('pending', 'processing')
+export const RUNNABLE_SQL = `SELECT i.id FROM inbox i INDEXED BY inbox_open_lane
+       WHERE i.member_id = ? AND i.lane = ? AND i.state IN ('pending', 'processing')
          AND ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
          AND NOT EXISTS (SELECT 1 FROM inbox j INDEXED BY inbox_open_object
                          WHERE j.member_id = i.member_id AND j.object_key = i.object_key
                            AND j.id < i.id AND j.state IN ('pending', 'processing'))
        ORDER BY i.id LIMIT ?`;
+
+/** The kind of object an event is about, from its key ("chat:17" → "chat"): its lane in the claim. */
+export function laneOf(objectKey: string): string {
+  const i = objectKey.indexOf(':');
+  return i < 0 ? objectKey : objectKey.slice(0, i);
+}
 
 /**
  * Marks the finished rows done and claims the chosen ones, in one statement. A chosen row is
@@ -114,18 +116,19 @@ export class InboxRepository {
     if (rows.length === 0) return [];
     // One statement, so one round trip and one implicit transaction for the whole batch;
     // RETURNING lists only the rows that were new (duplicates are ignored, not returned).
-    const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const values = rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
     const params = rows.flatMap((r) => [
       r.memberId,
       r.dedupKey,
       r.event,
       r.objectKey,
+      laneOf(r.objectKey),
       r.source,
       JSON.stringify(r.payload),
       r.receivedAt,
     ]);
     const fresh = await this.db.durably<{ dedup_key: string }>(
-      `INSERT OR IGNORE INTO inbox (member_id, dedup_key, event, object_key, source, payload, received_at)
+      `INSERT OR IGNORE INTO inbox (member_id, dedup_key, event, object_key, lane, source, payload, received_at)
        VALUES ${values} RETURNING dedup_key`,
       params,
     );
@@ -145,9 +148,10 @@ export class InboxRepository {
    * 'processing' and holds back its object's later rows). A claimed row is leased until
    * `leaseUntil`; a row whose lease lapsed (its process died) is runnable again.
    *
-   * Portals share the claim: each gets at most `share.perPortal` rows in flight, and the rows
-   * are dealt round by round (every portal's oldest first, then every portal's second), so a
-   * portal with thousands waiting cannot crowd out one with a single new dialog.
+   * Portals share the claim: each gets at most `share.perPortal` rows in flight. Within a
+   * portal each kind of object (its lane: chats, leads) is read separately, and the rows are
+   * dealt round by round (every lane's oldest first, then every lane's second), so neither a
+   * portal with thousands of leads waiting nor those leads themselves crowd out a new dialog.
    *
    * The same statement marks `finished` rows done, so the worker's bookkeeping costs one commit
    * per round, not two (a finished row still holds back its object's next row within this
@@ -177,24 +181,34 @@ export class InboxRepository {
       .sort((a, b) => a.id - b.id);
   }
 
-  /** The ids to claim: each portal's runnable rows up to its room, dealt round by round. */
+  /**
+   * The ids to claim: every lane's runnable rows up to its portal's room, dealt round by round
+   * (each lane's oldest, oldest first, then each lane's second), never past a portal's room.
+   */
   private async choose(now: number, limit: number, share: ClaimShare): Promise<number[]> {
-    const portals = await this.db.all<{ member_id: string }>(OPEN_PORTALS_SQL);
-    const lists: number[][] = [];
-    for (const { member_id } of portals) {
-      const room = Math.min(limit, share.perPortal - (share.running.get(member_id) ?? 0));
-      if (room <= 0) continue;
-      const ids = await this.db.all<{ id: number }>(RUNNABLE_SQL, [member_id, now, now, room]);
-      if (ids.length > 0) lists.push(ids.map((r) => r.id));
+    const room = new Map<string, number>();
+    const lanes: { memberId: string; ids: number[] }[] = [];
+    let at: { member_id: string; lane: string } | undefined = { member_id: '', lane: '' };
+    while (
+      (at = await this.db.get<{ member_id: string; lane: string }>(NEXT_LANE_SQL, [at.member_id, at.lane]))
+    ) {
+      const left =
+        room.get(at.member_id) ?? Math.min(limit, share.perPortal - (share.running.get(at.member_id) ?? 0));
+      room.set(at.member_id, left);
+      if (left <= 0) continue;
+      const ids = await this.db.all<{ id: number }>(RUNNABLE_SQL, [at.member_id, at.lane, now, now, left]);
+      if (ids.length > 0) lanes.push({ memberId: at.member_id, ids: ids.map((r) => r.id) });
     }
     const take: number[] = [];
     for (let round = 0; take.length < limit; round++) {
-      const dealt = lists
-        .filter((l) => round < l.length)
-        .map((l) => l[round])
-        .sort((a, b) => a - b);
+      const dealt = lanes.filter((l) => round < l.ids.length).sort((a, b) => a.ids[round] - b.ids[round]);
       if (dealt.length === 0) break;
-      take.push(...dealt.slice(0, limit - take.length));
+      for (const l of dealt) {
+        const left = room.get(l.memberId) ?? 0;
+        if (left <= 0 || take.length >= limit) continue;
+        room.set(l.memberId, left - 1);
+        take.push(l.ids[round]);
+      }
     }
     return take;
   }
