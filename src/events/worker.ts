@@ -29,7 +29,7 @@ export interface WorkerOptions {
   coalesceMs?: number;
 }
 
-/** how often the worker looks again when rows are due but held back (see run()) */
+/** how often the worker looks again while handlers run or rows are held back (see run()) */
 const BLOCKED_POLL_MS = 50;
 
 /**
@@ -135,13 +135,15 @@ export class InboxWorker {
       if (claimed > 0 && claimed >= room) continue;
       let wait: number;
       if (this.pendingWake) wait = this.coalesceMs;
+      // Handlers are running: the next to finish wakes us, and rows held back behind them (by
+      // their object, or by their portal's share) become runnable then. A short poll catches
+      // retries falling due meanwhile, without reading the backlog for its earliest due time.
+      else if (this.inflight.size > 0) wait = BLOCKED_POLL_MS;
       else {
         const due = await this.o.repo.nextDueAt().catch(() => undefined);
         if (due === undefined) wait = 1000;
         else if (due > this.clock()) wait = Math.min(1000, Math.max(this.coalesceMs, due - this.clock()));
-        // Due but not taken: held back by a running row of its object, or its portal's share.
-        // A finishing handler wakes us for those; polling every few ms would re-read a
-        // backlog of thousands for nothing.
+        // Due but not taken: held back by another process's running row of its object.
         else wait = BLOCKED_POLL_MS;
       }
       await new Promise<void>((resolve) => {

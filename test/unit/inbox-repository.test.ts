@@ -10,6 +10,7 @@ import {
   laneOf,
   type NewInboxRow,
   NEXT_LANE_SQL,
+  NEXT_PORTAL_SQL,
   RUNNABLE_SQL,
 } from '../../src/db/repositories/inbox.ts';
 import { Database } from '../../src/db/sqlite.ts';
@@ -166,9 +167,14 @@ test('the claim reads each lane through its own index, never the finished rows',
   await migrate(db);
   const plan = async (sql: string, p: (string | number)[]) =>
     (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, p)).map((r) => r.detail).join(' | ');
+  // each probe seeks: past a whole portal, or to the next lane of one
   assert.match(
-    await plan(NEXT_LANE_SQL, ['', '']),
-    /SEARCH inbox USING INDEX inbox_open_lane \(\(member_id,lane\)>\(\?,\?\)\)/,
+    await plan(NEXT_PORTAL_SQL, ['m1']),
+    /SEARCH inbox USING INDEX inbox_open_lane \(member_id>\?\)/,
+  );
+  assert.match(
+    await plan(NEXT_LANE_SQL, ['m1', 'chat']),
+    /SEARCH inbox USING INDEX inbox_open_lane \(member_id=\? AND lane>\?\)/,
   );
   const runnable = await plan(RUNNABLE_SQL, ['m1', 'lead', T, T, 4]);
   assert.match(runnable, /SEARCH i USING INDEX inbox_open_lane \(member_id=\? AND lane=\?\)/);

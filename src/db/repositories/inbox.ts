@@ -31,12 +31,17 @@ export interface InboxRow {
  * Parameters: finished ids as a JSON array, now, lease end, now, now, limit.
  */
 /**
- * The next lane with unfinished rows after (member_id, lane): one probe of inbox_open_lane
- * per lane however many rows each has waiting. The index is named (INDEXED BY): with no
+ * Lanes with unfinished rows are found by skipping through inbox_open_lane: the next lane of
+ * the same portal, else the first lane of the next portal, one index probe each however many
+ * rows a lane has waiting. (A single row-value comparison `(member_id, lane) > (?, ?)` steps
+ * over every row of the lane it starts from.) The index is named (INDEXED BY): with no
  * statistics the planner would pick (member_id, state, id) and walk every finished row first.
  */
 export const NEXT_LANE_SQL = `SELECT member_id, lane FROM inbox INDEXED BY inbox_open_lane
-       WHERE state IN ('pending', 'processing') AND (member_id, lane) > (?, ?)
+       WHERE state IN ('pending', 'processing') AND member_id = ? AND lane > ?
+       ORDER BY lane LIMIT 1`;
+export const NEXT_PORTAL_SQL = `SELECT member_id, lane FROM inbox INDEXED BY inbox_open_lane
+       WHERE state IN ('pending', 'processing') AND member_id > ?
        ORDER BY member_id, lane LIMIT 1`;
 
 /**
@@ -188,10 +193,11 @@ export class InboxRepository {
   private async choose(now: number, limit: number, share: ClaimShare): Promise<number[]> {
     const room = new Map<string, number>();
     const lanes: { memberId: string; ids: number[] }[] = [];
-    let at: { member_id: string; lane: string } | undefined = { member_id: '', lane: '' };
-    while (
-      (at = await this.db.get<{ member_id: string; lane: string }>(NEXT_LANE_SQL, [at.member_id, at.lane]))
-    ) {
+    type Lane = { member_id: string; lane: string };
+    const after = async (l: Lane) =>
+      (await this.db.get<Lane>(NEXT_LANE_SQL, [l.member_id, l.lane])) ??
+      (await this.db.get<Lane>(NEXT_PORTAL_SQL, [l.member_id]));
+    for (let at = await this.db.get<Lane>(NEXT_PORTAL_SQL, ['']); at; at = await after(at)) {
       const left =
         room.get(at.member_id) ?? Math.min(limit, share.perPortal - (share.running.get(at.member_id) ?? 0));
       room.set(at.member_id, left);
@@ -259,11 +265,14 @@ export class InboxRepository {
     ]);
   }
 
-  /** The soonest moment a pending row becomes due, or undefined if none is pending. */
+  /**
+   * The soonest moment a pending row becomes due, or undefined if none is pending. It reads
+   * the unfinished rows only (named index: never the finished ones).
+   */
   async nextDueAt(): Promise<number | undefined> {
     const r = await this.db.get<{ t: number | null }>(
       `SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE locked_until END) AS t
-       FROM inbox WHERE state IN ('pending', 'processing')`,
+       FROM inbox INDEXED BY inbox_open_lane WHERE state IN ('pending', 'processing')`,
     );
     return r?.t ?? undefined;
   }
