@@ -1,4 +1,4 @@
-import type { InboxRepository, InboxRow } from '../db/repositories/inbox.ts';
+import { type InboxRepository, type InboxRow, laneKey, laneOf } from '../db/repositories/inbox.ts';
 import { AppError, ErrorCode, PortalError, RetryLaterError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ClientFactory } from '../portal/client-pool.ts';
@@ -167,11 +167,16 @@ export class InboxWorker {
     let rows: InboxRow[];
     try {
       const running = new Map<string, number>();
-      for (const { row } of this.inflight.values())
+      const runningLanes = new Map<string, number>();
+      for (const { row } of this.inflight.values()) {
         running.set(row.memberId, (running.get(row.memberId) ?? 0) + 1);
+        const lane = laneKey(row.memberId, laneOf(row.objectKey));
+        runningLanes.set(lane, (runningLanes.get(lane) ?? 0) + 1);
+      }
       rows = await this.o.repo.claim(this.clock(), this.clock() + this.leaseMs, room, finished, {
         perPortal: this.perPortal,
         running,
+        runningLanes,
       });
     } catch (err) {
       this.completed.push(...finished);

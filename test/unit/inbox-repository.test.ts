@@ -7,6 +7,7 @@ import {
   BACKLOG_SQL,
   CLAIM_SQL,
   InboxRepository,
+  laneKey,
   laneOf,
   type NewInboxRow,
   NEXT_LANE_SQL,
@@ -220,4 +221,26 @@ test('upgrading gives the unfinished rows already stored their lane', async () =
   assert.equal(laneOf('chat:5:x'), 'chat');
   assert.equal(laneOf('plain'), 'plain');
   db.close();
+});
+
+test("a portal's next free place goes to the lane it serves least, not to its busiest", async () => {
+  const db = await Database.open(':memory:');
+  await migrate(db);
+  const repo = new InboxRepository(db);
+  await repo.insertMany(Array.from({ length: 20 }, (_, i) => row(i, `lead:${i}`)));
+  // three of its leads are running (waiting on the portal's limit); then a chat arrives
+  const running = await repo.claim(T, T + 30_000, 3);
+  await repo.insertMany([row(100, 'chat:7')]);
+  const share = {
+    perPortal: 4,
+    running: new Map([['m1', 3]]),
+    runningLanes: new Map([[laneKey('m1', 'lead'), 3]]),
+  };
+  const next = await repo.claim(T, T + 30_000, 8, [], share);
+  assert.deepEqual(
+    next.map((r) => r.objectKey),
+    ['chat:7'],
+    `the one free place, with ${running.length} leads running`,
+  );
+  await db.close();
 });

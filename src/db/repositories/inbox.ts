@@ -86,6 +86,13 @@ export interface ClaimShare {
   perPortal: number;
   /** rows already running, per portal */
   running: ReadonlyMap<string, number>;
+  /** rows already running, per lane (keys from laneKey()) */
+  runningLanes?: ReadonlyMap<string, number>;
+}
+
+/** A lane's key in ClaimShare.runningLanes. */
+export function laneKey(memberId: string, lane: string): string {
+  return `${memberId}\u0000${lane}`;
 }
 
 /** One portal's unfinished and dead rows per state (exported so a test can hold its query plan). */
@@ -187,12 +194,15 @@ export class InboxRepository {
   }
 
   /**
-   * The ids to claim: every lane's runnable rows up to its portal's room, dealt round by round
-   * (each lane's oldest, oldest first, then each lane's second), never past a portal's room.
+   * The ids to claim: every lane's runnable rows up to its portal's room, dealt least-served
+   * lane first. A lane's k-th row ranks as (rows the lane already runs + k), ties to the older
+   * row; so a lane with nothing running (a portal's first new dialog while a dozen of its
+   * leads wait on the portal's limit, or another portal) gets the next free place, and the
+   * rest go round by round. A portal never gets past its room.
    */
   private async choose(now: number, limit: number, share: ClaimShare): Promise<number[]> {
     const room = new Map<string, number>();
-    const lanes: { memberId: string; ids: number[] }[] = [];
+    const offers: { memberId: string; id: number; rank: number }[] = [];
     type Lane = { member_id: string; lane: string };
     const after = async (l: Lane) =>
       (await this.db.get<Lane>(NEXT_LANE_SQL, [l.member_id, l.lane])) ??
@@ -203,18 +213,19 @@ export class InboxRepository {
       room.set(at.member_id, left);
       if (left <= 0) continue;
       const ids = await this.db.all<{ id: number }>(RUNNABLE_SQL, [at.member_id, at.lane, now, now, left]);
-      if (ids.length > 0) lanes.push({ memberId: at.member_id, ids: ids.map((r) => r.id) });
+      const base = share.runningLanes?.get(laneKey(at.member_id, at.lane)) ?? 0;
+      ids.forEach((r, k) => {
+        offers.push({ memberId: at.member_id, id: r.id, rank: base + k });
+      });
     }
+    offers.sort((a, b) => a.rank - b.rank || a.id - b.id);
     const take: number[] = [];
-    for (let round = 0; take.length < limit; round++) {
-      const dealt = lanes.filter((l) => round < l.ids.length).sort((a, b) => a.ids[round] - b.ids[round]);
-      if (dealt.length === 0) break;
-      for (const l of dealt) {
-        const left = room.get(l.memberId) ?? 0;
-        if (left <= 0 || take.length >= limit) continue;
-        room.set(l.memberId, left - 1);
-        take.push(l.ids[round]);
-      }
+    for (const o of offers) {
+      if (take.length >= limit) break;
+      const left = room.get(o.memberId) ?? 0;
+      if (left <= 0) continue;
+      room.set(o.memberId, left - 1);
+      take.push(o.id);
     }
     return take;
   }
