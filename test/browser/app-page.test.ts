@@ -234,6 +234,8 @@ describe('the settings page in a browser', { timeout: 120_000 }, () => {
     assert.match(log ?? '', /Passed on from Egor Volkov to Zhanna Morozova/);
     assert.match((await f.textContent('#jobs-card')) ?? '', /Close idle dialogs[\s\S]*failed/);
     assert.match((await f.textContent('#dead-card')) ?? '', /ONCRMDEALADD[\s\S]*no handler/);
+    // the inbox backlog tile: a count, labelled in the page's language
+    assert.match((await f.textContent('#tile-backlog')) ?? '', /^\d+events to handle$/);
     await page.screenshot({ path: `${SHOTS}/app-page-dashboard.png`, fullPage: true });
   });
 

@@ -473,6 +473,13 @@
         tile(t('tile_waiting'), d.waiting === null ? '—' : d.waiting.length, d.waiting?.length ? 'warn' : ''),
         tile(t('tile_today'), totalToday),
         tile(t('tile_available'), `${available} / ${withQueues}`),
+        // events received and not yet handled: a portal's import shows here as it drains
+        tile(
+          t('tile_backlog'),
+          d.inbox.pending + d.inbox.processing,
+          d.inbox.pending > 100 ? 'warn' : '',
+          'tile-backlog',
+        ),
         tile(t('tile_dead'), d.dead.count, d.dead.count ? 'bad' : ''),
       ),
       notes.length
@@ -539,10 +546,10 @@
     );
   }
 
-  function tile(label, value, kind = '') {
+  function tile(label, value, kind = '', id = undefined) {
     return h(
       'div',
-      { class: `tile b24-card ${kind}` },
+      { class: `tile b24-card ${kind}`, ...(id ? { id } : {}) },
       h('div', { class: 'tile-value', text: value }),
       h('div', { class: 'tile-label', text: label }),
     );
