@@ -1,7 +1,8 @@
 import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
+import type { Dispatcher } from '../engine/index.ts';
 import type { Call } from '../portal/client.ts';
 import { parseHistory } from './portal-adapter.ts';
-import type { OpenLinesService } from './service.ts';
+import { dryRunCopy, type OpenLinesService } from './service.ts';
 
 /**
  * The `pass-on` job (every 15 s): a dialog its operator has not answered within the line's
@@ -26,6 +27,8 @@ export class PassOnJob implements PortalJob {
       calls[`h${row.id}`] = ['imopenlines.session.history.get', { SESSION_ID: row.sessionId }];
     const res = await client.batch(calls);
     const done: Promise<void>[] = [];
+    // A dry run decides on copies, committing to them, so it counts what the real run does.
+    const copies = new Map<number, Dispatcher>();
     for (const row of due) {
       const raw = res.results[`h${row.id}`];
       if (!raw || !row.operatorId) continue;
@@ -54,15 +57,20 @@ export class PassOnJob implements PortalJob {
         continue;
       }
       const item = await this.svc.itemFor(memberId, idx, row, client);
-      const decision = idx.dispatcher.passOn({ item, holderId: row.operatorId, round: row.round }, now);
+      let dispatcher = idx.dispatcher;
+      if (dryRun) {
+        dispatcher = copies.get(row.lineId) ?? dryRunCopy(idx.dispatcher, now);
+        copies.set(row.lineId, dispatcher);
+      }
+      const decision = dispatcher.passOn({ item, holderId: row.operatorId, round: row.round }, now);
       if (decision.action !== 'assign') {
         r.stayed++;
         if (!dryRun) await d.dialogs.update(row, { passOnAt: now + idx.rules.passOnAfterSec * 1000 }, now);
         continue;
       }
       r.passedOn++;
+      dispatcher.commit(decision);
       if (dryRun) continue;
-      idx.dispatcher.commit(decision);
       const out = await this.svc.record(memberId, idx, row, decision, now, {
         committed: true,
         logAction: 'pass_on',

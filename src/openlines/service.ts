@@ -737,13 +737,7 @@ export class OpenLinesService {
       }
       const byId = new Map(rows.map((r) => [r.id, r]));
       const items = await Promise.all(rows.map((r) => this.itemFor(memberId, idx, r, client)));
-      let dispatcher = idx.dispatcher;
-      if (o.dryRun) {
-        const states = idx.dispatcher.rules.queue
-          .map((m) => idx.dispatcher.stateOf(m.id))
-          .filter((s): s is OperatorState => !!s);
-        dispatcher = new Dispatcher(idx.dispatcher.rules, states, now);
-      }
+      const dispatcher = o.dryRun ? dryRunCopy(idx.dispatcher, now) : idx.dispatcher;
       const res = dispatcher.drain(items, now);
       result.waiting += res.waiting.length;
       for (const d of res.decisions) {
@@ -830,4 +824,13 @@ function unknownLine(itemId: Item['id']): Decision {
     itemId,
     reason: { rule: 'portal_queue', skipped: { at_capacity: [], unavailable: [] }, detail: 'unknown_line' },
   };
+}
+
+/**
+ * A dispatcher to decide on without touching the line's own: a dry run commits each decision
+ * to it, so that its later decisions see the places taken, as the real run's do.
+ */
+export function dryRunCopy(d: Dispatcher, now: number): Dispatcher {
+  const states = d.rules.queue.map((m) => d.stateOf(m.id)).filter((s): s is OperatorState => !!s);
+  return new Dispatcher(d.rules, states, now);
 }
