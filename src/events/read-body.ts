@@ -64,6 +64,7 @@ function readBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
     req.on('error', () => fail(new BodyError(400, 'the request body could not be read')));
-    req.on('aborted', () => fail(new BodyError(400, 'the request was aborted')));
+    // A client gone before the body ended: nothing to answer, but nothing left waiting either.
+    req.on('close', () => fail(new BodyError(400, 'the request was aborted')));
   });
 }
