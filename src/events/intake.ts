@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -23,8 +23,6 @@ export interface IntakeDeps {
   /** the largest body taken, in bytes (256 KiB) */
   maxBodyBytes?: number;
 }
-
-export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 const envelopeSchema = z.object({
   event: z

@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Database } from '../db/sqlite.ts';
-import { isIntakeRequest, type RequestListener } from '../events/intake.ts';
+import { isIntakeRequest } from '../events/intake.ts';
 import type { Logger } from '../log/logger.ts';
 
 const require = createRequire(import.meta.url);

@@ -27,10 +27,6 @@ export interface InboxRow {
 }
 
 /**
- * Marks `finished` rows done and claims up to `limit` runnable rows (see InboxRepository.claim).
- * Parameters: finished ids as a JSON array, now, lease end, now, now, limit.
- */
-/**
  * Lanes with unfinished rows are found by skipping through inbox_open_lane: the next lane of
  * the same portal, else the first lane of the next portal, one index probe each however many
  * rows a lane has waiting. (A single row-value comparison `(member_id, lane) > (?, ?)` steps
@@ -161,9 +157,9 @@ export class InboxRepository {
    * `leaseUntil`; a row whose lease lapsed (its process died) is runnable again.
    *
    * Portals share the claim: each gets at most `share.perPortal` rows in flight. Within a
-   * portal each kind of object (its lane: chats, leads) is read separately, and the rows are
-   * dealt round by round (every lane's oldest first, then every lane's second), so neither a
-   * portal with thousands of leads waiting nor those leads themselves crowd out a new dialog.
+   * portal each kind of object (its lane: chats, leads) is read separately, and free places go
+   * to the lanes running the fewest rows first (choose()), so neither a portal with thousands
+   * of leads waiting nor those leads themselves crowd out a new dialog.
    *
    * The same statement marks `finished` rows done, so the worker's bookkeeping costs one commit
    * per round, not two (a finished row still holds back its object's next row within this
@@ -286,19 +282,6 @@ export class InboxRepository {
        FROM inbox INDEXED BY inbox_open_lane WHERE state IN ('pending', 'processing')`,
     );
     return r?.t ?? undefined;
-  }
-
-  /**
-   * Rows per state, finished ones included: it reads every row (or every row of one portal),
-   * and statements run on the event loop's thread, so it is for tests and the CLI, never for
-   * a page or a request (see backlog()).
-   */
-  async countByState(memberId?: string): Promise<Record<string, number>> {
-    const rows = await this.db.all<{ state: string; n: number }>(
-      `SELECT state, COUNT(*) AS n FROM inbox ${memberId ? 'WHERE member_id = ?' : ''} GROUP BY state`,
-      memberId ? [memberId] : [],
-    );
-    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
 
   /**
