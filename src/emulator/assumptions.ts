@@ -36,6 +36,9 @@ export const OAUTH_ERROR_UNSUPPORTED_GRANT = 'invalid_request';
 /** A fresh install (after an uninstall) gets a new `application_token`. */
 export const NEW_APPLICATION_TOKEN_ON_REINSTALL = true;
 
+/** ONAPPUPDATE "transmits … the updated application_token" (on-app-update.md): a new one each update. */
+export const NEW_APPLICATION_TOKEN_ON_UPDATE = true;
+
 /** Default app status sent as `status` everywhere (`F` = free marketplace app). */
 export const DEFAULT_APP_STATUS = 'F';
 
@@ -120,6 +123,13 @@ export const DUPLICATE_BIND_ERROR = {
 
 /** An online `event.bind` without `handler` answers this error; loopback handler URLs are accepted. */
 export const MISSING_HANDLER_ERROR = { error: 'WRONG_HANDLER_URL', description: 'Wrong handler URL' };
+
+/**
+ * `event.test` sends ONAPPTEST with the call's own parameters (without `auth`) in `data.QUERY`,
+ * as the example in events/test-handler.md shows for `any=data`; the app's application-token
+ * confirmation relies on it (README, "To verify on a real portal").
+ */
+export const ONAPPTEST_QUERY_IS_CALL_PARAMS = true;
 
 /** Handlers bound implicitly by `imbot.register` / `imbot.v2.Bot.register` are not listed by `event.get`. */
 export const BOT_HANDLERS_VISIBLE_IN_EVENT_GET = false;

@@ -13,6 +13,7 @@ import {
   type PageAnswer,
   playInstall,
   uninstall,
+  updateApp,
 } from './install.ts';
 import { allMethods } from './methods/index.ts';
 import { appInfoResult } from './methods/system.ts';
@@ -84,7 +85,10 @@ export interface Emulator {
   resetCalls(): void;
   install(opts: InstallOptions): Promise<PageAnswer>;
   finishInstall(): void;
-  uninstall(opts?: { clean?: boolean }): void;
+  /** a new version installed by an administrator (default: the installer): ONAPPUPDATE */
+  update(opts?: { userId?: number }): void;
+  /** `lost: true` plays an ONAPPUNINSTALL the app never received (the queue does not retry) */
+  uninstall(opts?: { clean?: boolean; lost?: boolean }): void;
   issueUserToken(userId: number): string;
   issueUserTokens(userId: number): IssuedTokens;
   /** an authorization code for the full OAuth flow (valid 30 s), exchanged at /oauth/token/ */
@@ -205,6 +209,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     install: (o) => playInstall(c, o),
     finishInstall: doFinishInstall,
     uninstall: (o) => uninstall(c, o),
+    update: (o) => updateApp(c, o),
     issueUserToken: (userId) => issueTokensFor(c, userId).accessToken,
     issueUserTokens: (userId) => issueTokensFor(c, userId),
     issueAuthCode: (userId) => {

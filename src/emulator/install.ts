@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { NEW_APPLICATION_TOKEN_ON_REINSTALL, ONAPPINSTALL_SCOPE_SEPARATOR } from './assumptions.ts';
+import {
+  NEW_APPLICATION_TOKEN_ON_REINSTALL,
+  NEW_APPLICATION_TOKEN_ON_UPDATE,
+  ONAPPINSTALL_SCOPE_SEPARATOR,
+} from './assumptions.ts';
 import type { EmulatorCore } from './core.ts';
 import { unixSec } from './dates.ts';
 import { httpBuildQuery } from './events/form-encode.ts';
@@ -118,8 +122,25 @@ export function finishInstall(core: EmulatorCore, installHandlerUrl?: string): v
   }
 }
 
+/**
+ * An administrator installs a new version (common/events/on-app-update.md): ONAPPUPDATE with the
+ * versions and the (possibly new) application token, and the administrator's tokens.
+ */
+export function updateApp(core: EmulatorCore, opts: { userId?: number } = {}): void {
+  const app = core.state.app;
+  if (!app.present || !app.installed) throw new Error('the app is not installed on this portal');
+  const previous = app.version;
+  app.version += 1;
+  if (NEW_APPLICATION_TOKEN_ON_UPDATE) app.applicationToken = randomBytes(16).toString('hex');
+  core.events.fire(
+    'ONAPPUPDATE',
+    { VERSION: String(app.version), PREVIOUS_VERSION: String(previous), LANGUAGE_ID: core.language },
+    { actingUserId: opts.userId ?? app.installedBy },
+  );
+}
+
 /** Deleting the app: ONAPPUNINSTALL with the reduced auth block, then no access at all. */
-export function uninstall(core: EmulatorCore, opts: { clean?: boolean } = {}): void {
+export function uninstall(core: EmulatorCore, opts: { clean?: boolean; lost?: boolean } = {}): void {
   const app = core.state.app;
   if (!app.present) return;
   const auth = {
@@ -130,7 +151,7 @@ export function uninstall(core: EmulatorCore, opts: { clean?: boolean } = {}): v
     application_token: app.applicationToken,
   };
   for (const b of core.events.bindingsFor('ONAPPUNINSTALL')) {
-    if (b.offline) continue;
+    if (b.offline || opts.lost) continue;
     const body = httpBuildQuery({
       event: 'ONAPPUNINSTALL',
       event_handler_id: b.id,

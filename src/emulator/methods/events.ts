@@ -1,4 +1,8 @@
-import { DUPLICATE_BIND_ERROR, MISSING_HANDLER_ERROR } from '../assumptions.ts';
+import {
+  DUPLICATE_BIND_ERROR,
+  MISSING_HANDLER_ERROR,
+  ONAPPTEST_QUERY_IS_CALL_PARAMS,
+} from '../assumptions.ts';
 import { KNOWN_EVENTS } from '../events/bus.ts';
 import type { EventBinding } from '../model.ts';
 import { nextId } from '../model.ts';
@@ -86,6 +90,19 @@ export const eventMethods: MethodTable = {
         count++;
       }
       return ok({ count });
+    },
+  },
+  // events/test-handler.md: ONAPPTEST to the app's handlers, the call's parameters in
+  // data.QUERY (assumptions.ONAPPTEST_QUERY_IS_CALL_PARAMS), the caller's tokens in auth.
+  'event.test': {
+    scope: null,
+    handler: ({ core, params, caller, hit }) => {
+      core.events.fire(
+        'ONAPPTEST',
+        { QUERY: ONAPPTEST_QUERY_IS_CALL_PARAMS ? params : {}, LANGUAGE_ID: core.language },
+        { actingUserId: caller.userId, hit },
+      );
+      return ok(1);
     },
   },
   'event.get': {
