@@ -5,6 +5,7 @@ import { InboxRepository } from './db/repositories/inbox.ts';
 import { QueueStateRepository } from './db/repositories/queue-state.ts';
 import { SettingsRepository } from './db/repositories/settings.ts';
 import { SqliteInstallationStore } from './db/repositories/installations.ts';
+import { InstallationJournal, TokenCheckRepository } from './db/repositories/installation-security.ts';
 import { migrate } from './db/migrate.ts';
 import { Database } from './db/sqlite.ts';
 import { InboxWriter } from './events/inbox-writer.ts';
@@ -19,9 +20,11 @@ import { type Manifest, manifest } from './manifest.ts';
 import { ClientPool } from './portal/client-pool.ts';
 import type { RestrictionParams } from './portal/client.ts';
 import { InstallationCache } from './portal/installation-cache.ts';
+import { ApplicationTokens } from './portal/application-token.ts';
 import { InstallService } from './portal/install-service.ts';
 import { OAuthServer } from './portal/oauth-server.ts';
 import { bindEvents, type SetupStep } from './portal/setup.ts';
+import { type TokenCheckStepOptions, tokenCheckStep } from './portal/token-check-step.ts';
 import { TokenRefresher } from './portal/token-refresher.ts';
 import { SettingsService } from './settings/service.ts';
 import { createApp, requestListener } from './web/app.ts';
@@ -37,6 +40,8 @@ export interface ContextOptions {
   worker?: Partial<Omit<WorkerOptions, 'repo' | 'router' | 'clients' | 'log'>>;
   /** the features to load; defaults to all of them (src/features.ts) */
   features?: Feature[];
+  /** how setup waits for the portal's confirmation of the application token */
+  tokenCheck?: TokenCheckStepOptions;
   /** run the maintenance schedules on ctx.start() (the server, the demo); tests say false */
   scheduleJobs?: boolean;
 }
@@ -67,6 +72,10 @@ export interface AppContext {
   router: EventRouter;
   worker: InboxWorker;
   install: InstallService;
+  /** the portal-confirmed application token (application-token.ts) */
+  tokens: ApplicationTokens;
+  /** installs, refused installs, token changes, refused uninstalls */
+  journal: InstallationJournal;
   settings: SettingsService;
   assignmentLog: AssignmentLogRepository;
   queueState: QueueStateRepository;
@@ -106,15 +115,28 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
   const writer = new InboxWriter(inbox);
   const router = new EventRouter();
   const worker = new InboxWorker({ repo: inbox, router, clients, log, clock, ...o.worker });
+  const forget = (m: string) => {
+    clients.forget(m);
+    installations.invalidate(m);
+  };
+  const journal = new InstallationJournal(db);
+  const tokens = new ApplicationTokens({
+    store,
+    checks: new TokenCheckRepository(db),
+    journal,
+    log,
+    clock,
+    forget,
+  });
   const install = new InstallService({
     store,
     oauth,
+    tokens,
+    journal,
     log,
     clock,
-    forget: (m) => {
-      clients.forget(m);
-      installations.invalidate(m);
-    },
+    fetch: o.fetch,
+    forget,
     afterInstall: async (memberId) => {
       await writer.enqueue({
         memberId,
@@ -144,10 +166,12 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     router,
     worker,
     install,
+    tokens,
+    journal,
     settings: new SettingsService(new SettingsRepository(db), clock),
     assignmentLog: new AssignmentLogRepository(db),
     queueState: new QueueStateRepository(db),
-    setupSteps: [bindEvents],
+    setupSteps: [tokenCheckStep(tokens, o.tokenCheck), bindEvents],
     routers: [] as Router[],
     jobs: new Map<string, PortalJob>(),
     services: {},
@@ -162,7 +186,16 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
   for (const f of features) await f.register(ctx);
 
   ctx.app = requestListener(
-    intakeHandler({ installations, router, writer, install, log, clock, onAccepted: () => worker.wake() }),
+    intakeHandler({
+      installations,
+      router,
+      writer,
+      install,
+      tokens,
+      log,
+      clock,
+      onAccepted: () => worker.wake(),
+    }),
     createApp({ db, log, routers: [installRouter({ install, log }), ...ctx.routers] }),
   );
   let started = false;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { InstallationCache } from '../portal/installation-cache.ts';
+import { type ApplicationTokens, CHALLENGE_PARAM } from '../portal/application-token.ts';
 import type { InstallService } from '../portal/install-service.ts';
 import { BodyError } from './form-decode.ts';
 import type { InboxWriter } from './inbox-writer.ts';
@@ -16,6 +17,7 @@ export interface IntakeDeps {
   router: EventRouter;
   writer: InboxWriter;
   install: InstallService;
+  tokens: Pick<ApplicationTokens, 'confirm'>;
   log: Logger;
   clock?: () => number;
   /** told after each new row, so a worker starts at once instead of at its next poll */
@@ -90,10 +92,36 @@ export function intakeHandler(d: IntakeDeps): RequestListener {
         const outcome = await d.install.fromEvent({ ...(raw as object), event, auth: env.data.auth });
         return { status: 200, body: { status: outcome } };
       } catch (err) {
-        const status = err instanceof AppError && err.httpStatus < 500 ? 401 : 502;
+        const status =
+          err instanceof AppError && err.httpStatus < 500 ? (err.httpStatus === 403 ? 403 : 401) : 502;
         d.log.warn({ memberId, err: (err as Error).message }, 'ONAPPINSTALL refused');
         return { status, body: { error: 'install_not_verified', error_description: (err as Error).message } };
       }
+    }
+
+    if (event === 'ONAPPUPDATE') {
+      try {
+        await d.install.fromUpdate(env.data.auth);
+        return { status: 200, body: { status: 'accepted' } };
+      } catch (err) {
+        const status = err instanceof AppError && err.httpStatus < 500 ? err.httpStatus : 502;
+        d.log.warn({ memberId, err: (err as Error).message }, 'ONAPPUPDATE refused');
+        return { status, body: { error: 'update_not_verified', error_description: (err as Error).message } };
+      }
+    }
+
+    if (event === 'ONAPPTEST') {
+      // The answer to the app's own event.test: proven by the challenge it echoes, and the
+      // one place a new application token can come from (application-token.ts).
+      const query = (raw as { data?: { QUERY?: Record<string, unknown> } }).data?.QUERY;
+      const confirmed = await d.tokens.confirm(
+        memberId,
+        query?.[CHALLENGE_PARAM],
+        env.data.auth.application_token,
+      );
+      if (confirmed) return { status: 200, body: { status: 'confirmed' } };
+      d.log.warn({ memberId }, 'ONAPPTEST refused: not an answer to a live challenge');
+      return UNAUTHORIZED;
     }
 
     const inst = await d.installations.find(memberId);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError, ErrorCode, PortalError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Manifest } from '../manifest.ts';
 import type { InstallService } from '../portal/install-service.ts';
@@ -17,7 +18,10 @@ export const authSchema = z.object({
 
 export const SETUP_EVENT = 'APP_SETUP';
 
-/** ONAPPUNINSTALL: verified by application token at intake (the only proof it has). */
+/**
+ * ONAPPUNINSTALL: verified by application token at intake (the only proof it carries), then
+ * by the portal: an app it still answers is not uninstalled.
+ */
 export function uninstallDefinition(install: InstallService): EventDefinition {
   return {
     event: 'ONAPPUNINSTALL',
@@ -31,8 +35,16 @@ export function uninstallDefinition(install: InstallService): EventDefinition {
     }),
     objectKey: () => 'portal',
     dedupKey: (b: any) => `ONAPPUNINSTALL:${b.auth.member_id}:${b.ts ?? ''}`,
-    async handle({ memberId }) {
-      await install.uninstall(memberId);
+    async handle({ memberId, client }) {
+      await install.uninstall(memberId, async () => {
+        try {
+          await (await client()).call('app.info');
+          return true;
+        } catch (err) {
+          if (appIsGone(err)) return false;
+          throw err;
+        }
+      });
     },
   };
 }
@@ -47,7 +59,7 @@ export function setupDefinition(deps: {
     event: SETUP_EVENT,
     schema: z.object({ event: z.literal(SETUP_EVENT) }),
     objectKey: () => 'portal',
-    async handle({ memberId, client, log }) {
+    async handle({ memberId, client, log, row, now }) {
       const c = await client();
       for (const step of deps.steps) {
         await step.run({
@@ -56,9 +68,17 @@ export function setupDefinition(deps: {
           publicUrl: deps.publicUrl,
           manifest: deps.manifest,
           log: log as Logger,
+          requestedAt: row.receivedAt,
+          now,
         });
         log.info({ step: step.name }, 'setup step done');
       }
     },
   };
+}
+
+/** The portal no longer takes the app's tokens: it refused them and their refresh. */
+function appIsGone(err: unknown): boolean {
+  if (err instanceof PortalError && (err.status === 401 || err.code === ErrorCode.AuthLost)) return true;
+  return err instanceof AppError && err.code === ErrorCode.AuthLost;
 }

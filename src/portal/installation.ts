@@ -13,6 +13,11 @@ export interface Installation {
   /** unix seconds, absolute */
   expiresAt: number;
   applicationToken: string;
+  /**
+   * When the portal itself confirmed `applicationToken` (an ONAPPTEST carrying our challenge);
+   * null while it is only what the first install claimed.
+   */
+  applicationTokenConfirmedAt: string | null;
   scope: string[];
   planStatus: string;
   ratePlan: 'standard' | 'enterprise';
@@ -23,6 +28,21 @@ export interface Installation {
   updatedAt: string;
   uninstalledAt: string | null;
 }
+
+export type ReinstallTokens = Pick<
+  Installation,
+  | 'memberId'
+  | 'domain'
+  | 'clientEndpoint'
+  | 'serverEndpoint'
+  | 'accessToken'
+  | 'refreshToken'
+  | 'expiresAt'
+  | 'scope'
+  | 'planStatus'
+  | 'userId'
+  | 'language'
+>;
 
 export interface TokenSet {
   accessToken: string;
@@ -35,11 +55,24 @@ export interface TokenSet {
 
 /** Storage of installations: the SQLite repository implements it; a PostgreSQL one could too. */
 export interface InstallationStore {
-  /** Creates the record or, on reinstall, replaces tokens and reactivates it. */
+  /**
+   * A first install (or one after an uninstall): creates the record or replaces it whole and
+   * reactivates it. The application token is the install's claim, not yet confirmed.
+   */
   saveInstall(
-    inst: Omit<Installation, 'installedAt' | 'updatedAt' | 'uninstalledAt' | 'status'>,
+    inst: Omit<
+      Installation,
+      'installedAt' | 'updatedAt' | 'uninstalledAt' | 'status' | 'applicationTokenConfirmedAt'
+    >,
     now: Date,
   ): Promise<void>;
+  /**
+   * An administrator's reinstall of an active portal: their verified OAuth tokens replace the
+   * stored ones; the application token is left exactly as it is.
+   */
+  refreshInstall(inst: ReinstallTokens, now: Date): Promise<boolean>;
+  /** The application token the portal itself delivered (ONAPPTEST with our challenge). */
+  confirmApplicationToken(memberId: string, applicationToken: string, now: Date): Promise<boolean>;
   find(memberId: string): Promise<Installation | undefined>;
   listActive(): Promise<Installation[]>;
   /** Replaces the tokens only if the stored refresh token is still `oldRefreshToken`. */

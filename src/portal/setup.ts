@@ -8,6 +8,9 @@ export interface SetupContext {
   publicUrl: string;
   manifest: Manifest;
   log: Logger;
+  /** when this setup was asked for (unix ms): bounds how long a step may wait for the portal */
+  requestedAt: number;
+  now(): number;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface SetupStep {
   run(ctx: SetupContext): Promise<void>;
 }
 
-const ALREADY_BOUND = /already exist|unable to set event handler|HANDLER_ALREADY/i;
+export const ALREADY_BOUND = /already exist|unable to set event handler|HANDLER_ALREADY/i;
 
 /** Binds the manifest's events to $PUBLIC_URL/events (and offline ones where the portal offers them). */
 export const bindEvents: SetupStep = {

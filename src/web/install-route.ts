@@ -12,12 +12,15 @@ const TEXT = {
     ok: 'The app is installed. Distribution starts as soon as this page finishes the installation.',
     bad: 'This page is opened by Bitrix24 when the app is installed.',
     refused: 'The portal could not confirm this installation.',
+    notAdmin: 'Only a portal administrator can install or reinstall this app. Nothing was changed.',
   },
   ru: {
     title: 'Диспетчер',
     ok: 'Приложение установлено. Распределение начнётся, как только эта страница завершит установку.',
     bad: 'Эту страницу открывает Битрикс24 при установке приложения.',
     refused: 'Портал не подтвердил эту установку.',
+    notAdmin:
+      'Устанавливать и переустанавливать это приложение может только администратор портала. Ничего не изменено.',
   },
 };
 
@@ -47,7 +50,7 @@ export function installRouter(d: { install: InstallService; log: Logger }): Rout
     } catch (err) {
       const status = err instanceof AppError && err.httpStatus < 500 ? err.httpStatus : 502;
       d.log.warn({ err: (err as Error).message }, 'install refused');
-      page(status, false, t.refused);
+      page(status, false, status === 403 ? t.notAdmin : t.refused);
     }
   };
   r.get('/install', handler);

@@ -236,6 +236,10 @@ describe('the settings page in a browser', { timeout: 120_000 }, () => {
     assert.match((await f.textContent('#dead-card')) ?? '', /ONCRMDEALADD[\s\S]*no handler/);
     // the inbox backlog tile: a count, labelled in the page's language
     assert.match((await f.textContent('#tile-backlog')) ?? '', /^\d+events to handle$/);
+    // the installation's journal, for administrators: in words, never a token
+    const security = (await f.textContent('#security-card')) ?? '';
+    assert.match(security, /The portal confirmed the application token events are checked against/);
+    assert.match(security, /The app was installed/);
     await page.screenshot({ path: `${SHOTS}/app-page-dashboard.png`, fullPage: true });
   });
 
@@ -306,6 +310,7 @@ describe('the settings page in a browser', { timeout: 120_000 }, () => {
     await f.waitForSelector('#dashboard');
     assert.match((await f.textContent('#viewer')) ?? '', /только просмотр/);
     assert.equal(await f.textContent('button[data-tab="dashboard"]'), 'Сводка');
+    assert.equal(await f.$('#security-card'), null, 'the installation journal is for administrators');
     await f.click('button[data-tab="leads"]');
     await f.waitForSelector('#leads-form');
     assert.equal(await f.$('#save'), null);

@@ -185,6 +185,22 @@ describe('the settings API', () => {
       assert.ok(d.body.today.some((t: any) => t.operatorId === 3 && t.dialog >= 1));
       assert.ok(!JSON.stringify(d.body).includes('dialog-of-b'));
     });
+
+    it("shows administrators the installation's journal, and nobody else", async () => {
+      await h.app.ctx.journal.add(h.a.memberId, 'install_refused', Date.now(), 2, { via: 'test' });
+      const d = await api().get('/api/dashboard').set(bearer(adminA));
+      assert.ok(d.body.installation.applicationTokenConfirmedAt, "the portal confirmed a's token");
+      const kinds = d.body.installation.events.map((e: any) => e.kind);
+      assert.equal(kinds[0], 'install_refused');
+      assert.ok(kinds.includes('installed') && kinds.includes('application_token_confirmed'));
+      assert.equal(d.body.installation.events[0].userName, 'Boris Ivanov');
+      const s = JSON.stringify(d.body.installation);
+      assert.ok(!s.includes(h.a.state.app.applicationToken), 'never the token itself');
+      const b = await api().get('/api/dashboard').set(bearer(adminB));
+      assert.ok(!b.body.installation.events.some((e: any) => e.kind === 'install_refused'), "not b's");
+      const viewer = await api().get('/api/dashboard').set(bearer(viewerA));
+      assert.equal(viewer.body.installation, null, 'operators do not see it');
+    });
   });
 
   describe('validation', () => {

@@ -543,6 +543,35 @@
           deadTable(d.dead.rows),
         ),
       ),
+      d.installation ? installationCard(d.installation) : null,
+    );
+  }
+
+  /** Administrators see who installed, who was refused and when the application token changed. */
+  function installationCard(inst) {
+    const state = inst.applicationTokenConfirmedAt
+      ? t('security_token_confirmed', { at: fmtTime(Date.parse(inst.applicationTokenConfirmedAt)) })
+      : t('security_token_unconfirmed');
+    return h(
+      'section',
+      { class: 'b24-card', id: 'security-card' },
+      h('h2', { text: t('security_title') }),
+      h('p', { class: inst.applicationTokenConfirmedAt ? 'muted' : 'note', text: state }),
+      inst.events.length
+        ? gridTable(
+            { class: 'compact' },
+            ['col_when', 'col_security_event', 'col_security_user'],
+            inst.events.map((e) =>
+              h(
+                'tr',
+                { class: `security-${e.kind}` },
+                h('td', { text: fmtTime(e.at) }),
+                h('td', { text: t(`security_${e.kind}`) }),
+                h('td', { text: e.userName ?? t('security_by_portal') }),
+              ),
+            ),
+          )
+        : h('p', { class: 'muted', text: t('security_none') }),
     );
   }
 

@@ -1,4 +1,9 @@
-import type { Installation, InstallationStore, TokenSet } from '../../portal/installation.ts';
+import type {
+  Installation,
+  InstallationStore,
+  ReinstallTokens,
+  TokenSet,
+} from '../../portal/installation.ts';
 import type { Database } from '../sqlite.ts';
 
 interface Row {
@@ -10,6 +15,7 @@ interface Row {
   refresh_token: string;
   expires_at: number;
   application_token: string;
+  application_token_confirmed_at: string | null;
   scope: string;
   plan_status: string;
   rate_plan: 'standard' | 'enterprise';
@@ -31,6 +37,7 @@ function toInstallation(r: Row): Installation {
     refreshToken: r.refresh_token,
     expiresAt: r.expires_at,
     applicationToken: r.application_token,
+    applicationTokenConfirmedAt: r.application_token_confirmed_at,
     scope: r.scope ? r.scope.split(',') : [],
     planStatus: r.plan_status,
     ratePlan: r.rate_plan,
@@ -55,7 +62,7 @@ export class SqliteInstallationStore implements InstallationStore {
        ON CONFLICT (member_id) DO UPDATE SET domain = excluded.domain, client_endpoint = excluded.client_endpoint,
          server_endpoint = excluded.server_endpoint, access_token = excluded.access_token,
          refresh_token = excluded.refresh_token, expires_at = excluded.expires_at,
-         application_token = excluded.application_token, scope = excluded.scope, plan_status = excluded.plan_status,
+         application_token = excluded.application_token, application_token_confirmed_at = NULL, scope = excluded.scope, plan_status = excluded.plan_status,
          user_id = COALESCE(excluded.user_id, installations.user_id), language = excluded.language,
          installed_at = CASE WHEN installations.status = 'active' THEN installations.installed_at ELSE excluded.installed_at END,
          status = 'active', updated_at = excluded.updated_at, uninstalled_at = NULL`,
@@ -77,6 +84,40 @@ export class SqliteInstallationStore implements InstallationStore {
         at,
       ],
     );
+  }
+
+  async refreshInstall(i: ReinstallTokens, now: Date): Promise<boolean> {
+    const r = await this.db.run(
+      `UPDATE installations SET domain = ?, client_endpoint = ?, server_endpoint = ?, access_token = ?,
+         refresh_token = ?, expires_at = ?, scope = ?, plan_status = ?, user_id = COALESCE(?, user_id),
+         language = ?, updated_at = ?
+       WHERE member_id = ? AND status = 'active'`,
+      [
+        i.domain,
+        i.clientEndpoint,
+        i.serverEndpoint,
+        i.accessToken,
+        i.refreshToken,
+        i.expiresAt,
+        i.scope.join(','),
+        i.planStatus,
+        i.userId,
+        i.language,
+        now.toISOString(),
+        i.memberId,
+      ],
+    );
+    return r.changes === 1;
+  }
+
+  async confirmApplicationToken(memberId: string, applicationToken: string, now: Date): Promise<boolean> {
+    const at = now.toISOString();
+    const r = await this.db.run(
+      `UPDATE installations SET application_token = ?, application_token_confirmed_at = ?, updated_at = ?
+       WHERE member_id = ? AND status = 'active'`,
+      [applicationToken, at, at, memberId],
+    );
+    return r.changes === 1;
   }
 
   async find(memberId: string): Promise<Installation | undefined> {

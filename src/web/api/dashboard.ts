@@ -194,11 +194,13 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
 
     const waiting = await live.waiting(s.memberId);
     const lineName = new Map(lines.map((l) => [l.id, l.name]));
-    const [recent, runs, dead, inbox] = await Promise.all([
+    const [recent, runs, dead, inbox, installation] = await Promise.all([
       ctx.assignmentLog.recent(s.memberId, { limit: 15 }),
       jobs().recentRuns({ memberId: s.memberId, limit: 15, includeSkipped: false }),
       ctx.inbox.listDead(s.memberId, 20),
       ctx.inbox.backlog(s.memberId),
+      // Administrators only: who installed, who was refused, when the token changed.
+      s.isAdmin ? installationView(ctx, live, s.memberId) : Promise.resolve(null),
     ]);
 
     res.json({
@@ -252,9 +254,29 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
         })),
       },
       inbox,
+      installation,
     });
   });
   return r;
+}
+
+/** The installation's security state: is the application token the portal's, and the journal. */
+async function installationView(ctx: AppContext, live: LiveData, memberId: string) {
+  const [inst, events] = await Promise.all([ctx.store.find(memberId), ctx.journal.recent(memberId, 10)]);
+  const people = await live.people(
+    memberId,
+    events.map((e) => e.userId).filter((x): x is number => x !== null),
+  );
+  return {
+    applicationTokenConfirmedAt: inst?.applicationTokenConfirmedAt ?? null,
+    events: events.map((e) => ({
+      id: e.id,
+      at: e.at,
+      kind: e.kind,
+      userId: e.userId,
+      userName: e.userId === null ? null : (people.get(e.userId)?.name ?? `#${e.userId}`),
+    })),
+  };
 }
 
 function clampInt(v: unknown, min: number, max: number, fallback: number): number {
