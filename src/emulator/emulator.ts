@@ -22,6 +22,7 @@ import { type IssuedTokens, OAuthRegistry } from './oauth-registry.ts';
 import { OpenLinesEngine } from './openlines/engine.ts';
 import { runBatch } from './rest/batch.ts';
 import { type CallRecord, type FaultSpec, RestPipeline } from './rest/pipeline.ts';
+import type { HeldAnswers, WireFaultSpec } from './rest/wire-faults.ts';
 import type { RateLimitSettings } from './rest/rate-limiter.ts';
 import { buildState, defaultSeed, type PortalSeed } from './seed.ts';
 import { createSimulation, type Simulation } from './sim.ts';
@@ -96,6 +97,13 @@ export interface Emulator {
   expireAccessTokens(): void;
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
+  /** the portal does the work, then the answer is lost (reset or never sent): wire-faults.ts */
+  injectWireFault(f: WireFaultSpec): void;
+  clearWireFaults(): void;
+  /** matching requests are done and their answers held until release() (kill the app meanwhile) */
+  holdAnswers(method?: string): HeldAnswers;
+  /** how many answers were lost on purpose so far */
+  readonly lostAnswers: { reset: number; hang: number };
   setLatency(ms: number): void;
   setRateLimit(settings: RateLimitSettings | false): void;
   /** URL of the iframe host page for a user */
@@ -127,7 +135,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const server = createPortalServer({
     rest: async (method, params) => {
       const a = await pipeline!.handle(method, params);
-      return { status: a.status, body: a.body };
+      return { status: a.status, body: a.body, drop: a.drop };
     },
     oauthToken: (params) => registry.token(params),
     oauthAuthorize: (params) => authorize(core!, params),
@@ -218,6 +226,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     },
     expireAccessTokens: () => registry.expireAccessTokens(memberId),
     injectFault: (f) => p.injectFault(f),
+    injectWireFault: (f) => p.wire.add(f),
+    clearWireFaults: () => p.wire.clear(),
+    holdAnswers: (method) => p.wire.hold(method),
+    get lostAnswers() {
+      return { ...p.wire.dropped };
+    },
     clearFaults: () => p.clearFaults(),
     setLatency: (ms) => {
       p.latencyMs = ms;

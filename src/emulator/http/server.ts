@@ -17,6 +17,8 @@ export interface ParsedRequest {
 }
 
 export interface RouteAnswer {
+  /** the work is done but the answer is lost: the connection is reset, or left hanging */
+  drop?: 'reset' | 'hang';
   status: number;
   headers?: Record<string, string>;
   /** objects are sent as JSON */
@@ -71,6 +73,12 @@ export function parseBody(raw: string, contentType: string | undefined): Params 
 }
 
 function send(res: ServerResponse, answer: RouteAnswer, cors: boolean): void {
+  if (answer.drop === 'reset') {
+    res.socket?.destroy();
+    return;
+  }
+  // Left hanging: the caller's timeout decides; the emulator's stop() closes every connection.
+  if (answer.drop === 'hang') return;
   const headers: Record<string, string> = { ...(answer.headers ?? {}) };
   if (cors && REST_ALLOWS_CORS) headers['Access-Control-Allow-Origin'] = '*';
   let payload: string;

@@ -5,6 +5,7 @@ import { LeakyBucket, type RateLimitSettings } from './rate-limiter.ts';
 import { RestError, SystemErrors } from './rest-error.ts';
 import { startTimer, type TimeBlock } from './time-block.ts';
 import { pick } from './params.ts';
+import { WireFaults } from './wire-faults.ts';
 
 /** One REST method call as the portal saw it (a batch is recorded too, and so is each sub-call). */
 export interface CallRecord {
@@ -29,6 +30,8 @@ export interface FaultSpec {
 export interface HttpAnswer {
   status: number;
   body: unknown;
+  /** the portal did the work but the answer never reaches the caller (wire-faults.ts) */
+  drop?: 'reset' | 'hang';
 }
 
 export type ExecOutcome = { ok: MethodResult; time: TimeBlock } | { error: RestError };
@@ -53,6 +56,8 @@ export class RestPipeline {
   readonly bucket: LeakyBucket;
   latencyMs: number;
   private faults: FaultSpec[] = [];
+  /** answers lost after the work was done */
+  readonly wire = new WireFaults();
 
   constructor(
     private readonly core: EmulatorCore,
@@ -99,7 +104,8 @@ export class RestPipeline {
     const recorded = stripAuth(params);
     const answer = this.handleSync(method, params, recorded, timer);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    return answer;
+    const fate = await this.wire.fate(method);
+    return fate === 'answer' ? answer : { ...answer, drop: fate };
   }
 
   private handleSync(
