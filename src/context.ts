@@ -2,6 +2,8 @@ import type { Router } from 'express';
 import type { Config } from './config/index.ts';
 import { AssignmentLogRepository } from './db/repositories/assignment-log.ts';
 import { InboxRepository } from './db/repositories/inbox.ts';
+import { InstanceRepository } from './db/repositories/instances.ts';
+import { Instance } from './cluster/instance.ts';
 import { QueueStateRepository } from './db/repositories/queue-state.ts';
 import { SettingsRepository } from './db/repositories/settings.ts';
 import { SqliteInstallationStore } from './db/repositories/installations.ts';
@@ -63,6 +65,8 @@ export interface AppContext {
   clock: () => number;
   manifest: Manifest;
   db: Database;
+  /** this process among all that share the store (cluster/instance.ts) */
+  instance: Instance;
   store: SqliteInstallationStore;
   oauth: OAuthServer;
   refresher: TokenRefresher;
@@ -100,6 +104,9 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
   const clock = o.clock ?? Date.now;
   const db = await Database.open(config.databasePath);
   await migrate(db);
+  // Registered before anything can hold work in flight, so no other process takes it for dead.
+  const instance = new Instance(new InstanceRepository(db), clock);
+  await instance.start();
   const store = new SqliteInstallationStore(db);
   const oauth = new OAuthServer({
     baseUrl: config.oauthServer,
@@ -157,6 +164,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     clock,
     manifest,
     db,
+    instance,
     store,
     oauth,
     refresher,
@@ -209,6 +217,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     for (const s of ctx.lifecycle.stop) await s();
     if (started) await worker.stop();
     started = false;
+    await instance.stop();
     await db.close();
   };
   return ctx;

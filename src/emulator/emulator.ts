@@ -22,7 +22,7 @@ import { type IssuedTokens, OAuthRegistry } from './oauth-registry.ts';
 import { OpenLinesEngine } from './openlines/engine.ts';
 import { runBatch } from './rest/batch.ts';
 import { type CallRecord, type FaultSpec, RestPipeline } from './rest/pipeline.ts';
-import type { HeldAnswers, WireFaultSpec } from './rest/wire-faults.ts';
+import type { HeldAnswers, HoldMatch, WireFaultSpec } from './rest/wire-faults.ts';
 import type { RateLimitSettings } from './rest/rate-limiter.ts';
 import { buildState, defaultSeed, type PortalSeed } from './seed.ts';
 import { createSimulation, type Simulation } from './sim.ts';
@@ -101,7 +101,7 @@ export interface Emulator {
   injectWireFault(f: WireFaultSpec): void;
   clearWireFaults(): void;
   /** matching requests are done and their answers held until release() (kill the app meanwhile) */
-  holdAnswers(method?: string): HeldAnswers;
+  holdAnswers(match?: HoldMatch): HeldAnswers;
   /** how many answers were lost on purpose so far */
   readonly lostAnswers: { reset: number; hang: number };
   setLatency(ms: number): void;
@@ -228,7 +228,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     injectFault: (f) => p.injectFault(f),
     injectWireFault: (f) => p.wire.add(f),
     clearWireFaults: () => p.wire.clear(),
-    holdAnswers: (method) => p.wire.hold(method),
+    holdAnswers: (match) => p.wire.hold(match),
     get lostAnswers() {
       return { ...p.wire.dropped };
     },

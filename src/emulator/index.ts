@@ -18,7 +18,7 @@ export { createOAuthRegistry, type IssuedTokens, OAuthRegistry } from './oauth-r
 export type { ClientWrite, ClientWriteResult } from './openlines/engine.ts';
 export { SimError } from './openlines/engine.ts';
 export type { CallRecord, FaultSpec } from './rest/pipeline.ts';
-export type { HeldAnswers, WireFaultSpec } from './rest/wire-faults.ts';
+export type { HeldAnswers, HoldMatch, WireFaultSpec } from './rest/wire-faults.ts';
 export type { RateLimitSettings } from './rest/rate-limiter.ts';
 export {
   defaultSeed,

@@ -6,6 +6,7 @@ import type { SetupStep } from '../portal/setup.ts';
 import { CrmLinks } from './crm-links.ts';
 import { botEventDefinitions } from './events.ts';
 import { LineDirectory } from './lines.ts';
+import { MoveClaims } from './move-claims.ts';
 import { PassOnJob } from './pass-on-job.ts';
 import { QueueIndexes } from './queue-index.ts';
 import { OpenLinesService } from './service.ts';
@@ -66,8 +67,10 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         clock: ctx.clock,
         log: ctx.log,
       });
+      const claims = new MoveClaims(dialogs, ctx.instance, ctx.clock);
       const writes = new WriteQueue({
         clients: ctx.clients,
+        beforeSend: (_memberId, cmds) => claims.beforeSend(cmds),
         clock: ctx.clock,
         log: ctx.log,
         windowMs: o.writeWindowMs,
@@ -88,6 +91,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         assignmentLog: ctx.assignmentLog,
         clients: ctx.clients,
         writes,
+        claims,
         crm: new CrmLinks({ clock: ctx.clock, log: ctx.log }),
         manifest: ctx.manifest,
         publicUrl: ctx.config.publicUrl,

@@ -11,10 +11,18 @@ import type { ClientFactory } from '../portal/client-pool.ts';
 import type { SettingsService } from '../settings/service.ts';
 import type { CrmLinks } from './crm-links.ts';
 import { type LineDirectory, type LineInfo, rulesFor } from './lines.ts';
-import { type Author, findBot, lineIdFromUserCode, parseDialog, registeredBotId } from './portal-adapter.ts';
+import type { MoveClaim, MoveClaims } from './move-claims.ts';
+import {
+  type Author,
+  type DialogFacts,
+  findBot,
+  lineIdFromUserCode,
+  parseDialog,
+  registeredBotId,
+} from './portal-adapter.ts';
 import { type LineIndex, type QueueIndexes, queueId } from './queue-index.ts';
 import { QueueStamps } from './stamps.ts';
-import type { WriteOutcome, WriteQueue } from './write-queue.ts';
+import { NOT_CLAIMED, type WriteOutcome, type WriteQueue } from './write-queue.ts';
 
 export const BOT_TRANSFER = 'imopenlines.bot.session.transfer';
 export const OPERATOR_TRANSFER = 'imopenlines.operator.transfer';
@@ -60,6 +68,8 @@ export interface OpenLinesDeps {
   assignmentLog: AssignmentLogRepository;
   clients: ClientFactory;
   writes: WriteQueue;
+  /** who may send a recorded move, and the mark that it may have been sent */
+  claims: MoveClaims;
   crm: CrmLinks;
   manifest: Manifest;
   publicUrl: string;
@@ -68,6 +78,31 @@ export interface OpenLinesDeps {
 }
 
 const RETRY_DELAYS_MS = [250, 1000, 3000, 8000];
+
+interface RunOptions {
+  /** false: the caller has just read the portal back and found the move not done */
+  readBack?: boolean;
+}
+
+type Verdict = 'done' | 'not_done' | 'over' | 'elsewhere' | 'unknown';
+
+/**
+ * The portal's view of these rows' chats, read in batch requests of 50 (imopenlines.dialog.get);
+ * a chat that could not be read is missing from the answer (ACCESS_ERROR means "not found or
+ * no access": unknown, never "gone").
+ */
+async function readDialogs(client: PortalClient, rows: DialogRow[]): Promise<Map<number, DialogFacts>> {
+  const out = new Map<number, DialogFacts>();
+  if (rows.length === 0) return out;
+  const calls: Record<string, [string, Record<string, unknown>]> = {};
+  for (const r of rows) calls[`d${r.id}`] = ['imopenlines.dialog.get', { CHAT_ID: r.chatId }];
+  const res = await client.batch(calls);
+  for (const r of rows) {
+    const facts = parseDialog(res.results[`d${r.id}`]);
+    if (facts) out.set(r.id, facts);
+  }
+  return out;
+}
 
 /**
  * Open-line dialogs from the bot's join to an operator: the register, the decision (the
@@ -84,6 +119,7 @@ export class OpenLinesService {
   private readonly drainChains = new Map<string, Promise<unknown>>();
   private readonly kicks = new Map<string, { timer: NodeJS.Timeout; lines: Set<number> | null }>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly recoveries = new Map<string, NodeJS.Timeout>();
   private stopped = false;
   private readonly stamps: QueueStamps;
 
@@ -419,6 +455,8 @@ export class OpenLinesService {
         round: d.round,
         decidedAt: now,
         attempts: 0,
+        owner: this.d.claims.owner,
+        sentAt: null,
       };
     }
     return {
@@ -430,6 +468,8 @@ export class OpenLinesService {
       stamp: null,
       decidedAt: now,
       attempts: 0,
+      owner: this.d.claims.owner,
+      sentAt: null,
     };
   }
 
@@ -446,28 +486,71 @@ export class OpenLinesService {
   // ---------------------------------------------------------------- carrying out
 
   /** Carries out a row's recorded decision; one run per row at a time; never throws. */
-  execute(memberId: string, rowId: number, row?: DialogRow): Promise<void> {
+  execute(memberId: string, rowId: number, row?: DialogRow, o: RunOptions = {}): Promise<void> {
     const running = this.executing.get(rowId);
     if (running) return running;
-    const p = this.run(memberId, rowId, row)
+    const p = this.run(memberId, rowId, row, o)
       .catch((err) => this.d.log.error({ memberId, rowId, err: (err as Error).message }, 'transfer failed'))
       .finally(() => this.executing.delete(rowId));
     this.executing.set(rowId, p);
     return p;
   }
 
-  /** Starts every recorded decision the portal has not confirmed (after a crash, or retries that ran out). */
+  /**
+   * Starts every recorded decision the portal has not confirmed (after a crash, or retries that
+   * ran out). Moves that may have reached the portal are read back first, all of them in batch
+   * requests, and sent again only where the portal shows they were not done. Moves another live
+   * process holds are left to it; the recovery runs again when they become free.
+   */
   async recover(memberId: string): Promise<number> {
-    const rows = await this.d.dialogs.open(memberId, ['transferring']);
-    const started = rows.filter((r) => !this.executing.has(r.id));
-    await Promise.all(started.map((r) => this.execute(memberId, r.id)));
-    return started.length;
+    const rows = (await this.d.dialogs.open(memberId, ['transferring'])).filter(
+      (r) => r.pending && !this.executing.has(r.id),
+    );
+    const now = this.d.clock();
+    const free: DialogRow[] = [];
+    let nextAt = Number.POSITIVE_INFINITY;
+    for (const r of rows) {
+      const at = await this.d.claims.freeAt(r.pending!);
+      if (at <= now) free.push(r);
+      else nextAt = Math.min(nextAt, at);
+    }
+    if (nextAt < Number.POSITIVE_INFINITY) this.recoverLater(memberId, nextAt - now);
+    const sent = free.filter((r) => r.pending!.attempts > 0);
+    const facts = await readDialogs(await this.d.clients.get(memberId), sent);
+    const runs: Promise<void>[] = [];
+    for (const r of free) {
+      if (r.pending!.attempts > 0) {
+        const v = await this.verdict(memberId, r, facts.get(r.id) ?? null);
+        if (v !== 'not_done') {
+          await this.settle(memberId, r, v, facts.get(r.id) ?? null);
+          continue;
+        }
+      }
+      runs.push(this.execute(memberId, r.id, r, { readBack: false }));
+    }
+    await Promise.all(runs);
+    return free.length;
   }
 
-  private async run(memberId: string, rowId: number, known?: DialogRow): Promise<void> {
+  private recoverLater(memberId: string, inMs: number): void {
+    if (this.stopped || this.recoveries.has(memberId)) return;
+    const t = setTimeout(
+      () => {
+        this.recoveries.delete(memberId);
+        this.recover(memberId).catch((err) =>
+          this.d.log.warn({ memberId, err: (err as Error).message }, 'recovery failed; sync retries'),
+        );
+      },
+      Math.max(50, inMs + 50),
+    );
+    t.unref?.();
+    this.recoveries.set(memberId, t);
+  }
+
+  private async run(memberId: string, rowId: number, known: DialogRow | undefined, o: RunOptions) {
     for (let attempt = 0; !this.stopped; attempt++) {
       // The caller's row is current on the first attempt (it comes from the move that recorded it).
-      let row = attempt === 0 && known ? known : await this.d.dialogs.get(rowId);
+      const row = attempt === 0 && known ? known : await this.d.dialogs.get(rowId);
       if (row?.state !== 'transferring' || !row.pending) return;
       const p = row.pending;
       if (p.targetId !== null && row.holder === 'operator' && row.operatorId === p.targetId) {
@@ -475,31 +558,37 @@ export class OpenLinesService {
         await this.confirm(memberId, row);
         return;
       }
-      if (p.method === OPERATOR_TRANSFER && p.targetId === null) {
-        // A move to the line's queue is not idempotent: sent twice, the portal's queue would pass
-        // the dialog on twice. Mark each send first; a move that may have gone out already is
-        // read back from the portal before it is sent again.
-        if (p.attempts > 0 && (await this.queueMoveHappened(memberId, row))) {
-          await this.confirm(memberId, row, { note: 'confirmed_on_retry' });
+      // Another live process holds it (or its last send may still be under way): theirs.
+      if ((await this.d.claims.freeAt(p)) > this.d.clock()) return;
+      if (p.attempts > 0 && (attempt > 0 || o.readBack !== false)) {
+        // It may have reached the portal: the portal says, before anything is sent again.
+        const facts = (await readDialogs(await this.d.clients.get(memberId), [row])).get(row.id) ?? null;
+        const v = await this.verdict(memberId, row, facts);
+        if (v !== 'not_done') {
+          await this.settle(memberId, row, v, facts);
           return;
         }
-        const marked = await this.d.dialogs.update(
-          row,
-          { pending: { ...p, attempts: p.attempts + 1 } },
-          this.d.clock(),
-        );
-        if (!marked) return;
-        row = marked;
       }
-      const out = await this.d.writes.submit(memberId, this.command(row, p));
+      const claim: MoveClaim = { kind: 'dialog-move', rowId: row.id, decidedAt: p.decidedAt };
+      const out = await this.d.writes.submit(memberId, { ...this.command(row, p), claim });
       if (out.ok) {
-        await this.confirm(memberId, row);
+        // The claim moved the row's version: confirm against the row as it is now.
+        const now = await this.d.dialogs.get(row.id);
+        if (now?.state === 'transferring' && now.pending?.decidedAt === p.decidedAt) {
+          await this.confirm(memberId, now);
+        }
         return;
       }
-      if (!out.retryable) {
-        await this.reconcile(memberId, row, out);
+      if (out.error === NOT_CLAIMED) {
+        // Decided again, finished or taken over meanwhile: look again (bounded).
+        if (attempt >= 2) return;
+        continue;
+      }
+      if (out.sent === 'yes' && !out.retryable) {
+        await this.reconcile(memberId, (await this.d.dialogs.get(row.id)) ?? row, out);
         return;
       }
+      // Not sent, or the answer was lost: again after a pause (a lost one is read back first).
       if (attempt >= RETRY_DELAYS_MS.length) {
         this.d.log.warn(
           { memberId, chatId: row.chatId, error: out.error },
@@ -511,16 +600,38 @@ export class OpenLinesService {
     }
   }
 
-  /** Whether the chat has left the holder a queue move was taking it from (so the move went through). */
-  private async queueMoveHappened(memberId: string, row: DialogRow): Promise<boolean> {
-    const client = await this.d.clients.get(memberId);
-    // An unreadable dialog throws: the move stays recorded and sync retries it, where a
-    // resend on a guess could move the client a second time.
-    const facts = parseDialog(await client.call('imopenlines.dialog.get', { CHAT_ID: row.chatId }));
-    if (!facts || (facts.sessionId !== null && facts.sessionId !== row.sessionId)) return false;
+  /**
+   * What the portal's view of a chat says about a move that may have been sent: done (the
+   * target has it; for a move to the line's queue, the previous holder no longer has it), not
+   * done (the previous holder still has it), over (another session), elsewhere (someone else
+   * or nobody has it) or unknown (unreadable: never a reason to resend or to forget).
+   */
+  private async verdict(memberId: string, row: DialogRow, facts: DialogFacts | null): Promise<Verdict> {
+    if (!facts) return 'unknown';
+    if (facts.sessionId !== null && facts.sessionId !== row.sessionId) return 'over';
+    const p = row.pending!;
     const from =
       row.holder === 'operator' ? row.operatorId : row.holder === 'bot' ? await this.botId(memberId) : null;
-    return from !== null && facts.ownerId !== from;
+    if (p.targetId !== null && facts.ownerId === p.targetId) return 'done';
+    if (from !== null && facts.ownerId === from) return 'not_done';
+    if (p.targetId === null) return 'done';
+    return 'elsewhere';
+  }
+
+  /** Brings a row in line with a verdict other than 'not done'. */
+  private async settle(memberId: string, row: DialogRow, v: Verdict, facts: DialogFacts | null) {
+    if (v === 'done') {
+      await this.confirm(memberId, row, { note: 'confirmed_on_retry' });
+      return;
+    }
+    if (v === 'unknown') {
+      this.d.log.warn(
+        { memberId, chatId: row.chatId },
+        'dialog unreadable: its move is neither sent again nor forgotten; sync retries',
+      );
+      return;
+    }
+    await this.reconcileWith(memberId, row, facts, 'read back');
   }
 
   private command(row: DialogRow, p: PendingMove) {
@@ -598,16 +709,10 @@ export class OpenLinesService {
     return upd;
   }
 
-  /**
-   * The portal refused a write. Who holds the chat now tells what happened: the target (the
-   * transfer went through before, e.g. a re-run) → done; the bot, or the previous holder → the
-   * target was refused, so the dialog goes back to distribution without them; somebody else →
-   * the portal or a person moved it; nobody or another session → it is over.
-   */
+  /** The portal refused a write: who holds the chat now tells what happened (reconcileWith). */
   private async reconcile(memberId: string, row: DialogRow, out: Extract<WriteOutcome, { ok: false }>) {
-    const p = row.pending!;
     const client = await this.d.clients.get(memberId);
-    let facts: ReturnType<typeof parseDialog> = null;
+    let facts: DialogFacts | null = null;
     try {
       facts = parseDialog(await client.call('imopenlines.dialog.get', { CHAT_ID: row.chatId }));
     } catch (err) {
@@ -616,6 +721,17 @@ export class OpenLinesService {
         'dialog unreadable after a refused transfer',
       );
     }
+    await this.reconcileWith(memberId, row, facts, out.error);
+  }
+
+  /**
+   * Who holds the chat now tells what happened to a move: the target (the transfer went
+   * through before, e.g. a re-run) → done; the bot, or the previous holder → the target was
+   * refused, so the dialog goes back to distribution without them; somebody else → the portal
+   * or a person moved it; nobody or another session → it is over.
+   */
+  private async reconcileWith(memberId: string, row: DialogRow, facts: DialogFacts | null, error: string) {
+    const p = row.pending!;
     const now = this.d.clock();
     if (!facts || (facts.sessionId !== null && facts.sessionId !== row.sessionId)) {
       await this.close(row, now);
@@ -631,7 +747,7 @@ export class OpenLinesService {
       (facts.ownerId !== 0 && row.holder === 'operator' && facts.ownerId === row.operatorId);
     if (stillWithPrevious) {
       this.d.log.warn(
-        { memberId, chatId: row.chatId, target: p.targetId, error: out.error },
+        { memberId, chatId: row.chatId, target: p.targetId, error },
         'the portal refused the transfer; deciding again without that operator',
       );
       if (p.targetId !== null) {
@@ -803,6 +919,8 @@ export class OpenLinesService {
     this.kicks.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const t of this.recoveries.values()) clearTimeout(t);
+    this.recoveries.clear();
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { PortalError } from '../errors.ts';
+import { AppError, ErrorCode, PortalError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { BATCH_SIZE, type Call } from '../portal/client.ts';
 import type { ClientFactory } from '../portal/client-pool.ts';
@@ -6,11 +6,30 @@ import type { ClientFactory } from '../portal/client-pool.ts';
 export interface WriteCommand {
   method: string;
   params: Record<string, unknown>;
+  /**
+   * What the sender must still hold when the request leaves (e.g. a dialog's recorded move):
+   * checked, and marked as possibly sent, by `beforeSend` just before the batch goes out.
+   */
+  claim?: unknown;
 }
 
+/**
+ * `sent` says what became of a command that did not succeed: 'no', the portal never did it
+ * (refused unread, or its claim was gone); 'yes', the portal ran it and refused it; 'maybe',
+ * the answer was lost (network, timeout, 5xx), so the portal must be read before a resend.
+ */
 export type WriteOutcome =
   | { ok: true; result: unknown }
-  | { ok: false; error: string; description: string; retryable: boolean };
+  | {
+      ok: false;
+      error: string;
+      description: string;
+      retryable: boolean;
+      sent: 'no' | 'yes' | 'maybe';
+    };
+
+/** The answer for a command whose claim was gone when its batch left: it was not sent. */
+export const NOT_CLAIMED = 'NOT_CLAIMED';
 
 /** The portal's leaky bucket: `burst` requests at once, draining `perSec` a second. */
 export interface RateBudget {
@@ -30,6 +49,11 @@ export interface WriteQueueOptions {
   eagerShare?: number;
   /** past the eager share, a partial batch goes after the stream has been quiet this long (ms) */
   quietMs?: number;
+  /**
+   * Runs just before a batch leaves: checks each command's claim and records, durably, that it
+   * may reach the portal. Commands it answers false for are dropped from the batch.
+   */
+  beforeSend?: (memberId: string, cmds: WriteCommand[]) => Promise<boolean[]>;
 }
 
 /** Our writes never take more than this share of the portal's burst: the rest is for reads. */
@@ -149,34 +173,85 @@ export class WriteQueue {
     try {
       p.budget ??= await this.o.budget?.(memberId);
       const budget = p.budget ?? { burst: 50, perSec: 2 };
+      let allowed: boolean[];
+      try {
+        allowed = this.o.beforeSend
+          ? await this.o.beforeSend(
+              memberId,
+              batch.map((b) => b.cmd),
+            )
+          : batch.map(() => true);
+      } catch (err) {
+        // Nothing left: a command that could not be marked is not sent.
+        for (const b of batch)
+          b.resolve({
+            ok: false,
+            error: 'NOT_MARKED',
+            description: (err as Error).message,
+            retryable: true,
+            sent: 'no',
+          });
+        return;
+      }
+      const going = batch.filter((b, i) => {
+        if (allowed[i]) return true;
+        b.resolve({
+          ok: false,
+          error: NOT_CLAIMED,
+          description: 'the command was no longer its sender’s to send',
+          retryable: false,
+          sent: 'no',
+        });
+        return false;
+      });
+      if (going.length === 0) return;
       this.drainLevel(p, budget);
       p.level += 1;
       this.requests++;
       const calls: Record<string, Call> = {};
-      batch.forEach((b, i) => {
+      going.forEach((b, i) => {
         calls[`w${i}`] = [b.cmd.method, b.cmd.params];
       });
       try {
         const client = await this.o.clients.get(memberId);
-        const r = await client.batch(calls);
-        batch.forEach((b, i) => {
+        // once: a lost answer is never resent by the transport; the sender reads back first
+        const r = await client.batch(calls, { once: true });
+        going.forEach((b, i) => {
           const e = r.errors[`w${i}`];
-          if (e) b.resolve({ ok: false, error: e.error, description: e.error_description, retryable: false });
+          if (e)
+            b.resolve({
+              ok: false,
+              error: e.error,
+              description: e.error_description,
+              retryable: false,
+              sent: 'yes',
+            });
           else if (!(`w${i}` in r.results))
             b.resolve({
               ok: false,
               error: 'NO_RESULT',
               description: 'no answer for this command',
               retryable: true,
+              sent: 'maybe',
             });
           else b.resolve({ ok: true, result: r.results[`w${i}`] });
         });
       } catch (err) {
         const retryable = !(err instanceof PortalError) || err.retryable;
         const error = err instanceof PortalError ? err.b24Error : 'REQUEST_FAILED';
-        this.o.log?.warn({ memberId, commands: batch.length, error }, 'write batch failed');
-        for (const b of batch)
-          b.resolve({ ok: false, error, description: (err as Error).message, retryable });
+        // Refused before the portal read it (its limits, our tokens): not done. Anything else
+        // (no answer, a 5xx) may have been done.
+        const unread =
+          err instanceof AppError && (err.code === ErrorCode.RateLimited || err.code === ErrorCode.AuthLost);
+        this.o.log?.warn({ memberId, commands: going.length, error }, 'write batch failed');
+        for (const b of going)
+          b.resolve({
+            ok: false,
+            error,
+            description: (err as Error).message,
+            retryable,
+            sent: unread ? 'no' : 'maybe',
+          });
       }
     } finally {
       p.flushing = false;

@@ -34,7 +34,16 @@ export interface PortalClient {
   /** Every page of a list method (50 rows a page). */
   listAll<T = any>(method: string, params?: Record<string, unknown>, max?: number): Promise<T[]>;
   /** Any number of commands, sent as batch requests of at most 50; never throws per command. */
-  batch(calls: Record<string, Call>): Promise<BatchResult>;
+  batch(calls: Record<string, Call>, o?: BatchOptions): Promise<BatchResult>;
+}
+
+export interface BatchOptions {
+  /**
+   * Writes: a request whose answer is lost (network error, timeout) is reported, never sent
+   * again by the transport, because the portal may have done it. Whoever sent it reads the
+   * portal back before any resend. Requests the portal refused unread (rate limit) are retried.
+   */
+  once?: boolean;
 }
 
 export type RestrictionParams = ReturnType<typeof ParamsFactory.getDefault>;
@@ -56,6 +65,8 @@ export const BATCH_SIZE = 50;
 export class SdkPortalClient implements PortalClient {
   readonly memberId: string;
   private readonly b24: B24OAuth;
+  /** the same portal without the SDK's retry after a lost answer (BatchOptions.once) */
+  private readonly b24Once: B24OAuth;
   private refreshToken: string;
   private accessToken: string;
   private expiresAt: number;
@@ -72,7 +83,23 @@ export class SdkPortalClient implements PortalClient {
     this.refreshToken = inst.refreshToken;
     this.accessToken = inst.accessToken;
     this.expiresAt = inst.expiresAt;
-    this.b24 = new B24OAuth(
+    this.b24 = this.sdk(inst, clientId, refresher, restrictions);
+    // No retry inside the SDK at all: it would resend after any error it does not know, a lost
+    // answer included. Refusals the portal gives before reading a request are retried in page().
+    this.b24Once = this.sdk(inst, clientId, refresher, {
+      ...restrictions,
+      maxRetries: 1,
+      retryOnNetworkError: false,
+    });
+  }
+
+  private sdk(
+    inst: Installation,
+    clientId: string,
+    refresher: TokenRefresher,
+    restrictions: RestrictionParams,
+  ): B24OAuth {
+    const b24 = new B24OAuth(
       {
         applicationToken: inst.applicationToken,
         userId: inst.userId ?? 0,
@@ -94,12 +121,12 @@ export class SdkPortalClient implements PortalClient {
       { clientId, clientSecret: '' },
       { restrictionParams: restrictions },
     );
-    this.b24.offClientSideWarning?.();
+    b24.offClientSideWarning?.();
     // Requests already in flight with the old token keep coming back 401 after a refresh;
     // the SDK would refresh again for each. Note which token the portal refused, so that
     // only a refusal of the token we hold now costs a refresh.
     for (const version of [ApiVersion.v2, ApiVersion.v3]) {
-      this.b24.getHttpClient(version).ajaxClient.interceptors.response.use(undefined, (err: any) => {
+      b24.getHttpClient(version).ajaxClient.interceptors.response.use(undefined, (err: any) => {
         if (err?.response?.status === 401) {
           const sent = sentToken(err.config?.data);
           if (sent === undefined || sent === this.accessToken) this.currentRejected = true;
@@ -107,7 +134,7 @@ export class SdkPortalClient implements PortalClient {
         return Promise.reject(err);
       });
     }
-    this.b24.setCustomRefreshAuth(async () => {
+    b24.setCustomRefreshAuth(async () => {
       const stillGood = !this.currentRejected && this.expiresAt * 1000 > Date.now() + 5000;
       const t = stillGood
         ? {
@@ -136,12 +163,26 @@ export class SdkPortalClient implements PortalClient {
         domain: inst.domain,
       } as any;
     });
+    return b24;
   }
 
-  async page<T = any>(method: string, params: Record<string, unknown> = {}): Promise<Page<T>> {
+  async page<T = any>(method: string, params: Record<string, unknown> = {}, once = false): Promise<Page<T>> {
+    if (!once) return this.pageOf<T>(this.b24, method, params);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.pageOf<T>(this.b24Once, method, params);
+      } catch (err) {
+        // The portal's limits refuse a request unread: safe to send again, after a pause.
+        if (!(err instanceof AppError && err.code === ErrorCode.RateLimited) || attempt >= 4) throw err;
+        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async pageOf<T>(b24: B24OAuth, method: string, params: Record<string, unknown>): Promise<Page<T>> {
     let res: any;
     try {
-      res = await this.b24.actions.v2.call.make({ method, params });
+      res = await b24.actions.v2.call.make({ method, params });
     } catch (err) {
       throw toPortalError(err, method);
     }
@@ -168,7 +209,7 @@ export class SdkPortalClient implements PortalClient {
     return out;
   }
 
-  async batch(calls: Record<string, Call>): Promise<BatchResult> {
+  async batch(calls: Record<string, Call>, o: BatchOptions = {}): Promise<BatchResult> {
     const out: BatchResult = { results: {}, errors: {} };
     const labels = Object.keys(calls);
     for (let i = 0; i < labels.length; i += BATCH_SIZE) {
@@ -177,7 +218,7 @@ export class SdkPortalClient implements PortalClient {
         const [method, params] = calls[label];
         cmd[label] = `${method}?${qs.stringify(params ?? {}, { encodeValuesOnly: false })}`;
       }
-      const r = await this.call<any>('batch', { halt: 0, cmd });
+      const r = (await this.page<any>('batch', { halt: 0, cmd }, o.once === true)).result;
       Object.assign(out.results, plain(r?.result));
       for (const [label, e] of Object.entries(plain(r?.result_error))) {
         out.errors[label] =

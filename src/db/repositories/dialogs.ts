@@ -29,7 +29,12 @@ export interface PendingMove {
   stamp: number | null;
   round?: number[];
   decidedAt: number;
+  /** sends that may have reached the portal: after the first, the portal is read before another */
   attempts: number;
+  /** the process (cluster/instance.ts) that recorded or last sent it; another takes over only once it is dead */
+  owner?: string;
+  /** when it was last sent (unix ms) */
+  sentAt?: number | null;
 }
 
 export interface DialogRow {
@@ -231,6 +236,43 @@ export class DialogRepository {
       [...params, now, row.id, row.version],
     );
     return r[0] ? toRow(r[0]) : undefined;
+  }
+
+  /**
+   * Compare-and-set of several rows' recorded moves in one transaction (one commit for a whole
+   * write batch): each applies only if its row is still at `version`. Returns which did.
+   */
+  async setPendingMany(
+    updates: { id: number; version: number; pending: PendingMove }[],
+    now: number,
+  ): Promise<boolean[]> {
+    if (updates.length === 0) return [];
+    return this.db.transaction(async (tx) => {
+      const out: boolean[] = [];
+      for (const u of updates) {
+        const r = await tx.run(
+          `UPDATE ol_dialogs SET pending = ?, version = version + 1, updated_at = ?
+           WHERE id = ? AND version = ? AND state = 'transferring'`,
+          [JSON.stringify(u.pending), now, u.id, u.version],
+        );
+        out.push(r.changes === 1);
+      }
+      return out;
+    });
+  }
+
+  /** Several rows by id (those that exist). */
+  async getMany(ids: number[]): Promise<DialogRow[]> {
+    const out: DialogRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await this.db.all<any>(
+        `SELECT * FROM ol_dialogs WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      out.push(...rows.map(toRow));
+    }
+    return out;
   }
 
   /** Open rows of a portal in some states (all open states when omitted). */

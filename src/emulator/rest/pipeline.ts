@@ -104,7 +104,7 @@ export class RestPipeline {
     const recorded = stripAuth(params);
     const answer = this.handleSync(method, params, recorded, timer);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const fate = await this.wire.fate(method);
+    const fate = await this.wire.fate(method, recorded);
     return fate === 'answer' ? answer : { ...answer, drop: fate };
   }
 

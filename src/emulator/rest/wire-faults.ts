@@ -36,8 +36,11 @@ interface Rule extends WireFaultSpec {
   next: () => number;
 }
 
+/** Which requests a hold takes: a method name, or a test of the method and its parameters. */
+export type HoldMatch = string | ((method: string, params: Record<string, unknown>) => boolean);
+
 interface Hold {
-  method?: string;
+  match?: (method: string, params: Record<string, unknown>) => boolean;
   count: number;
   released: boolean;
   waiters: (() => void)[];
@@ -60,12 +63,14 @@ export class WireFaults {
     this.holds = [];
   }
 
-  hold(method?: string): HeldAnswers {
+  hold(match?: HoldMatch): HeldAnswers {
     let onArrive!: () => void;
     const arrived = new Promise<void>((r) => {
       onArrive = r;
     });
-    const h: Hold = { method: method?.toLowerCase(), count: 0, released: false, waiters: [], onArrive };
+    const test =
+      typeof match === 'string' ? (m: string) => m === match.toLowerCase() : (match ?? (() => true));
+    const h: Hold = { match: test, count: 0, released: false, waiters: [], onArrive };
     this.holds.push(h);
     return {
       arrived,
@@ -77,10 +82,10 @@ export class WireFaults {
   }
 
   /** Called once the portal has done a request's work: what becomes of its answer. */
-  async fate(method: string): Promise<WireFate> {
+  async fate(method: string, params: Record<string, unknown> = {}): Promise<WireFate> {
     const m = method.toLowerCase();
     for (const h of this.holds) {
-      if (h.released || (h.method !== undefined && h.method !== m)) continue;
+      if (h.released || (h.match && !h.match(m, params))) continue;
       h.count++;
       h.onArrive();
       await new Promise<void>((r) => h.waiters.push(r));
