@@ -16,7 +16,8 @@ export async function haltingBatch(client: PortalClient, calls: Record<string, C
   for (const [label, [method, params]] of Object.entries(calls)) {
     cmd[label] = `${method}?${qs.stringify(params ?? {}, { encodeValuesOnly: false })}`;
   }
-  const r = await client.call<any>('batch', { halt: 1, cmd });
+  // Writes: never resent by the transport after a lost answer (the lead's recovery reads back).
+  const r = await client.callOnce<any>('batch', { halt: 1, cmd });
   const errors: BatchResult['errors'] = {};
   for (const [label, e] of Object.entries(plain(r?.result_error))) {
     errors[label] =

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { explain, type Reason } from '../engine/index.ts';
 
 export type Lang = 'ru' | 'en';
@@ -29,4 +30,28 @@ export function leadComment(
         : `queue "${route}"`;
   const head = lang === 'ru' ? `Диспетчер (${queue}):` : `Dispatcher (${queue}):`;
   return `${head} ${explain(reason, lang, nameOf)}`;
+}
+
+/**
+ * A short code that names one decision, written at the end of its comment. A re-run after a
+ * lost answer finds the comment by it (crm.timeline.comment.list), so a comment is never
+ * written twice for one decision, whatever the portal does to the rest of the text.
+ */
+export function decisionRef(memberId: string, leadId: number, decidedAt: number): string {
+  return createHash('sha256')
+    .update(`${memberId}\u0000${leadId}\u0000${decidedAt}`)
+    .digest('base64url')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 8)
+    .toUpperCase();
+}
+
+export function withRef(comment: string, lang: Lang, ref: string): string {
+  return `${comment} (${lang === 'ru' ? 'код' : 'ref.'} ${ref})`;
+}
+
+/** The decision code a comment written by withRef() ends with, or null. */
+export function refOf(comment: string | null): string | null {
+  const m = /\((?:код|ref\.) ([A-Z0-9]{8})\)$/.exec(comment ?? '');
+  return m ? m[1] : null;
 }

@@ -9,7 +9,7 @@ import type { BatchResult, PortalClient } from '../portal/client.ts';
 import type { LeadSettings } from '../settings/schema.ts';
 import type { SettingsService } from '../settings/service.ts';
 import { commandError, haltingBatch, isNotFound } from './batch.ts';
-import { leadComment, portalLang } from './comment.ts';
+import { decisionRef, leadComment, portalLang, refOf, withRef } from './comment.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import {
@@ -265,7 +265,11 @@ export class LeadService {
         previousId: lead.assignedById || null,
         operatorId: d.operatorId,
         reason: d.reason,
-        comment: leadComment(o.lang, queue.route, d.reason, nameOf),
+        comment: withRef(
+          leadComment(o.lang, queue.route, d.reason, nameOf),
+          o.lang,
+          decisionRef(memberId, lead.id, now),
+        ),
         receivedAt: o.receivedAt,
         at: now,
       });
@@ -458,11 +462,19 @@ function resolve(c: ClientSource): Promise<PortalClient> {
   return typeof c === 'function' ? c() : Promise.resolve(c);
 }
 
-/** The id of a comment with exactly this text among a crm.timeline.comment.list answer. */
+/**
+ * The id of this decision's comment among a crm.timeline.comment.list answer: the one that
+ * carries its code (comment.ts, decisionRef), else (comments written before codes) the one
+ * with exactly this text.
+ */
 function findComment(list: unknown, text: string | null): number | null {
   if (!text) return null;
   const rows = Array.isArray(list) ? list : list && typeof list === 'object' ? Object.values(list) : [];
-  const hit = (rows as Record<string, unknown>[]).find((c) => String(c?.COMMENT ?? '') === text);
+  const ref = refOf(text);
+  const hit = (rows as Record<string, unknown>[]).find((c) => {
+    const written = String(c?.COMMENT ?? '');
+    return ref ? written.includes(ref) : written === text;
+  });
   return hit ? toId(hit.ID) : null;
 }
 

@@ -159,7 +159,7 @@ export class OpenLinesService {
     let version: 1 | 2 = 2;
     try {
       botId = registeredBotId(
-        await client.call('imbot.v2.Bot.register', {
+        await client.callOnce('imbot.v2.Bot.register', {
           fields: {
             code,
             type: 'openline',
@@ -174,7 +174,7 @@ export class OpenLinesService {
         throw err;
       version = 1;
       botId = registeredBotId(
-        await client.call('imbot.register', {
+        await client.callOnce('imbot.register', {
           CODE: code,
           TYPE: manifest.bot.TYPE,
           OPENLINE: manifest.bot.OPENLINE,
@@ -516,7 +516,15 @@ export class OpenLinesService {
     }
     if (nextAt < Number.POSITIVE_INFINITY) this.recoverLater(memberId, nextAt - now);
     const sent = free.filter((r) => r.pending!.attempts > 0);
-    const facts = await readDialogs(await this.d.clients.get(memberId), sent);
+    let facts: Map<number, DialogFacts>;
+    try {
+      facts = await readDialogs(await this.d.clients.get(memberId), sent);
+    } catch (err) {
+      // Nothing is sent again unread: try the whole recovery again shortly.
+      this.d.log.warn({ memberId, err: (err as Error).message }, 'read-back failed; recovery retries');
+      this.recoverLater(memberId, 2000);
+      return 0;
+    }
     const runs: Promise<void>[] = [];
     for (const r of free) {
       if (r.pending!.attempts > 0) {
@@ -562,7 +570,15 @@ export class OpenLinesService {
       if ((await this.d.claims.freeAt(p)) > this.d.clock()) return;
       if (p.attempts > 0 && (attempt > 0 || o.readBack !== false)) {
         // It may have reached the portal: the portal says, before anything is sent again.
-        const facts = (await readDialogs(await this.d.clients.get(memberId), [row])).get(row.id) ?? null;
+        let facts: DialogFacts | null;
+        try {
+          facts = (await readDialogs(await this.d.clients.get(memberId), [row])).get(row.id) ?? null;
+        } catch (err) {
+          // Not read, so not sent: ask again after a pause.
+          if (attempt >= RETRY_DELAYS_MS.length) throw err;
+          await this.sleep(RETRY_DELAYS_MS[attempt]);
+          continue;
+        }
         const v = await this.verdict(memberId, row, facts);
         if (v !== 'not_done') {
           await this.settle(memberId, row, v, facts);

@@ -30,6 +30,8 @@ export interface Page<T> {
 export interface PortalClient {
   readonly memberId: string;
   call<T = any>(method: string, params?: Record<string, unknown>): Promise<T>;
+  /** A write the transport never sends twice (BatchOptions.once): a lost answer is the caller's to read back. */
+  callOnce<T = any>(method: string, params?: Record<string, unknown>): Promise<T>;
   page<T = any>(method: string, params?: Record<string, unknown>): Promise<Page<T>>;
   /** Every page of a list method (50 rows a page). */
   listAll<T = any>(method: string, params?: Record<string, unknown>, max?: number): Promise<T[]>;
@@ -65,8 +67,8 @@ export const BATCH_SIZE = 50;
 export class SdkPortalClient implements PortalClient {
   readonly memberId: string;
   private readonly b24: B24OAuth;
-  /** the same portal without the SDK's retry after a lost answer (BatchOptions.once) */
-  private readonly b24Once: B24OAuth;
+  /** our own retries (the SDK's are off: it would resend after any error it does not know) */
+  private readonly retries: { max: number; delayMs: number };
   private refreshToken: string;
   private accessToken: string;
   private expiresAt: number;
@@ -83,14 +85,14 @@ export class SdkPortalClient implements PortalClient {
     this.refreshToken = inst.refreshToken;
     this.accessToken = inst.accessToken;
     this.expiresAt = inst.expiresAt;
-    this.b24 = this.sdk(inst, clientId, refresher, restrictions);
-    // No retry inside the SDK at all: it would resend after any error it does not know, a lost
-    // answer included. Refusals the portal gives before reading a request are retried in page().
-    this.b24Once = this.sdk(inst, clientId, refresher, {
-      ...restrictions,
-      maxRetries: 1,
-      retryOnNetworkError: false,
-    });
+    // One SDK instance per portal, so its token bucket sees every request; its retry loop is
+    // off (maxRetries 1) because it resends after any error it does not know, a lost answer
+    // included. page() retries instead, and never a write whose answer was lost.
+    this.retries = {
+      max: Math.max(1, restrictions.maxRetries ?? 3),
+      delayMs: restrictions.retryDelay ?? 1000,
+    };
+    this.b24 = this.sdk(inst, clientId, refresher, { ...restrictions, maxRetries: 1 });
   }
 
   private sdk(
@@ -167,14 +169,17 @@ export class SdkPortalClient implements PortalClient {
   }
 
   async page<T = any>(method: string, params: Record<string, unknown> = {}, once = false): Promise<Page<T>> {
-    if (!once) return this.pageOf<T>(this.b24, method, params);
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        return await this.pageOf<T>(this.b24Once, method, params);
+        return await this.pageOf<T>(this.b24, method, params);
       } catch (err) {
-        // The portal's limits refuse a request unread: safe to send again, after a pause.
-        if (!(err instanceof AppError && err.code === ErrorCode.RateLimited) || attempt >= 4) throw err;
-        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+        const limited = err instanceof AppError && err.code === ErrorCode.RateLimited;
+        // Refused unread (the portal's limits): safe to send again. Otherwise (no answer, a 5xx)
+        // a read is asked again; a write (once) is its sender's to read back.
+        const again = limited || (!once && err instanceof PortalError && err.retryable);
+        if (!again || attempt >= this.retries.max + (limited ? 2 : 0)) throw err;
+        const base = limited ? Math.max(500, this.retries.delayMs) : this.retries.delayMs;
+        await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1)));
       }
     }
   }
@@ -196,6 +201,10 @@ export class SdkPortalClient implements PortalClient {
 
   async call<T = any>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     return (await this.page<T>(method, params)).result;
+  }
+
+  async callOnce<T = any>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    return (await this.page<T>(method, params, true)).result;
   }
 
   async listAll<T = any>(method: string, params: Record<string, unknown> = {}, max = 100_000): Promise<T[]> {

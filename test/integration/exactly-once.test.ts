@@ -3,11 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
+import { migrate } from '../../src/db/migrate.ts';
+import { SettingsRepository } from '../../src/db/repositories/settings.ts';
 import { Database } from '../../src/db/sqlite.ts';
+import { leadSettingsSchema } from '../../src/settings/schema.ts';
+import { SettingsService } from '../../src/settings/service.ts';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
 import { BOT_TRANSFER } from '../../src/openlines/service.ts';
 import { type ChildApp, freePort, startChildApp } from '../helpers/child-app.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../helpers/context.ts';
+import { createLeadsFeature } from '../../src/crm/feature.ts';
+import { createOpenLinesFeature } from '../../src/openlines/feature.ts';
 import { closeAll, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
 // Issue: exactly once toward the portal, even when the process dies with a write on the wire.
@@ -70,6 +76,44 @@ describe('exactly once toward the portal: answers lost in flight', () => {
         `chat ${c}: the portal and the register agree`,
       );
       assert.equal((await p.log(c)).filter((l) => l.action === 'assign').length, 1, `chat ${c} logged once`);
+    }
+  });
+});
+
+describe('exactly once toward the portal: lead writes whose answers are lost', () => {
+  afterEach(closeAll);
+
+  test('a third of the lead write batches done but unanswered: one responsible update and one comment each', async () => {
+    const p = await olPortal({ seed, features: [createOpenLinesFeature(), createLeadsFeature()] });
+    await p.app.ctx.settings.write(
+      p.memberId,
+      'leads',
+      leadSettingsSchema,
+      { rules: { mode: 'evenly', queue: [{ id: 2 }, { id: 3 }, { id: 4 }] } },
+      null,
+    );
+    p.emu.injectWireFault({ kind: 'reset', rate: 0.35, seed: 11 });
+    const leads: number[] = [];
+    for (let i = 0; i < 30; i++) leads.push(p.emu.sim.addLead({ title: `Lead ${i}` }));
+    const comments = (id: number) =>
+      [...p.emu.state.crm.comments.values()].filter((c) => c.entityType === 'lead' && c.entityId === id);
+    await waitFor(async () => {
+      await p.settle();
+      return leads.every((id) => comments(id).length > 0);
+    }, 'every lead commented');
+    await p.settle();
+    assert.ok(p.emu.lostAnswers.reset >= 3, `answers were lost (${p.emu.lostAnswers.reset})`);
+    for (const id of leads) {
+      const updates = p.emu.calls.filter(
+        (c) => c.method === 'crm.item.update' && Number((c.params as Record<string, unknown>).id) === id,
+      );
+      assert.equal(updates.length, 1, `lead ${id}: one update of its responsible`);
+      assert.equal(comments(id).length, 1, `lead ${id}: one comment`);
+      assert.match(
+        comments(id)[0].comment,
+        /\(ref\. [A-Z0-9]{8}\)$/,
+        'the comment carries its decision code',
+      );
     }
   });
 });
@@ -172,6 +216,100 @@ describe('exactly once toward the portal', () => {
       const twice = promised.filter((id) => (counts.get(id) ?? 0) > 1);
       assert.deepEqual(twice, [], `transferred more than once: ${twice.length} of ${promised.length}`);
       for (const id of promised) assert.equal(counts.get(id), 1, `chat ${id} transferred once`);
+    } finally {
+      await app.stop();
+      await emu.stop();
+    }
+  });
+});
+
+describe('exactly once toward the portal: leads', () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('kill -9 three times while a lead write (responsible + comment) is on the wire: each lead assigned once, one comment', async () => {
+    const emu = await startEmulator({
+      app: { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET },
+      rateLimit: { drainPerSec: 2, burst: 50 },
+      latencyMs: 300,
+      timerIntervalMs: 0,
+      language: 'en',
+      seed,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'once-leads-'));
+    dirs.push(dir);
+    const databasePath = join(dir, 'app.sqlite');
+    // The lead rules are in place before the app first starts (what the settings page stores).
+    const db = await Database.open(databasePath);
+    await migrate(db);
+    await new SettingsService(new SettingsRepository(db), Date.now).write(
+      emu.memberId,
+      'leads',
+      leadSettingsSchema,
+      { rules: { mode: 'evenly', queue: [{ id: 2 }, { id: 3 }, { id: 4 }] } },
+      null,
+    );
+    await db.close();
+    const port = await freePort();
+    const start = () => startChildApp({ port, databasePath, oauthServer: emu.url });
+    let app: ChildApp = await start();
+    try {
+      const page = await emu.install({ appBaseUrl: app.url });
+      assert.equal(page.status, 200, page.body);
+      emu.finishInstall();
+      await waitFor(
+        () => [...emu.state.bindings.values()].some((b) => b.event === 'ONCRMLEADADD'),
+        'lead events bound',
+        30_000,
+      );
+      const leads: number[] = [];
+      const wave = (size: number) => {
+        for (let i = 0; i < size; i++) leads.push(emu.sim.addLead({ title: `Lead ${leads.length + 1}` }));
+      };
+      const carriesComment = (method: string, params: Record<string, unknown>) =>
+        method === 'batch' && JSON.stringify(params).includes('crm.timeline.comment.add');
+      for (let kill = 0; kill < 3; kill++) {
+        const held = emu.holdAnswers(carriesComment);
+        wave(8);
+        await Promise.race([
+          held.arrived,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no lead write came')), 30_000)),
+        ]);
+        await app.kill();
+        held.release();
+        await emu.idle();
+        app = await start();
+      }
+      wave(8);
+      await emu.idle();
+      const taken = new Set<number>();
+      for (const d of emu.deliveries) {
+        const m = /FIELDS%5D%5BID%5D=(\d+)/.exec(d.body);
+        if (d.outcome === 'delivered' && d.event === 'ONCRMLEADADD' && m) taken.add(Number(m[1]));
+      }
+      const promised = leads.filter((id) => taken.has(id));
+      assert.ok(promised.length >= 16, `most lead events were acknowledged (${promised.length})`);
+      const comments = (id: number) =>
+        [...emu.state.crm.comments.values()].filter((c) => c.entityType === 'lead' && c.entityId === id);
+      await waitFor(
+        () => promised.every((id) => comments(id).length > 0),
+        'every acknowledged lead commented',
+        90_000,
+      );
+      // A moment for anything still in flight to land twice, if it were going to.
+      await new Promise((r) => setTimeout(r, 2000));
+      await emu.idle();
+      for (const id of promised) {
+        const lead = emu.state.crm.leads.get(id)!;
+        assert.ok([2, 3, 4].includes(lead.assignedById), `lead ${id} has an operator`);
+        const updates = emu.calls.filter(
+          (c) => c.method === 'crm.item.update' && Number((c.params as Record<string, unknown>).id) === id,
+        );
+        assert.equal(updates.length, 1, `lead ${id}: one update of its responsible`);
+        assert.equal(comments(id).length, 1, `lead ${id}: one comment`);
+      }
     } finally {
       await app.stop();
       await emu.stop();

@@ -374,6 +374,8 @@ function faulty(client: PortalClient, n: number, fail: 'answer_lost' | 'never_se
   return {
     memberId: client.memberId,
     call: (m, params) => (m === 'batch' ? around(() => client.call(m, params)) : client.call(m, params)),
+    callOnce: (m, params) =>
+      m === 'batch' ? around(() => client.callOnce(m, params)) : client.callOnce(m, params),
     page: (m, params) => client.page(m, params),
     listAll: (m, params, max) => client.listAll(m, params, max),
     batch: (calls) => around(() => client.batch(calls)),

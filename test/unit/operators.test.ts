@@ -58,6 +58,10 @@ function fakeClient(users: FakeUser[], o: { departments?: { ID: string; PARENT?:
       stats.requests++;
       return run(method, params);
     },
+    async callOnce(method, params = {}) {
+      stats.requests++;
+      return run(method, params);
+    },
     async page(method, params = {}) {
       stats.requests++;
       return { result: run(method, params) };
