@@ -1,7 +1,7 @@
 import { ParamsFactory } from '@bitrix24/b24jssdk';
 import type { AppContext } from '../src/context.ts';
 import { DialogRepository } from '../src/db/repositories/dialogs.ts';
-import { type Emulator, type PortalSeed, startEmulator } from '../src/emulator/index.ts';
+import { type Emulator, type PortalSeed, startEmulator } from 'b24-emulator';
 import { runnerFor } from '../src/jobs/feature.ts';
 import { createOpenLinesFeature } from '../src/openlines/feature.ts';
 import type { OpenLinesService } from '../src/openlines/service.ts';

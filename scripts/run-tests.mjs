@@ -16,7 +16,16 @@ function collect(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = collect('test')
+// The app's own tests, and those of the packages in this workspace (the emulator's).
+const roots = ['test', ...readdirSync('packages').map((p) => join('packages', p, 'test'))].filter((d) => {
+  try {
+    return statSync(d).isDirectory();
+  } catch {
+    return false;
+  }
+});
+const files = roots
+  .flatMap((r) => collect(r))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { createContext } from '../context.ts';
-import { startEmulator } from '../emulator/index.ts';
+import { startEmulator } from 'b24-emulator';
 import { createLogger } from '../log/logger.ts';
 import { leadSettingsSchema } from '../settings/schema.ts';
 import { DemoScenario } from './scenario.ts';

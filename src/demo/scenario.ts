@@ -1,4 +1,4 @@
-import type { Emulator } from '../emulator/index.ts';
+import type { Emulator } from 'b24-emulator';
 
 export interface ScenarioOptions {
   /** new dialogs per minute */

@@ -1,4 +1,4 @@
-import type { PortalSeed } from '../emulator/index.ts';
+import type { PortalSeed } from 'b24-emulator';
 
 /**
  * The demo portal: an administrator, twelve operators in two departments in mixed states,

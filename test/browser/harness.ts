@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
+import { type Emulator, startEmulator } from 'b24-emulator';
 import type { Feature } from '../../src/context.ts';
 import { startTestApp, TEST_CLIENT_ID, TEST_CLIENT_SECRET, type TestApp } from '../helpers/context.ts';
 

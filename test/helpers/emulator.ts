@@ -1,4 +1,4 @@
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.ts';
+import { type Emulator, type EmulatorOptions, startEmulator } from 'b24-emulator';
 import { startTestApp, TEST_CLIENT_ID, TEST_CLIENT_SECRET, type TestApp, waitFor } from './context.ts';
 
 /** A fetch that counts the app's requests to the OAuth server (token refreshes). */

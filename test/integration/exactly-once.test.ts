@@ -8,7 +8,7 @@ import { SettingsRepository } from '../../src/db/repositories/settings.ts';
 import { Database } from '../../src/db/sqlite.ts';
 import { leadSettingsSchema } from '../../src/settings/schema.ts';
 import { SettingsService } from '../../src/settings/service.ts';
-import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
+import { type Emulator, startEmulator } from 'b24-emulator';
 import { BOT_TRANSFER } from '../../src/openlines/service.ts';
 import { type ChildApp, freePort, startChildApp } from '../helpers/child-app.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../helpers/context.ts';

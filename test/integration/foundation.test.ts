@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator } from '../../src/emulator/index.ts';
+import { startEmulator } from 'b24-emulator';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, formEncode, waitFor } from '../helpers/context.ts';
 import { installApp, type Stack, startStack } from '../helpers/emulator.ts';
 

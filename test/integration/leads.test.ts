@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { Feature } from '../../src/context.ts';
 import { createLeadsFeature, type LeadsServices } from '../../src/crm/feature.ts';
-import { type Emulator, type PortalSeed, startEmulator } from '../../src/emulator/index.ts';
+import { type Emulator, type PortalSeed, startEmulator } from 'b24-emulator';
 import { offlineEventsFeature } from '../../src/events/offline-events.ts';
 import type { PortalClient } from '../../src/portal/client.ts';
 import type { QueueRulesInput } from '../../src/engine/index.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
 import { JobRepository } from '../../src/db/repositories/jobs.ts';
-import type { CallRecord } from '../../src/emulator/index.ts';
+import type { CallRecord } from 'b24-emulator';
 import { createJobsFeature } from '../../src/jobs/feature.ts';
 import { DAY_MS } from '../../src/jobs/maintenance/idle-rules.ts';
 import { createMaintenanceFeature } from '../../src/jobs/maintenance/feature.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { createContext } from '../../src/context.ts';
-import type { PortalSeed } from '../../src/emulator/index.ts';
+import type { PortalSeed } from 'b24-emulator';
 import { createJobsFeature, runnerFor } from '../../src/jobs/feature.ts';
 import { createMaintenanceFeature } from '../../src/jobs/maintenance/feature.ts';
 import type { JobScheduler } from '../../src/jobs/scheduler.ts';

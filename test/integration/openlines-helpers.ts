@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import type { Feature } from '../../src/context.ts';
 import type { LogRow } from '../../src/db/repositories/assignment-log.ts';
 import { type DialogRow, DialogRepository } from '../../src/db/repositories/dialogs.ts';
-import {
-  type Emulator,
-  type EmulatorOptions,
-  type PortalSeed,
-  startEmulator,
-} from '../../src/emulator/index.ts';
+import { type Emulator, type EmulatorOptions, type PortalSeed, startEmulator } from 'b24-emulator';
 import { runnerFor } from '../../src/jobs/feature.ts';
 import type { JobSummary } from '../../src/jobs/summary.ts';
 import { createOpenLinesFeature } from '../../src/openlines/feature.ts';

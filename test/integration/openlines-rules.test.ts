@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import type { PortalSeed } from '../../src/emulator/index.ts';
+import type { PortalSeed } from 'b24-emulator';
 import { lineSettingsSchema, operatorsSettingsSchema } from '../../src/settings/schema.ts';
 import { closeAll, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 

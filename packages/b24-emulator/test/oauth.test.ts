@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { startEmulator } from '../../../src/emulator/index.ts';
+import { startEmulator } from '../src/index.ts';
 import { APP, callRest, type Harness, manualClock, startHarness } from './helpers.ts';
 
 async function refreshByPost(base: string, refreshToken: string, secret = APP.clientSecret) {

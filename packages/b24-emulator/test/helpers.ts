@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import qs from 'qs';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../../src/emulator/index.ts';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../src/index.ts';
 
 export const APP = { clientId: 'local.test.app', clientSecret: 'test-secret' };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defaultSeed, type PortalSeed } from '../../../src/emulator/index.ts';
+import { defaultSeed, type PortalSeed } from '../src/index.ts';
 import { type Harness, startHarness } from './helpers.ts';
 
 /** The default portal plus 120 operators, so user.get needs three pages. */

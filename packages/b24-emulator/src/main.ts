@@ -24,7 +24,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npm run emulator -- [--port N] [--client-id ID] [--client-secret S] [--lang ru|en] [--install URL [--finish]] [--quiet]',
+    'usage: npx b24-emulator [--port N] [--client-id ID] [--client-secret S] [--lang ru|en] [--install URL [--finish]] [--quiet]',
   );
   process.exit(0);
 }

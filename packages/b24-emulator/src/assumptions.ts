@@ -1,7 +1,7 @@
 /**
  * Every choice the portal emulator makes where the Bitrix24 docs are silent or contradict each
  * other. Each one is a thing "to verify on a real portal" (README). Nothing else in
- * src/emulator/ may hard-code one of these decisions: import it from here.
+ * the emulator may hard-code one of these decisions: import it from here.
  *
  * Sources referred to: shared/reference/bitrix24-rest.md (the research note, §-numbers) and the
  * official docs repo bitrix24/b24restdocs at 5988ed13.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { B24OAuth, EnumAppStatus } from '@bitrix24/b24jssdk';
-import { defaultSeed } from '../../../src/emulator/index.ts';
+import { defaultSeed } from '../src/index.ts';
 import { APP, type Harness, startHarness } from './helpers.ts';
 
 const FAST = {
