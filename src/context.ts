@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { AppContext, Feature } from './app-context.ts';
 import type { Config } from './config/index.ts';
 import { AssignmentLogRepository } from './db/repositories/assignment-log.ts';
 import { InboxRepository } from './db/repositories/inbox.ts';
@@ -11,26 +12,27 @@ import { InstallationJournal, TokenCheckRepository } from './db/repositories/ins
 import { migrate } from './db/migrate.ts';
 import { Database } from './db/sqlite.ts';
 import { InboxWriter } from './events/inbox-writer.ts';
-import type { RequestListener } from 'node:http';
 import { intakeHandler } from './events/intake.ts';
 import { SETUP_EVENT, setupDefinition, uninstallDefinition } from './events/lifecycle.ts';
 import { EventRouter } from './events/router.ts';
 import { InboxWorker, type WorkerOptions } from './events/worker.ts';
 import type { PortalJob } from './jobs/types.ts';
 import { createLogger, type Logger } from './log/logger.ts';
-import { type Manifest, manifest } from './manifest.ts';
+import { manifest } from './manifest.ts';
 import { ClientPool } from './portal/client-pool.ts';
 import type { RestrictionParams } from './portal/client.ts';
 import { InstallationCache } from './portal/installation-cache.ts';
 import { ApplicationTokens } from './portal/application-token.ts';
 import { InstallService } from './portal/install-service.ts';
 import { OAuthServer } from './portal/oauth-server.ts';
-import { bindEvents, type SetupStep } from './portal/setup.ts';
+import { bindEvents } from './portal/setup.ts';
 import { type TokenCheckStepOptions, tokenCheckStep } from './portal/token-check-step.ts';
 import { TokenRefresher } from './portal/token-refresher.ts';
 import { SettingsService } from './settings/service.ts';
 import { createApp, requestListener } from './web/app.ts';
 import { installRouter } from './web/install-route.ts';
+
+export type { AppContext, Feature } from './app-context.ts';
 
 export interface ContextOptions {
   config: Config;
@@ -46,56 +48,6 @@ export interface ContextOptions {
   tokenCheck?: TokenCheckStepOptions;
   /** run the maintenance schedules on ctx.start() (the server, the demo); tests say false */
   scheduleJobs?: boolean;
-}
-
-/**
- * A part of the product (open lines, leads, jobs, settings page…) plugging into the app:
- * it adds event definitions, setup steps, routes and jobs. Features are registered before
- * the express app is built.
- */
-export interface Feature {
-  name: string;
-  register(ctx: AppContext): void | Promise<void>;
-}
-
-/** Everything the server, the CLI, the tests and the demo share: built once, in one place. */
-export interface AppContext {
-  config: Config;
-  log: Logger;
-  clock: () => number;
-  manifest: Manifest;
-  db: Database;
-  /** this process among all that share the store (cluster/instance.ts) */
-  instance: Instance;
-  store: SqliteInstallationStore;
-  oauth: OAuthServer;
-  refresher: TokenRefresher;
-  clients: ClientPool;
-  inbox: InboxRepository;
-  writer: InboxWriter;
-  router: EventRouter;
-  worker: InboxWorker;
-  install: InstallService;
-  /** the portal-confirmed application token (application-token.ts) */
-  tokens: ApplicationTokens;
-  /** installs, refused installs, token changes, refused uninstalls */
-  journal: InstallationJournal;
-  settings: SettingsService;
-  assignmentLog: AssignmentLogRepository;
-  queueState: QueueStateRepository;
-  setupSteps: SetupStep[];
-  routers: Router[];
-  jobs: Map<string, PortalJob>;
-  /** anything a feature wants to share with another (e.g. the open-lines service) */
-  services: Record<string, unknown>;
-  /** called on start/stop by features with timers of their own */
-  lifecycle: { start: (() => void | Promise<void>)[]; stop: (() => void | Promise<void>)[] };
-  /** the process's one HTTP request listener (the event intake, then the express app) */
-  app: RequestListener;
-  /** whether ctx.start() runs the maintenance schedules */
-  scheduleJobs: boolean;
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export async function createContext(o: ContextOptions): Promise<AppContext> {

@@ -1,4 +1,4 @@
-import type { Feature } from './context.ts';
+import type { Feature } from './app-context.ts';
 import { leadsFeature } from './crm/feature.ts';
 import { offlineEventsFeature } from './events/offline-events.ts';
 import { jobsFeature } from './jobs/feature.ts';

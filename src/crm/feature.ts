@@ -1,4 +1,4 @@
-import type { Feature } from '../context.ts';
+import type { Feature } from '../app-context.ts';
 import { LeadRepository } from '../db/repositories/leads.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { operatorDirectory } from '../operators/index.ts';

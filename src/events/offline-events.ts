@@ -1,4 +1,4 @@
-import type { AppContext, Feature } from '../context.ts';
+import type { AppContext, Feature } from '../app-context.ts';
 import { OfflineReservationRepository } from '../db/repositories/offline-reservations.ts';
 import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
 import { type OfflineRecord, offlineRecordToBody } from './offline-adapter.ts';

@@ -1,4 +1,4 @@
-import type { AppContext, Feature } from '../context.ts';
+import type { AppContext, Feature } from '../app-context.ts';
 import { JobRepository } from '../db/repositories/jobs.ts';
 import { JobRunner, type JobRunnerOptions } from './runner.ts';
 import { type CronFactory, JobScheduler } from './scheduler.ts';

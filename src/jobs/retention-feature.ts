@@ -1,4 +1,4 @@
-import type { Feature } from '../context.ts';
+import type { Feature } from '../app-context.ts';
 import { RetentionRepository, retentionFromDays } from '../db/repositories/retention.ts';
 
 const HOUR = 3_600_000;

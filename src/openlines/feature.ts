@@ -1,4 +1,4 @@
-import type { AppContext, Feature } from '../context.ts';
+import type { AppContext, Feature } from '../app-context.ts';
 import { DialogRepository } from '../db/repositories/dialogs.ts';
 import { OpenLinesRepository } from '../db/repositories/openlines.ts';
 import { operatorDirectory } from '../operators/index.ts';

@@ -8,7 +8,7 @@
  *   const infos = await dir.get(memberId, client, queueIds);           // batched, cached ~60 s
  *   const states = toOperatorStates(queueIds, infos, { settings, queue, loads });
  */
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../app-context.ts';
 import { OperatorDirectory, type OperatorDirectoryOptions } from './directory.ts';
 
 export { OperatorDirectory, type OperatorDirectoryOptions, type RefreshPlan } from './directory.ts';

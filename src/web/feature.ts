@@ -1,4 +1,4 @@
-import type { Feature } from '../context.ts';
+import type { Feature } from '../app-context.ts';
 import { apiRouter } from './api/router.ts';
 import { appPageRouter } from './app-page.ts';
 import { LiveData } from './live.ts';

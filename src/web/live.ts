@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.ts';
+import type { AppContext } from '../app-context.ts';
 import type { LineConfig, OpenLoad, OperatorState } from '../engine/index.ts';
 import type { LeadsServices } from '../crm/feature.ts';
 import type { OpenLinesService } from '../openlines/service.ts';

@@ -1,4 +1,4 @@
-import type { AppContext, Feature } from '../../context.ts';
+import type { AppContext, Feature } from '../../app-context.ts';
 import { MaintenanceRepository } from '../../db/repositories/maintenance.ts';
 import { OpenLinesService } from '../../openlines/service.ts';
 import { JobScheduler } from '../scheduler.ts';

@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import type { AppContext } from '../../context.ts';
+import type { AppContext } from '../../app-context.ts';
 import type { LogRow } from '../../db/repositories/assignment-log.ts';
 import { JobRepository } from '../../db/repositories/jobs.ts';
 import { availabilityOf, countedLoad, explain, type Reason } from '../../engine/index.ts';

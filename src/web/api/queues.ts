@@ -1,4 +1,4 @@
-import type { AppContext } from '../../context.ts';
+import type { AppContext } from '../../app-context.ts';
 import { type OperatorState, type QueueRules, rulesFromLine } from '../../engine/index.ts';
 import type { LeadSettings, LineSettings } from '../../settings/schema.ts';
 import { type DirectoryEntry, type LiveData, operatorState } from '../live.ts';

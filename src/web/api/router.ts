@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import type { AppContext } from '../../context.ts';
+import type { AppContext } from '../../app-context.ts';
 import type { LiveData } from '../live.ts';
 import type { SessionTokens } from '../session-token.ts';
 import { requireSession, sessionOf } from './auth.ts';

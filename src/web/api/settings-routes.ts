@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../context.ts';
+import type { AppContext } from '../../app-context.ts';
 import { SettingsRepository } from '../../db/repositories/settings.ts';
 import { rulesFromLine } from '../../engine/index.ts';
 import {

@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../../context.ts';
+import type { AppContext } from '../../app-context.ts';
 import { explain, previewNext, type QueueRules } from '../../engine/index.ts';
 import { leadSettingsSchema, lineSettingsSchema } from '../../settings/schema.ts';
 import type { LiveData } from '../live.ts';
