@@ -57,6 +57,11 @@ const ENTITY_TEXT: Record<Lang, Record<CrmEntity, string>> = {
   ru: { contact: 'контакту', company: 'компании', lead: 'лиду' },
 };
 
+/**
+ * Russian: a name stands where it needs no declension (after a colon, in parentheses, beside
+ * an arrow), so "Назначено: Анна Смирнова" reads right for any name, as "Назначено Анна
+ * Смирнова" did not.
+ */
 export function explain(
   reason: Reason,
   lang: Lang,
@@ -74,7 +79,7 @@ export function explain(
       parts.push(
         en
           ? `Assigned to ${op}, the client's responsible person (by the ${entity}).`
-          : `Назначено ${op} — ответственному за клиента (по ${entity}).`,
+          : `Назначено: ${op} — ответственный за клиента (по ${entity}).`,
       );
       if (r?.assignedDespite) {
         parts.push(
@@ -89,7 +94,7 @@ export function explain(
       parts.push(
         en
           ? `Assigned to ${op}, who handled this client's previous dialog.`
-          : `Назначено ${op} — оператору предыдущего диалога с этим клиентом.`,
+          : `Назначено: ${op} — оператор предыдущего диалога с этим клиентом.`,
       );
       break;
     case 'evenly':
@@ -99,7 +104,7 @@ export function explain(
       parts.push(
         en
           ? `Assigned to ${op} by the rule ${MODE_TEXT.en[reason.rule]}.`
-          : `Назначено ${op} по правилу ${MODE_TEXT.ru[reason.rule]}.`,
+          : `Назначено: ${op}, правило ${MODE_TEXT.ru[reason.rule]}.`,
       );
       break;
     case 'portal_queue':
@@ -125,7 +130,7 @@ export function explain(
       parts.push(
         en
           ? `Passed on from ${who(p?.fromId)} to ${op}: no answer in time (rule ${p ? MODE_TEXT.en[p.by] : '?'}).`
-          : `Передано от ${who(p?.fromId)} к ${op}: нет ответа вовремя (правило ${p ? MODE_TEXT.ru[p.by] : '?'}).`,
+          : `Передано дальше: ${who(p?.fromId)} → ${op}, нет ответа вовремя (правило ${p ? MODE_TEXT.ru[p.by] : '?'}).`,
       );
       if (p?.newRound) {
         parts.push(
@@ -141,14 +146,14 @@ export function explain(
         reason.dialog === 'waiting_client'
           ? en
             ? `Stays with ${op}: they wrote last and wait for the client.`
-            : `Остаётся у ${op}: оператор ответил и ждёт клиента.`
+            : `Остаётся за оператором (${op}): оператор ответил и ждёт клиента.`
           : reason.dialog === 'accepted'
             ? en
               ? `Stays with ${op}: an accepted dialog keeps its operator.`
-              : `Остаётся у ${op}: принятый в работу диалог остаётся за оператором.`
+              : `Остаётся за оператором (${op}): принятый в работу диалог не передаётся.`
             : en
               ? `Stays with ${op}: nobody else can take it.`
-              : `Остаётся у ${op}: больше никто не может его принять.`,
+              : `Остаётся за оператором (${op}): больше никто не может его принять.`,
       );
       break;
     case 'redistribute':
@@ -156,14 +161,14 @@ export function explain(
         reason.dialog === 'not_accepted'
           ? en
             ? `Back to distribution: ${op} had not accepted it.`
-            : `Возвращено в распределение: ${op} не принял диалог.`
+            : `Возвращено в распределение: диалог не был принят (оператор: ${op}).`
           : reason.dialog === 'client_unanswered'
             ? en
               ? `Back to distribution: the client wrote and ${op} has not answered.`
-              : `Возвращено в распределение: клиент написал, а ${op} не ответил.`
+              : `Возвращено в распределение: клиент написал и не получил ответа (оператор: ${op}).`
             : en
               ? `Back to distribution: ${op} left the queue or was dismissed.`
-              : `Возвращено в распределение: ${op} покинул очередь или уволен.`,
+              : `Возвращено в распределение: оператор вне очереди или уволен (${op}).`,
       );
       break;
   }
@@ -172,7 +177,7 @@ export function explain(
     parts.push(
       en
         ? `The client's responsible ${who(r.operatorId)} was passed over: ${why(r.passedOver!)}.`
-        : `Ответственный ${who(r.operatorId)} пропущен: ${why(r.passedOver!)}.`,
+        : `Ответственный за клиента пропущен (${who(r.operatorId)}): ${why(r.passedOver!)}.`,
     );
   }
   if (reason.sticky) {
@@ -180,7 +185,7 @@ export function explain(
     parts.push(
       en
         ? `The previous operator ${who(s.operatorId)} was passed over: ${why(s.passedOver)}.`
-        : `Предыдущий оператор ${who(s.operatorId)} пропущен: ${why(s.passedOver)}.`,
+        : `Предыдущий оператор пропущен (${who(s.operatorId)}): ${why(s.passedOver)}.`,
     );
   }
   const sk = reason.skipped;

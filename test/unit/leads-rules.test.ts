@@ -129,7 +129,7 @@ describe('lead rules', () => {
     const en = leadComment('en', null, reason, (id) => (id === 3 ? 'Vera Petrova' : `#${id}`));
     assert.match(en, /^Dispatcher \(default lead queue\): Assigned to Vera Petrova by the rule "evenly"/);
     const ru = leadComment('ru', 'calls', reason);
-    assert.match(ru, /^Диспетчер \(очередь «calls»\): Назначено #3 по правилу «равномерно»/);
+    assert.match(ru, /^Диспетчер \(очередь «calls»\): Назначено: #3, правило «равномерно»/);
     assert.equal(portalLang('ru'), 'ru');
     assert.equal(portalLang('de'), 'en');
     assert.equal(portalLang(undefined), 'en');

@@ -27,7 +27,7 @@ describe('explain', () => {
     );
     assert.equal(
       explain(d.reason, 'ru', nameOf),
-      'Назначено Vera по правилу «равномерно»: дольше всех без новых обращений. Пропущены — достигли лимита: Boris; недоступны: Anna (не в сети).',
+      'Назначено: Vera, правило «равномерно»: дольше всех без новых обращений. Пропущены — достигли лимита: Boris; недоступны: Anna (не в сети).',
     );
   });
 
@@ -42,7 +42,7 @@ describe('explain', () => {
       explain(d.reason, 'en', nameOf),
       "Assigned to Boris, the client's responsible person (by the company). They are offline, but this queue does not check availability.",
     );
-    assert.match(explain(d.reason, 'ru', nameOf), /ответственному за клиента \(по компании\)/);
+    assert.match(explain(d.reason, 'ru', nameOf), /ответственный за клиента \(по компании\)/);
   });
 
   it('renders a passed-over responsible and a wait', () => {
@@ -81,7 +81,7 @@ describe('explain', () => {
     };
     assert.equal(
       explain(onOperatorUnavailable(base).reason, 'ru', nameOf),
-      'Остаётся у Vera: оператор ответил и ждёт клиента.',
+      'Остаётся за оператором (Vera): оператор ответил и ждёт клиента.',
     );
     assert.equal(
       explain(
@@ -117,6 +117,55 @@ describe('explain', () => {
         lang,
       );
       assert.doesNotMatch(text, /undefined/);
+    }
+  });
+});
+
+describe('explain in Russian: a name never needs declension', () => {
+  it('puts every name after a colon, in parentheses, beside an arrow or in a list', () => {
+    const name = 'Анна Смирнова';
+    const nameOf = () => name;
+    const skipped = { at_capacity: [4], unavailable: [{ id: 5, why: 'offline' as const }] };
+    const reasons: Reason[] = [
+      {
+        rule: 'responsible_manager',
+        operatorId: 1,
+        skipped,
+        responsible: { operatorId: 1, entity: 'contact' },
+      },
+      { rule: 'sticky', operatorId: 1, skipped, sticky: { operatorId: 2, passedOver: 'offline' } },
+      ...(['evenly', 'strictly', 'least_loaded', 'weighted'] as const).map((rule) => ({
+        rule,
+        operatorId: 1,
+        skipped,
+        responsible: { operatorId: 3, entity: 'company' as const, passedOver: 'absent' as const },
+      })),
+      { rule: 'pass_on', operatorId: 1, skipped, passOn: { fromId: 2, by: 'evenly', newRound: false } },
+      ...(['waiting_client', 'accepted', 'not_accepted'] as const).map((dialog) => ({
+        rule: 'stay' as const,
+        operatorId: 1,
+        skipped,
+        dialog,
+      })),
+      ...(['not_accepted', 'client_unanswered', 'departed'] as const).map((dialog) => ({
+        rule: 'redistribute' as const,
+        operatorId: 1,
+        skipped,
+        dialog,
+      })),
+    ];
+    for (const r of reasons) {
+      const text = explain(r, 'ru', nameOf);
+      const uses = text.split(name).length - 1;
+      assert.ok(uses > 0, `${r.rule}: names someone (${text})`);
+      const ok = text
+        .split(name)
+        .slice(0, -1)
+        .every((before, i, all) => {
+          const after = text.split(name)[i + 1];
+          return /(: |\(|→ |, )$/.test(before) || /^( →|\)|,)/.test(after) || all.length < 0;
+        });
+      assert.ok(ok, `${r.rule}/${r.dialog ?? ''}: every name stands undeclined: ${text}`);
     }
   });
 });
