@@ -156,15 +156,11 @@ describe('explain in Russian: a name never needs declension', () => {
     ];
     for (const r of reasons) {
       const text = explain(r, 'ru', nameOf);
-      const uses = text.split(name).length - 1;
-      assert.ok(uses > 0, `${r.rule}: names someone (${text})`);
-      const ok = text
-        .split(name)
+      assert.ok(text.includes(name), `${r.rule}: names someone (${text})`);
+      const pieces = text.split(name);
+      const ok = pieces
         .slice(0, -1)
-        .every((before, i, all) => {
-          const after = text.split(name)[i + 1];
-          return /(: |\(|→ |, )$/.test(before) || /^( →|\)|,)/.test(after) || all.length < 0;
-        });
+        .every((before, i) => /(: |\(|→ |, )$/.test(before) || /^( →|\)|,)/.test(pieces[i + 1]));
       assert.ok(ok, `${r.rule}/${r.dialog ?? ''}: every name stands undeclined: ${text}`);
     }
   });
