@@ -2,110 +2,134 @@
 // An emulated Bitrix24 portal, the app installed into it through the real install flow,
 // and a stream of dialogs and leads; the printed URL shows the app's page inside a
 // portal-like frame, exactly as Bitrix24 would show it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type Emulator, startEmulator } from 'b24-emulator';
 import { loadConfig } from '../config/index.ts';
-import { createContext } from '../context.ts';
-import { startEmulator } from 'b24-emulator';
+import { type AppContext, createContext } from '../context.ts';
 import { createLogger } from '../log/logger.ts';
 import { leadSettingsSchema } from '../settings/schema.ts';
+import { demoOptions, listenError, USAGE } from './options.ts';
 import { DemoScenario } from './scenario.ts';
 import { demoSeed } from './seed.ts';
+import { demoStatus, statusLine } from './status.ts';
 
-const USAGE = `npm run demo -- [--rate N] [--lead-rate N] [--lang ru|en] [--port N] [--portal-port N] [--duration S] [--fast]
-  --rate         new dialogs per minute (default 30)
-  --lead-rate    new leads per minute (default 6)
-  --lang         the portal's language (default ru)
-  --port         the app's port (default 3000; 0 = any free port)
-  --portal-port  the emulated portal's port (default 3001; 0 = any free port)
-  --duration     stop by itself after S seconds (default: run until Ctrl-C)
-  --fast         lift the portal's 2 requests/s limit (default: the real limit)`;
-
-const { values: a } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '30' },
-    'lead-rate': { type: 'string', default: '6' },
-    lang: { type: 'string', default: 'ru' },
-    port: { type: 'string', default: '3000' },
-    'portal-port': { type: 'string', default: '3001' },
-    duration: { type: 'string' },
-    fast: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-});
-if (a.help) {
+const parsed = demoOptions(process.argv.slice(2));
+if ('help' in parsed) {
   console.log(USAGE);
   process.exit(0);
 }
-const num = (name: string, v: string | undefined, min: number) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min) {
-    console.error(`--${name} must be a number ≥ ${min}\n${USAGE}`);
-    process.exit(2);
-  }
-  return n;
-};
-const rate = num('rate', a.rate, 0);
-const leadRate = num('lead-rate', a['lead-rate'], 0);
-const appPort = num('port', a.port, 0);
-const portalPort = num('portal-port', a['portal-port'], 0);
-const duration = a.duration === undefined ? undefined : num('duration', a.duration, 1);
-const lang = a.lang === 'en' ? 'en' : 'ru';
-
+if ('error' in parsed) {
+  console.error(`npm run demo: ${parsed.error}\n\n${USAGE}`);
+  process.exit(2);
+}
+const o = parsed;
 const say = (line: string) => console.log(`[demo] ${line}`);
 const dir = mkdtempSync(join(tmpdir(), 'b24-dispatcher-demo-'));
 const clientId = 'local.demo-dispatcher';
 const clientSecret = 'demo-secret';
+// The app's own log (JSON lines) goes to a file, so the console stays readable.
+const logPath = join(dir, 'app.log');
+const logFile = createWriteStream(logPath, { flags: 'a' });
 
-const emu = await startEmulator({
-  app: { clientId, clientSecret },
-  port: portalPort,
-  seed: demoSeed(lang),
-  language: lang,
-  rateLimit: a.fast ? false : { drainPerSec: 2, burst: 50 },
-});
+let emu: Emulator | undefined;
+let ctx: AppContext | undefined;
+let server: Server | undefined;
+let scenario: DemoScenario | undefined;
+let status: NodeJS.Timeout | undefined;
+
+/**
+ * Ctrl-C: stop the stream, then give the app and the portal a moment to finish (at most
+ * 1.5 s: every run starts fresh, so nothing is lost by cutting it short); a second Ctrl-C
+ * stops at once.
+ */
+let stopping = false;
+async function stop(code = 0): Promise<never> {
+  if (stopping) {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(code || 130);
+  }
+  stopping = true;
+  scenario?.stop();
+  if (status) clearInterval(status);
+  say('stopping…');
+  const graceful = (async () => {
+    server?.closeAllConnections?.();
+    server?.close();
+    await ctx?.stop();
+    await emu?.stop();
+  })().catch(() => undefined);
+  await Promise.race([graceful, new Promise((r) => setTimeout(r, 1500).unref())]);
+  rmSync(dir, { recursive: true, force: true });
+  say('stopped.');
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+async function fail(message: string): Promise<never> {
+  console.error(`npm run demo: ${message}`);
+  stopping = false;
+  return stop(1);
+}
+
+try {
+  emu = await startEmulator({
+    app: { clientId, clientSecret },
+    port: o.portalPort,
+    seed: demoSeed(o.lang),
+    language: o.lang,
+    rateLimit: o.fast ? false : { drainPerSec: 2, burst: 50 },
+  });
+} catch (err) {
+  await fail(listenError('the emulated portal', o.portalPort, err));
+}
+const portal = emu!;
 
 // The app: the production context, pointed at the emulated OAuth server and portal.
-const { createServer } = await import('node:http');
-const server: Server = createServer();
-await new Promise<void>((resolve, reject) => {
-  server.once('error', reject);
-  server.listen(appPort, '127.0.0.1', () => resolve());
-});
+server = createServer();
+try {
+  await new Promise<void>((resolve, reject) => {
+    server!.once('error', reject);
+    server!.listen(o.appPort, '127.0.0.1', () => resolve());
+  });
+} catch (err) {
+  await fail(listenError('the app', o.appPort, err));
+}
 const port = (server.address() as { port: number }).port;
 const appUrl = `http://127.0.0.1:${port}`;
-const ctx = await createContext({
+ctx = await createContext({
   config: loadConfig({
     PORT: String(port),
     PUBLIC_URL: appUrl,
     B24_CLIENT_ID: clientId,
     B24_CLIENT_SECRET: clientSecret,
-    B24_OAUTH_SERVER: emu.url,
+    B24_OAUTH_SERVER: portal.url,
     DATABASE_PATH: join(dir, 'app.sqlite'),
     B24_ALLOW_HTTP: '1',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   }),
-  log: createLogger(process.env.LOG_LEVEL ?? 'warn'),
+  log: createLogger(process.env.LOG_LEVEL ?? 'info', logFile),
 });
-server.on('request', ctx.app);
-await ctx.start();
+const app = ctx;
+server.on('request', app.app);
+await app.start();
 
-say(`portal emulator: ${emu.url}  (member_id ${emu.memberId})`);
-say(`app:             ${appUrl}`);
+say(`portal emulator: ${portal.url}  (member_id ${portal.memberId})`);
+say(`app:             ${appUrl}   (its log: ${logPath})`);
 say('installing the app into the portal (installer page, OAuth check, installFinish)…');
-const page = await emu.install({ appBaseUrl: appUrl });
-if (page.status !== 200) throw new Error(`install failed: ${page.status}`);
-emu.finishInstall();
+const page = await portal.install({ appBaseUrl: appUrl });
+if (page.status !== 200) await fail(`the install failed: the installer page answered ${page.status}`);
+portal.finishInstall();
 await waitUntil(async () => {
-  const rows = await ctx.inbox.list({ memberId: emu.memberId, event: 'APP_SETUP' });
+  const rows = await app.inbox.list({ memberId: portal.memberId, event: 'APP_SETUP' });
   return rows.length > 0 && rows.every((r) => r.state === 'done');
 });
 // Leads: the sales team, evenly, known clients to their manager.
-await ctx.settings.write(
-  emu.memberId,
+await app.settings.write(
+  portal.memberId,
   'leads',
   leadSettingsSchema,
   {
@@ -119,50 +143,47 @@ await ctx.settings.write(
   1,
 );
 say('installed: bot registered, attached to both open lines, events bound.');
+say(
+  o.busy
+    ? `a busy day: ${o.rate} dialogs and ${o.leadRate} leads a minute, more than the operators can take.`
+    : `${o.rate} dialogs and ${o.leadRate} leads a minute (--busy for a day the operators cannot keep up with).`,
+);
 say('');
-say(`Open the app as the portal shows it:  ${emu.frameUrl({ lang, user: 1, appBaseUrl: appUrl })}`);
-say(`(as an operator, read-only:            ${emu.frameUrl({ lang, user: 3, appBaseUrl: appUrl })})`);
+say(
+  `Open the app as the portal shows it:  ${portal.frameUrl({ lang: o.lang, user: 1, appBaseUrl: appUrl })}`,
+);
+say(
+  `(as an operator, read-only:            ${portal.frameUrl({ lang: o.lang, user: 3, appBaseUrl: appUrl })})`,
+);
+say('Ctrl-C stops everything.');
 say('');
 
-const scenario = new DemoScenario(emu, { rate, leadRate, lang, log: say });
+scenario = new DemoScenario(portal, { rate: o.rate, leadRate: o.leadRate, lang: o.lang, log: say });
 scenario.start();
 const started = Date.now();
-const status = setInterval(() => void report(), 10_000);
+status = setInterval(() => void report(), 10_000);
 
 async function report() {
-  const perOperator = await ctx.assignmentLog.assignmentsPerOperator(emu.memberId, started);
-  const dialogs = perOperator.filter((r) => r.kind === 'dialog').reduce((n, r) => n + r.n, 0);
-  const leads = perOperator.filter((r) => r.kind === 'lead').reduce((n, r) => n + r.n, 0);
-  say(
-    `${Math.round((Date.now() - started) / 1000)} s: ${scenario.counts.dialogs} dialogs started, ${dialogs} assignments; ` +
-      `${scenario.counts.leads} leads, ${leads} assigned; ${scenario.counts.answers} answers, ${scenario.counts.closed} closed`,
-  );
+  // The newest entry per lead says where it stands: assigned, left alone, or still waiting.
+  const rows = await app.assignmentLog.recent(portal.memberId, { kind: 'lead', limit: 5000 });
+  const last = new Map<string, string>();
+  for (const r of rows) if (!last.has(r.objectId)) last.set(r.objectId, r.action);
+  const verdicts = { assigned: 0, leftAlone: 0, waiting: 0 };
+  for (const action of last.values()) {
+    if (action === 'assign') verdicts.assigned++;
+    else if (action === 'wait') verdicts.waiting++;
+    else verdicts.leftAlone++;
+  }
+  const s = demoStatus(portal, scenario!.counts.dialogs, verdicts);
+  say(statusLine(Math.round((Date.now() - started) / 1000), s, o.lang));
 }
 
-let stopping = false;
-async function stop(code = 0) {
-  if (stopping) return;
-  stopping = true;
-  scenario.stop();
-  clearInterval(status);
-  await report().catch(() => undefined);
-  say('stopping…');
-  server.closeAllConnections?.();
-  await new Promise<void>((r) => server.close(() => r()));
-  await ctx.stop();
-  await emu.stop();
-  rmSync(dir, { recursive: true, force: true });
-  say('stopped cleanly.');
-  process.exit(code);
-}
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
-if (duration) setTimeout(() => void stop(), duration * 1000);
+if (o.duration) setTimeout(() => void stop(), o.duration * 1000);
 
 async function waitUntil(fn: () => Promise<boolean>, timeoutMs = 30_000) {
   const end = Date.now() + timeoutMs;
   while (!(await fn())) {
-    if (Date.now() > end) throw new Error('timed out while setting up the demo');
+    if (Date.now() > end) await fail('timed out while setting up the demo');
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -42,7 +42,7 @@ const OPERATOR_TEXT = { ru: 'Добрый день! Сейчас помогу.',
 /**
  * Plays a working day on the emulated portal: clients write in both lines (some of them
  * known CRM contacts), operators answer and close, someone takes a break and comes back,
- * one operator is dismissed, and new leads arrive. Every action goes through the portal, so
+ * one operator is dismissed, new leads arrive and are worked and closed. Every action goes through the portal, so
  * the app sees exactly the events a real portal would send.
  */
 export class DemoScenario {
@@ -50,7 +50,10 @@ export class DemoScenario {
   private readonly rnd: () => number;
   private tick = 0;
   private clients = 0;
-  readonly counts = { dialogs: 0, answers: 0, closed: 0, leads: 0, pauses: 0, dismissals: 0 };
+  readonly counts = { dialogs: 0, answers: 0, closed: 0, leads: 0, leadsClosed: 0, pauses: 0, dismissals: 0 };
+  /** who is on a break, until when */
+  private readonly onBreak = new Map<number, number>();
+  private readonly leadPlan = new Map<number, { takeAt: number; closeAt: number }>();
 
   constructor(
     private readonly emu: Emulator,
@@ -102,23 +105,57 @@ export class DemoScenario {
       }
     }
 
-    // Every ~20 s someone takes a break or comes back; at ~40 s one operator is dismissed.
-    if (this.tick % Math.round(20_000 / intervalMs) === 0) {
+    // Every ~20 s someone takes a break (at most two at a time), back 30–75 s later; at ~40 s
+    // one operator is dismissed.
+    if (this.tick % Math.round(20_000 / intervalMs) === 0 && this.onBreak.size < 2) {
       const id = 2 + Math.floor(this.rnd() * 12);
       const u = emu.state.users.get(id);
-      if (u?.active) {
-        const paused = u.timeman === 'PAUSED';
-        emu.sim.setUser(id, { timeman: paused ? 'OPENED' : 'PAUSED' });
+      if (u?.active && u.timeman === 'OPENED' && !this.onBreak.has(id)) {
+        emu.sim.setUser(id, { timeman: 'PAUSED' });
+        this.onBreak.set(id, now + 30_000 + Math.floor(this.rnd() * 45_000));
         this.counts.pauses++;
-        this.o.log?.(`${u.name} ${u.lastName} ${paused ? 'is back from a break' : 'takes a break'}`);
+        this.o.log?.(`${u.name} ${u.lastName} takes a break`);
       }
+    }
+    for (const [id, until] of this.onBreak) {
+      if (now < until) continue;
+      this.onBreak.delete(id);
+      const u = emu.state.users.get(id);
+      if (!u?.active) continue;
+      emu.sim.setUser(id, { timeman: 'OPENED' });
+      this.o.log?.(`${u.name} ${u.lastName} is back from a break`);
     }
     if (this.tick === Math.round(40_000 / intervalMs)) {
       const u = emu.state.users.get(7);
       if (u?.active) {
         emu.sim.setUser(7, { active: false });
+        this.onBreak.delete(7);
         this.counts.dismissals++;
         this.o.log?.(`${u.name} ${u.lastName} is dismissed: their dialogs go back to distribution`);
+      }
+    }
+    if (this.tick % 4 === 0) this.workLeads(now);
+  }
+
+  /**
+   * Leads are worked, as sales people do: taken in hand 20–40 s after someone got them, closed
+   * (converted, or junk) a minute or two later, so nobody's open leads pile up for ever.
+   */
+  private workLeads(now: number): void {
+    for (const lead of this.emu.state.crm.leads.values()) {
+      const owner = lead.assignedById;
+      if (!owner || !this.emu.state.users.get(owner)?.active) continue;
+      let plan = this.leadPlan.get(lead.id);
+      if (!plan) {
+        plan = { takeAt: now + 20_000 + this.rnd() * 20_000, closeAt: now + 60_000 + this.rnd() * 60_000 };
+        this.leadPlan.set(lead.id, plan);
+      }
+      if (lead.stageId === 'NEW' && now >= plan.takeAt) {
+        this.emu.sim.updateLead(lead.id, { stageId: 'IN_PROCESS' }, owner);
+      } else if (lead.stageId === 'IN_PROCESS' && now >= plan.closeAt) {
+        this.emu.sim.updateLead(lead.id, { stageId: this.rnd() < 0.6 ? 'CONVERTED' : 'JUNK' }, owner);
+        this.counts.leadsClosed++;
+        this.leadPlan.delete(lead.id);
       }
     }
   }
