@@ -156,7 +156,12 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
       clock,
       onAccepted: () => worker.wake(),
     }),
-    createApp({ db, log, routers: [installRouter({ install, log }), ...ctx.routers] }),
+    createApp({
+      db,
+      log,
+      publicUrl: config.publicUrl,
+      routers: [installRouter({ install, log }), ...ctx.routers],
+    }),
   );
   let started = false;
   ctx.start = async () => {

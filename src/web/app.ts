@@ -6,6 +6,7 @@ import express, { type ErrorRequestHandler, type Express, type Router } from 'ex
 import type { Database } from '../db/sqlite.ts';
 import { isIntakeRequest } from '../events/intake.ts';
 import type { Logger } from '../log/logger.ts';
+import { homePage } from './home-page.ts';
 
 const require = createRequire(import.meta.url);
 /** The SDK's browser build, served from node_modules (no CDN). */
@@ -15,7 +16,7 @@ const STATIC_DIR = fileURLToPath(
 );
 
 /** Builds the express app from ready routers; never listens (tests use supertest). */
-export function createApp(d: { db: Database; log: Logger; routers: Router[] }): Express {
+export function createApp(d: { db: Database; log: Logger; routers: Router[]; publicUrl?: string }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -27,6 +28,7 @@ export function createApp(d: { db: Database; log: Logger; routers: Router[] }): 
       res.status(503).json({ status: 'unavailable' });
     }
   });
+  if (d.publicUrl) app.get('/', homePage(d.publicUrl));
   app.use('/vendor/b24jssdk', express.static(SDK_UMD_DIR, { maxAge: '1d', index: false }));
   app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
   for (const r of d.routers) app.use(r);

@@ -4,6 +4,29 @@ import request from 'supertest';
 import { seedInstallation } from '../helpers/portal.ts';
 import { appForm, bootOf, type PortalsHarness, startPortals } from '../browser/harness.ts';
 
+describe('GET /', () => {
+  let h: PortalsHarness;
+  before(async () => {
+    h = await startPortals();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('says what this server is and where to install it, in the visitor’s language', async () => {
+    const en = await request(h.app.ctx.app).get('/').set('Accept-Language', 'en-GB,en;q=0.9');
+    assert.equal(en.status, 200);
+    assert.match(en.headers['content-type'], /text\/html/);
+    assert.match(en.text, /Dispatcher for Bitrix24/);
+    assert.ok(en.text.includes(`${h.app.url}/install`), 'the installation URL');
+    assert.ok(en.text.includes(`${h.app.url}/events`), 'the event handler URL');
+    const ru = await request(h.app.ctx.app).get('/').set('Accept-Language', 'ru-RU,ru;q=0.9');
+    assert.match(ru.text, /Диспетчер для Битрикс24/);
+    assert.match(ru.headers['content-security-policy'], /default-src 'none'/);
+    assert.equal((await request(h.app.ctx.app).get('/nothing-here')).status, 404);
+  });
+});
+
 describe('the /app page', () => {
   let h: PortalsHarness;
   before(async () => {
