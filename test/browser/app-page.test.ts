@@ -6,13 +6,14 @@ import type { AppContext } from '../../src/context.ts';
 import { JobRepository } from '../../src/db/repositories/jobs.ts';
 import { waitFor } from '../helpers/context.ts';
 import { appForm, type PortalsHarness, startPortals } from './harness.ts';
+import { chromiumPath } from '../helpers/browser.ts';
 
 /**
  * The settings page in a real browser: headless Chromium opens the portal emulator's host page,
  * which plays the portal's side of the frame protocol (window.name "DOMAIN|PROTOCOL|APP_SID",
  * the form POST, getInitData, resizeWindow, setTitle) and loads /app in an iframe.
  */
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = chromiumPath();
 const ARGS = [
   '--headless',
   '--no-sandbox',

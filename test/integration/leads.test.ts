@@ -277,7 +277,10 @@ describe('leads: distribution', () => {
     const p = await portal({ rules: queueOf([3]) }, { language: 'ru' });
     const id = p.emu.sim.addLead({ title: 'Заявка' });
     await settle(p);
-    assert.match(comments(p, id)[0].comment, /^Диспетчер \(основная очередь лидов\): Назначено: Vera Petrova/);
+    assert.match(
+      comments(p, id)[0].comment,
+      /^Диспетчер \(основная очередь лидов\): Назначено: Vera Petrova/,
+    );
   });
 });
 

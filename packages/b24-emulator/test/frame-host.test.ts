@@ -142,7 +142,8 @@ describe('emulator iframe host with the official SDK in Chromium', () => {
 
   it('handshakes, calls REST from the browser, finishes the install, refreshes auth and reloads', async () => {
     const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      // CHROMIUM_PATH, else Debian's chromium (apt-get install chromium)
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
     });
     try {
