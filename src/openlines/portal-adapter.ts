@@ -223,7 +223,7 @@ export function botAttached(config: any, botId: number): boolean {
   );
 }
 
-/** imbot.bot.list → the id of the bot with `code`. ASSUMPTION: it also lists bots registered through imbot.v2. */
+/** imbot.bot.list (deprecated v1 list; used only where imbot.v2.Bot.list is missing or for v1 bots) → the id of the bot with `code`. */
 export function findBot(list: unknown, code: string): number | null {
   const rows = Array.isArray(list) ? list : list && typeof list === 'object' ? Object.values(list) : [];
   for (const r of rows as any[]) {

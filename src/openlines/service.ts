@@ -9,17 +9,11 @@ import type { OperatorDirectory } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { ClientFactory } from '../portal/client-pool.ts';
 import type { SettingsService } from '../settings/service.ts';
+import { ensureOpenlineBot } from './bot-setup.ts';
 import type { CrmLinks } from './crm-links.ts';
 import { type LineDirectory, type LineInfo, rulesFor } from './lines.ts';
 import type { MoveClaim, MoveClaims } from './move-claims.ts';
-import {
-  type Author,
-  type DialogFacts,
-  findBot,
-  lineIdFromUserCode,
-  parseDialog,
-  registeredBotId,
-} from './portal-adapter.ts';
+import { type Author, type DialogFacts, lineIdFromUserCode, parseDialog } from './portal-adapter.ts';
 import { type LineIndex, type QueueIndexes, queueId } from './queue-index.ts';
 import { QueueStamps } from './stamps.ts';
 import { NOT_CLAIMED, type WriteOutcome, type WriteQueue } from './write-queue.ts';
@@ -129,64 +123,9 @@ export class OpenLinesService {
 
   // ---------------------------------------------------------------- bot
 
-  /**
-   * The portal's open-line bot: found by its code (imbot.bot.list), else registered once
-   * (imbot.v2.Bot.register type openline in webhook mode; imbot.register TYPE=O where v2 is
-   * missing), with $PUBLIC_URL/events as its handler.
-   */
-  async ensureBot(memberId: string, client: PortalClient): Promise<number> {
-    const { manifest, repo } = this.d;
-    const code = manifest.bot.CODE;
-    const handler = `${this.d.publicUrl}${manifest.handlers.events}`;
-    const stored = await repo.bot(memberId);
-    const list = await client.call('imbot.bot.list').catch(() => undefined);
-    const found = list === undefined ? null : findBot(list, code);
-    if (found !== null) {
-      if (stored?.botId !== found) {
-        await repo.saveBot({
-          memberId,
-          botId: found,
-          version: stored?.version ?? 2,
-          code,
-          registeredAt: this.d.clock(),
-        });
-      }
-      return found;
-    }
-    if (stored && list === undefined) return stored.botId;
-    const props = manifest.bot.PROPERTIES;
-    let botId: number | null;
-    let version: 1 | 2 = 2;
-    try {
-      botId = registeredBotId(
-        await client.callOnce('imbot.v2.Bot.register', {
-          fields: {
-            code,
-            type: 'openline',
-            eventMode: 'webhook',
-            webhookUrl: handler,
-            properties: { name: props.NAME, workPosition: props.WORK_POSITION, color: props.COLOR },
-          },
-        }),
-      );
-    } catch (err) {
-      if (!/METHOD_NOT_FOUND|not found/i.test(String((err as any)?.b24Error ?? (err as Error).message)))
-        throw err;
-      version = 1;
-      botId = registeredBotId(
-        await client.callOnce('imbot.register', {
-          CODE: code,
-          TYPE: manifest.bot.TYPE,
-          OPENLINE: manifest.bot.OPENLINE,
-          EVENT_HANDLER: handler,
-          PROPERTIES: props,
-        }),
-      );
-    }
-    if (botId === null) throw new Error('the portal did not return the bot id');
-    await repo.saveBot({ memberId, botId, version, code, registeredAt: this.d.clock() });
-    this.d.log.info({ memberId, botId, version }, 'open-line bot registered');
-    return botId;
+  /** The portal's open-line bot, found or registered (bot-setup.ts). */
+  ensureBot(memberId: string, client: PortalClient): Promise<number> {
+    return ensureOpenlineBot(this.d, memberId, client);
   }
 
   // ---------------------------------------------------------------- read side (dashboard, settings page)

@@ -24,7 +24,7 @@ describe('open lines: install', () => {
     const page = await p.emu.install({ appBaseUrl: p.app.url });
     assert.equal(page.status, 200);
     p.emu.finishInstall();
-    await waitFor(() => p.emu.calls.some((c) => c.method === 'imbot.bot.list'), 'second setup ran');
+    await waitFor(() => p.emu.calls.some((c) => c.method === 'imbot.v2.bot.list'), 'second setup ran');
     await p.settle();
     assert.equal(p.emu.state.bots.size, 1, 'still one bot');
     assert.ok(!p.emu.calls.some((c) => /register/i.test(c.method)), 'nothing registered again');

@@ -277,6 +277,17 @@ export const IMBOT_DUPLICATE_CODE_ERROR = {
 export const MAX_V1_BOTS_PER_APP = 5;
 export const MAX_V2_BOTS_PER_APP = 100;
 
+/**
+ * A v2 bot registered (or updated) without `isSupportOpenline: true` is not joined to open-line
+ * chats even when a line names it as WELCOME_BOT_ID: the session goes to the line's queue as if
+ * no bot were set. The docs say only that the flag (default false) "enables Open Channels
+ * support for a bot of the `openline` type" (chat-bots-v2/imbot.v2/bots/index.md).
+ */
+export const V2_BOT_NEEDS_OPENLINE_SUPPORT = true;
+
+/** imbot.v2.Bot.list lists only the calling application's bots ("bots for the current application", bot-list.md). */
+export const V2_BOT_LIST_FILTERS_BY_APP = true;
+
 /** The open-line bot used by imopenlines.bot.session.* is the app's first registered bot (§3.8). */
 export const BOT_SESSION_USES_FIRST_APP_BOT = true;
 

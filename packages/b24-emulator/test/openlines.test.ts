@@ -106,6 +106,7 @@ describe('emulator open lines', () => {
       type: 'openline',
       eventMode: 'webhook',
       webhookUrl: `${h.app.url}/bot2`,
+      isSupportOpenline: true,
       properties: { name: 'D2' },
     };
     const reg = await h.call('imbot.v2.Bot.register', { fields });
@@ -136,6 +137,48 @@ describe('emulator open lines', () => {
     assert.equal(msg.body.event, 'ONIMBOTV2MESSAGEADD');
     assert.equal(msg.body.data.message.text, 'hello?');
     assert.equal(msg.body.data.message.chatId, String(w.chatId));
+  });
+
+  it('v2 bot without isSupportOpenline (default false, bots/bot-register.md) gets no line joins until Bot.update enables it', async () => {
+    h = await startHarness();
+    const reg = await h.call('imbot.v2.Bot.register', {
+      fields: {
+        code: 'noline',
+        type: 'openline',
+        eventMode: 'webhook',
+        webhookUrl: `${h.app.url}/bot2`,
+        properties: { name: 'D2', color: 'AQUA' },
+      },
+    });
+    const bot = reg.body.result.bot;
+    assert.equal(bot.isSupportOpenline, false);
+    // "AQUA" is no v2 colour (chats/chat-add.md#available-colors): assigned automatically.
+    assert.notEqual(h.emu.state.bots.get(bot.id)!.color, 'AQUA');
+    await h.call('imopenlines.config.update', {
+      CONFIG_ID: 1,
+      PARAMS: { WELCOME_BOT_ENABLE: 'Y', WELCOME_BOT_ID: bot.id },
+    });
+    const w = h.emu.sim.clientWrites({ lineId: 1, clientKey: 'web-1', text: 'hi' });
+    await h.emu.idle();
+    assert.equal(h.app.received.filter((r) => r.path === '/bot2').length, 0, 'no join');
+    assert.notEqual(h.emu.state.sessions.get(w.sessionId)!.status, 'bot', 'the line queue has it');
+
+    const upd = await h.call('imbot.v2.Bot.update', {
+      botId: bot.id,
+      fields: { isSupportOpenline: true, properties: { color: 'aqua' } },
+    });
+    assert.equal(upd.body.result.bot.isSupportOpenline, true);
+    assert.equal(h.emu.state.bots.get(bot.id)!.color, 'aqua');
+    const list = await h.call('imbot.v2.Bot.list', {});
+    assert.deepEqual(
+      list.body.result.bots.map((b: any) => [b.code, b.isSupportOpenline]),
+      [['noline', true]],
+    );
+    assert.equal(list.body.result.hasNextPage, false);
+    h.emu.sim.clientWrites({ lineId: 1, clientKey: 'web-2', text: 'hi' });
+    await h.emu.idle();
+    const joins = h.app.received.filter((r) => r.path === '/bot2' && r.body.event === 'ONIMBOTV2JOINCHAT');
+    assert.equal(joins.length, 1);
   });
 
   it('falls back to the native queue after WELCOME_BOT_TIME and passes on after QUEUE_TIME (strictly)', async () => {

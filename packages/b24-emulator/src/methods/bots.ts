@@ -1,4 +1,9 @@
-import { IMBOT_DUPLICATE_CODE_ERROR, MAX_V1_BOTS_PER_APP, MAX_V2_BOTS_PER_APP } from '../assumptions.ts';
+import {
+  IMBOT_DUPLICATE_CODE_ERROR,
+  MAX_V1_BOTS_PER_APP,
+  MAX_V2_BOTS_PER_APP,
+  V2_BOT_LIST_FILTERS_BY_APP,
+} from '../assumptions.ts';
 import { type EmulatorCore, fullName } from '../core.ts';
 import type { EmuBot } from '../model.ts';
 import { nextId } from '../model.ts';
@@ -9,6 +14,35 @@ import { restError } from '../rest/rest-error.ts';
 import { colorOf, v2UserItem } from './user-views.ts';
 
 const isUrl = (s: string) => /^https?:\/\/\S+$/i.test(s);
+
+/**
+ * The avatar colours of chat bots 2.0, lower camel case
+ * (chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors). Bot.register: "If not
+ * specified — assigned automatically"; Bot.update: "If specified incorrectly, it is ignored".
+ */
+export const V2_COLORS: Record<string, string> = {
+  red: '#df532d',
+  green: '#64a513',
+  mint: '#4ba984',
+  lightBlue: '#4ba5c3',
+  darkBlue: '#3e99ce',
+  purple: '#8474c8',
+  aqua: '#1eb4aa',
+  pink: '#f76187',
+  lime: '#58cc47',
+  brown: '#ab7761',
+  azure: '#29619b',
+  khaki: '#728f7a',
+  sand: '#ba9c7b',
+  marengo: '#556574',
+  gray: '#909090',
+  graphite: '#5e5f5e',
+};
+
+const v2Color = (v: unknown): string | null => {
+  const s = asStr(v);
+  return Object.hasOwn(V2_COLORS, s) ? s : null;
+};
 
 function handlerUrl(
   params: Record<string, unknown>,
@@ -195,15 +229,16 @@ export const botMethods: MethodTable = {
           version: 2,
           type,
           clientId: caller.clientId,
-          openline:
-            type === 'openline' || fields.isSupportOpenline === true || asBool(fields.isSupportOpenline),
+          // "Enable support for Open Channels … Default `false`" (bots/bot-register.md): the type
+          // alone does not enable it.
+          openline: fields.isSupportOpenline === true || asBool(fields.isSupportOpenline),
           eventMode: eventMode as EmuBot['eventMode'],
           handlers: { messageAdd: '', messageUpdate: '', messageDelete: '', welcome: '', botDelete: '' },
           webhookUrl,
           name: asStr(props.name),
           lastName: asStr(props.lastName),
           workPosition: asStr(props.workPosition),
-          color: asStr(props.color) || colorOf(id),
+          color: v2Color(props.color) ?? colorOf(id),
           gender: (asStr(props.gender) as EmuBot['gender']) || '',
           createdAt: core.clock(),
           handlerIds: { webhook: nextId(core.state, 'binding') },
@@ -225,6 +260,53 @@ export const botMethods: MethodTable = {
         core,
       );
       return ok({ bot: v2BotView(bot, core.language, true), users: [{ ...user, lastActivityDate: false }] });
+    },
+  },
+  'imbot.v2.bot.update': {
+    scope: 'imbot',
+    // bots/bot-update.md: "Who can execute the method: owner of the registered bot".
+    handler: ({ core, params, caller }) => {
+      const bot = core.state.bots.get(asInt(pick(params, 'botId')) ?? -1);
+      if (!bot || bot.version !== 2) throw restError(400, 'BOT_NOT_FOUND', 'Bot not found');
+      if (bot.clientId !== caller.clientId)
+        throw restError(403, 'BOT_OWNERSHIP_ERROR', 'Bot ownership error');
+      const fields = asObject(pick(params, 'fields'));
+      if (fields.isSupportOpenline !== undefined)
+        bot.openline = fields.isSupportOpenline === true || asBool(fields.isSupportOpenline);
+      const mode = asStr(fields.eventMode);
+      if (mode === 'fetch' || mode === 'webhook') bot.eventMode = mode;
+      const url = asStr(fields.webhookUrl);
+      if (url) {
+        if (!isUrl(url)) throw restError(400, 'BOT_INVALID_CALLBACK', 'Invalid callback URL');
+        bot.webhookUrl = url;
+      }
+      const props = asObject(fields.properties);
+      if (asStr(props.name)) bot.name = asStr(props.name);
+      if (props.lastName !== undefined) bot.lastName = asStr(props.lastName);
+      if (props.workPosition !== undefined) bot.workPosition = asStr(props.workPosition);
+      const color = v2Color(props.color);
+      if (color) bot.color = color;
+      return ok({ bot: v2BotView(bot, core.language, true) });
+    },
+  },
+  'imbot.v2.bot.list': {
+    scope: 'imbot',
+    // bots/bot-list.md: "returns a list of bots for the current application in an extended format".
+    handler: ({ core, params, caller }) => {
+      const filter = asObject(pick(params, 'filter'));
+      const type = asStr(filter.type);
+      const limit = Math.max(1, asInt(pick(params, 'limit')) ?? 50);
+      const offset = Math.max(0, asInt(pick(params, 'offset')) ?? 0);
+      const all = [...core.state.bots.values()]
+        .filter((b) => b.version === 2 && (!V2_BOT_LIST_FILTERS_BY_APP || b.clientId === caller.clientId))
+        .filter((b) => !type || b.type === type)
+        .sort((a, b) => a.id - b.id);
+      const page = all.slice(offset, offset + limit);
+      return ok({
+        bots: page.map((b) => v2BotView(b, core.language, true)),
+        users: page.map((b) => ({ id: b.id, active: true, name: fullName(b), bot: true, type: 'bot' })),
+        hasNextPage: offset + limit < all.length,
+      });
     },
   },
 };

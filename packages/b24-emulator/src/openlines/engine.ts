@@ -8,6 +8,7 @@ import {
   QUEUE_TIME_ONLY_FOR_NATIVE_ASSIGNMENTS,
   QUEUE_TRANSFER_MOVES_SESSION_LINE,
   WELCOME_BOT_TIME_ZERO_MEANS_NEVER,
+  V2_BOT_NEEDS_OPENLINE_SUPPORT,
 } from '../assumptions.ts';
 import type { EmulatorCore, Hit } from '../core.ts';
 import { addItem, findByComm, updateItem } from '../crm/store.ts';
@@ -232,6 +233,7 @@ export class OpenLinesEngine {
     if (configString(line.config, 'WELCOME_BOT_ENABLE') !== 'Y') return null;
     const bot = this.state.bots.get(configNumber(line.config, 'WELCOME_BOT_ID'));
     if (!bot) return null;
+    if (V2_BOT_NEEDS_OPENLINE_SUPPORT && bot.version === 2 && !bot.openline) return null;
     if (configString(line.config, 'WELCOME_BOT_JOIN', 'always') === 'first' && chat.sessionIds.length > 1)
       return null;
     return bot;
