@@ -77,7 +77,9 @@ export function countedLoad(load: Partial<OpenLoad> | undefined, counts: LoadCou
   if (counts === 'not_yet_answered') return notAnswered;
   const clientLast = load.clientLast ?? 0;
   if (counts === 'excluding_waiting_client') return notAnswered + clientLast;
-  return notAnswered + clientLast + (load.operatorLast ?? 0);
+  const operatorLast = load.operatorLast ?? 0;
+  if (counts === 'answered_only') return clientLast + operatorLast;
+  return notAnswered + clientLast + operatorLast;
 }
 
 /** The operator's limit in this queue; null = unlimited. */

@@ -45,9 +45,9 @@
  * no time tracking), outside their own working hours (`schedule`, IANA time zone, intervals
  * may cross midnight). The first failing check names the reason. Then capacity, always:
  * counted open items ≥ limit (member override, else the queue's; null = unlimited, 0 = never)
- * → `at_capacity`. Counting follows TYPE_MAX_CHAT: closed → all_open; answered →
- * excluding_waiting_client (leaves out dialogs where the operator wrote last); answered_new →
- * not_yet_answered (only dialogs the operator has not written in yet).
+ * → `at_capacity`. Counting follows TYPE_MAX_CHAT as imopenlines-config-add.md words it
+ * (line-config.ts): answered → answered_only (only dialogs the operator has responded in);
+ * answered_new and closed → all_open.
  *
  * ## State the caller persists (per queue and operator)
  * - `lastAssignedAt` := the decision's `stamp`. Stamps are `max(now, newest stamp + 1)`, so two

@@ -26,12 +26,20 @@ export interface LineConfig {
 
 const QUEUE_TYPES: Record<string, Mode> = { evenly: 'evenly', strictly: 'strictly', all: 'all' };
 
-// The portal counts an open dialog toward MAX_CHAT until its status reaches a stop status:
-// answered_new stops at the operator's first answer, answered whenever the operator wrote
-// last (so it leaves out dialogs waiting for the client), closed only when closed.
+/*
+ * TYPE_MAX_CHAT, as imopenlines/openlines/imopenlines-config-add.md words it ("Type of `MAX_CHAT`
+ * restriction"):
+ *   - `answered` — "consider only dialogues where the operator has already responded"
+ *   - `answered_new` — "consider dialogues with a response and new dialogues"
+ *   - `closed` — "consider closed dialogues"
+ * So `answered` leaves out the dialogs not yet answered, `answered_new` counts every open one, and
+ * `closed` counts the open ones and the closed ones too. The app's register counts open dialogs
+ * only, so `closed` is counted as every open one: the portal's own queue may also count dialogs
+ * closed earlier (README, "to verify on a real portal").
+ */
 const TYPE_MAX_CHAT: Record<string, LoadCounting> = {
-  answered_new: 'not_yet_answered',
-  answered: 'excluding_waiting_client',
+  answered: 'answered_only',
+  answered_new: 'all_open',
   closed: 'all_open',
 };
 

@@ -7,7 +7,12 @@ import { z } from 'zod';
 
 export const MODES = ['evenly', 'strictly', 'all', 'least_loaded', 'weighted'] as const;
 /** What counts toward the capacity limit; the portal's TYPE_MAX_CHAT in our words. */
-export const LOAD_COUNTINGS = ['all_open', 'not_yet_answered', 'excluding_waiting_client'] as const;
+export const LOAD_COUNTINGS = [
+  'all_open',
+  'not_yet_answered',
+  'excluding_waiting_client',
+  'answered_only',
+] as const;
 export const CRM_ENTITIES = ['contact', 'company', 'lead'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 

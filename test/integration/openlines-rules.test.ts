@@ -125,7 +125,9 @@ describe('open lines: the line queue rules, end to end', () => {
     assert.ok(log.at(-1)!.latencyMs! >= 0);
   });
 
-  test('TYPE_MAX_CHAT=answered_new: an answer frees a place (sync reads the history)', async () => {
+  // imopenlines/openlines/imopenlines-config-add.md, TYPE_MAX_CHAT: `answered_new` — "consider
+  // dialogues with a response and new dialogues".
+  test('TYPE_MAX_CHAT=answered_new: answered and new dialogs both count, so an answer frees no place', async () => {
     const p = await olPortal({
       seed: seedWith({ QUEUE_TYPE: 'evenly', MAX_CHAT: '1', TYPE_MAX_CHAT: 'answered_new' }, [2]),
     });
@@ -136,8 +138,29 @@ describe('open lines: the line queue rules, end to end', () => {
     assert.equal((await p.row(b))!.state, 'waiting');
     p.emu.sim.operatorWrites({ chatId: a, userId: 2, text: 'Hi!' });
     await p.runJob('sync');
-    assert.equal(ownerOf(p, b), 2);
     assert.equal((await p.row(a))!.answered, true);
+    assert.equal((await p.row(b))!.state, 'waiting', 'the answered dialog still counts');
+    p.emu.sim.closeDialog(a);
+    await p.runJob('sync');
+    assert.equal(ownerOf(p, b), 2, 'a close frees the place');
+  });
+
+  // ibid.: `answered` — "consider only dialogues where the operator has already responded".
+  test('TYPE_MAX_CHAT=answered: new dialogs do not count; once answered, one does', async () => {
+    const p = await olPortal({
+      seed: seedWith({ QUEUE_TYPE: 'evenly', MAX_CHAT: '1', TYPE_MAX_CHAT: 'answered' }, [2]),
+    });
+    const a = await p.newDialog();
+    const b = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, a), 2);
+    assert.equal(ownerOf(p, b), 2, 'two unanswered dialogs: neither counts yet');
+    p.emu.sim.operatorWrites({ chatId: a, userId: 2, text: 'Hi!' });
+    await p.runJob('sync');
+    assert.equal((await p.row(a))!.answered, true);
+    const c = await p.newDialog();
+    await p.settle();
+    assert.equal((await p.row(c))!.state, 'waiting', 'the answered dialog fills the one place');
   });
 
   test('nobody available: the dialog waits; when someone comes online sync hands it over', async () => {

@@ -8,7 +8,7 @@
   const LOCALE = boot.lang === 'ru' ? 'ru-RU' : 'en-GB';
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const MODES = ['evenly', 'strictly', 'least_loaded', 'weighted', 'all'];
-  const COUNTS = ['all_open', 'not_yet_answered', 'excluding_waiting_client'];
+  const COUNTS = ['all_open', 'not_yet_answered', 'excluding_waiting_client', 'answered_only'];
   const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
   const PRECEDENCES = [
     ['contact', 'company', 'lead'],

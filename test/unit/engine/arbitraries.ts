@@ -84,7 +84,12 @@ export function queueRules(n: number, mode?: Mode): fc.Arbitrary<QueueRules> {
         { minLength: n, maxLength: n },
       ),
       limit: fc.option(fc.integer({ min: 1, max: 8 }), { nil: null }),
-      counts: fc.constantFrom('all_open', 'not_yet_answered', 'excluding_waiting_client' as const),
+      counts: fc.constantFrom(
+        'all_open',
+        'not_yet_answered',
+        'excluding_waiting_client',
+        'answered_only' as const,
+      ),
       check: fc.integer({ min: 0, max: 3 }).map((x) => x !== 0),
       requireOnline: fc.boolean(),
       responsible: fc.boolean(),

@@ -104,6 +104,7 @@ describe('countedLoad', () => {
   it('excluding_waiting_client leaves out operator-wrote-last', () =>
     assert.equal(countedLoad(load, 'excluding_waiting_client'), 5));
   it('not_yet_answered counts only unanswered', () => assert.equal(countedLoad(load, 'not_yet_answered'), 2));
+  it('answered_only leaves out the unanswered', () => assert.equal(countedLoad(load, 'answered_only'), 8));
   it('missing parts count as zero', () => assert.equal(countedLoad({ clientLast: 1 }, 'all_open'), 1));
 });
 

@@ -58,14 +58,16 @@ describe('rulesFromLine', () => {
       expect: { capacity: { counts: 'all_open' } },
     },
     {
-      name: 'TYPE_MAX_CHAT answered → excluding waiting for the client',
+      // imopenlines-config-add.md: "consider only dialogues where the operator has already responded"
+      name: 'TYPE_MAX_CHAT answered → only answered dialogs',
       line: { TYPE_MAX_CHAT: 'answered' },
-      expect: { capacity: { counts: 'excluding_waiting_client' } },
+      expect: { capacity: { counts: 'answered_only' } },
     },
     {
-      name: 'TYPE_MAX_CHAT answered_new → not yet answered',
+      // imopenlines-config-add.md: "consider dialogues with a response and new dialogues"
+      name: 'TYPE_MAX_CHAT answered_new → every open dialog',
       line: { TYPE_MAX_CHAT: 'answered_new' },
-      expect: { capacity: { counts: 'not_yet_answered' } },
+      expect: { capacity: { counts: 'all_open' } },
     },
     { name: 'CHECK_AVAILABLE N', line: { CHECK_AVAILABLE: 'N' }, expect: { availability: { check: false } } },
     { name: 'CHECK_AVAILABLE Y', line: { CHECK_AVAILABLE: 'Y' }, expect: { availability: { check: true } } },
