@@ -55,13 +55,19 @@ export class OfflineEventsJob implements PortalJob {
   private async storeAndClear(j: JobContext, processId: string, events: OfflineRecord[]) {
     let stored = 0;
     let duplicates = 0;
+    // event.offline.error takes "values for the `MESSAGE_ID` field of the records"
+    // (api-reference/events/event-offline-error.md), never their ID: a record without one
+    // cannot be marked, so it is left in the portal's queue (neither marked nor cleared).
     const bad: string[] = [];
+    const unmarkable: string[] = [];
     const good: string[] = [];
     for (const rec of events) {
       const body = offlineRecordToBody(rec, j.memberId);
       const def = body ? this.ctx.router.get(body.event) : undefined;
       if (!body || !def?.schema.safeParse(body).success) {
-        bad.push(String(rec.MESSAGE_ID ?? rec.ID));
+        if (rec.MESSAGE_ID !== undefined && rec.MESSAGE_ID !== null && String(rec.MESSAGE_ID) !== '')
+          bad.push(String(rec.MESSAGE_ID));
+        else unmarkable.push(String(rec.ID));
         continue;
       }
       const fresh = await this.ctx.writer.enqueue({
@@ -81,7 +87,13 @@ export class OfflineEventsJob implements PortalJob {
       await j.client.call('event.offline.error', { process_id: processId, message_id: bad });
       j.log.warn({ count: bad.length }, 'offline events the app could not read were marked as errors');
     }
-    if (good.length > 0 || bad.length === 0) {
+    if (unmarkable.length > 0) {
+      j.log.warn(
+        { ids: unmarkable },
+        'offline events the app could not read and the portal gave no MESSAGE_ID: left',
+      );
+    }
+    if (good.length > 0 || (bad.length === 0 && unmarkable.length === 0)) {
       await j.client.call('event.offline.clear', {
         process_id: processId,
         ...(good.length ? { id: good } : {}),

@@ -69,3 +69,32 @@ test('events the portal could not deliver while the app was down are pulled from
     await s.close();
   }
 });
+
+test('an unreadable offline record is marked with event.offline.error by its MESSAGE_ID (events/event-offline-error.md), never by its ID', async () => {
+  const s = await startStack({
+    app: { features: [offlineEventsFeature, jobsFeature, createLeadsFeature()] },
+  });
+  try {
+    const runner = s.app.ctx.services.jobRunner as JobRunner;
+    s.emu.sim.addLead({ title: 'Unreadable' });
+    s.emu.sim.addLead({ title: 'No MESSAGE_ID' });
+    await s.emu.idle();
+    const [first, second] = [...s.emu.state.offlineQueue.values()];
+    // Neither record carries an object id the app could read.
+    first.eventData = { FIELDS: {} };
+    second.eventData = { FIELDS: {} };
+    second.messageId = '';
+    s.emu.resetCalls();
+    const run = await runner.run('offline-events', { portal: s.emu.memberId });
+    assert.equal(run.status, 'ok');
+    const errors = s.emu.calls.filter((c) => c.method === 'event.offline.error');
+    assert.equal(errors.length, 1);
+    const sent = (errors[0].params as any).message_id;
+    assert.deepEqual(Object.values(sent).map(String), [first.messageId]);
+    assert.equal(first.error, true, 'marked as an error at the portal');
+    assert.equal(second.error, false);
+    assert.ok(s.emu.state.offlineQueue.has(second.id), 'the record without MESSAGE_ID is left, not cleared');
+  } finally {
+    await s.close();
+  }
+});
