@@ -1,21 +1,20 @@
 import {
   ALL_MODE_OFFERS_TO_EVERYONE,
-  CLIENT_DEFAULT_NAME,
   BOT_STAYS_UNTIL_ANSWER_WHEN_LEAVE_N,
   CLOSE_RESETS_OWNER,
   NATIVE_RETRY_INTERVAL_SEC,
-  OPENLINE_LEAD_SOURCE_ID,
   QUEUE_TIME_ONLY_FOR_NATIVE_ASSIGNMENTS,
   QUEUE_TRANSFER_MOVES_SESSION_LINE,
   WELCOME_BOT_TIME_ZERO_MEANS_NEVER,
   V2_BOT_NEEDS_OPENLINE_SUPPORT,
 } from '../assumptions.ts';
 import type { EmulatorCore, Hit } from '../core.ts';
-import { addItem, findByComm, updateItem } from '../crm/store.ts';
-import { colorOf } from '../methods/user-views.ts';
-import type { EmuBot, EmuChat, EmuClient, EmuLine, EmuMessage, EmuSession } from '../model.ts';
+import type { EmuBot, EmuChat, EmuLine, EmuMessage, EmuSession } from '../model.ts';
 import { nextId } from '../model.ts';
 import { isAvailable, operatorLoads, queueMembers } from './availability.ts';
+import { bindCrm, followCrmResponsible } from './crm-binding.ts';
+import { DialogRecords } from './dialog-records.ts';
+import { pickNative } from './native-queue.ts';
 import { sendBotJoin, sendBotMessage } from './bot-events.ts';
 import { configNumber, configString } from './line-config.ts';
 
@@ -45,11 +44,11 @@ export class SimError extends Error {}
  * (evenly / strictly / all, availability, MAX_CHAT, QUEUE_TIME, CRM_FORWARD).
  */
 export class OpenLinesEngine {
-  // Lookup caches only; the state stays the source of truth (tests may edit it directly).
-  private readonly clientIndex = new Map<string, number>();
-  private readonly chatByClient = new Map<number, number>();
+  private readonly records: DialogRecords;
 
-  constructor(private readonly core: EmulatorCore) {}
+  constructor(private readonly core: EmulatorCore) {
+    this.records = new DialogRecords(core);
+  }
 
   private get state() {
     return this.core.state;
@@ -79,154 +78,20 @@ export class OpenLinesEngine {
 
   clientWrites(w: ClientWrite, hit: Hit = this.core.newHit()): ClientWriteResult {
     const line = this.line(w.lineId);
-    const client = this.findOrCreateClient(w);
-    const chat = this.findOrCreateChat(client, line);
+    const client = this.records.findOrCreateClient(w);
+    const chat = this.records.findOrCreateChat(client, line);
     let session = this.activeSession(chat);
     const isNewSession = session === null;
-    if (!session) session = this.startSession(chat, line);
+    if (!session) session = this.records.startSession(chat, line);
     this.addMessage(chat, session, client.id, w.text);
     session.lastClientMessageAt = this.now();
     if (isNewSession) {
-      if (configString(line.config, 'CRM') === 'Y') this.bindCrm(chat, session, line, client, hit);
+      if (configString(line.config, 'CRM') === 'Y') bindCrm(this.core, chat, session, line, client, hit);
       const bot = this.welcomeBotFor(line, chat);
       if (bot) this.botJoins(session, chat, bot, client.id);
       else this.distribute(session, hit);
     }
     return { chatId: chat.id, sessionId: session.id, isNewSession };
-  }
-
-  private findOrCreateClient(w: ClientWrite): EmuClient {
-    const connectorId = w.connector ?? 'livechat';
-    const key = `${w.lineId}|${connectorId}|${w.clientKey}`;
-    const same = (c: EmuClient | undefined) =>
-      c !== undefined &&
-      c.lineId === w.lineId &&
-      c.clientKey === w.clientKey &&
-      c.connectorId === connectorId;
-    const cached = this.state.clients.get(this.clientIndex.get(key) ?? -1);
-    if (same(cached)) return cached!;
-    for (const c of this.state.clients.values()) {
-      if (same(c)) {
-        this.clientIndex.set(key, c.id);
-        return c;
-      }
-    }
-    const id = nextId(this.state, 'user');
-    const guest = CLIENT_DEFAULT_NAME[this.core.language];
-    const client: EmuClient = {
-      id,
-      lineId: w.lineId,
-      clientKey: w.clientKey,
-      connectorId,
-      connectorChatId: nextId(this.state, 'connectorChat'),
-      name: w.name ?? `${guest} #${this.state.clients.size + 1}`,
-      lastName: '',
-      phone: w.phone ?? null,
-      email: w.email ?? null,
-    };
-    this.state.clients.set(id, client);
-    this.clientIndex.set(key, id);
-    return client;
-  }
-
-  private findOrCreateChat(client: EmuClient, line: EmuLine): EmuChat {
-    const cached = this.state.chats.get(this.chatByClient.get(client.id) ?? -1);
-    if (cached?.clientId === client.id) return cached;
-    for (const c of this.state.chats.values()) {
-      if (c.clientId === client.id) {
-        this.chatByClient.set(client.id, c.id);
-        return c;
-      }
-    }
-    const id = nextId(this.state, 'chat');
-    const chat: EmuChat = {
-      id,
-      lineId: line.id,
-      clientId: client.id,
-      connectorId: client.connectorId,
-      userCode: `${client.connectorId}|${line.id}|${client.connectorChatId}|${client.id}`,
-      name: `${client.name} - ${configString(line.config, 'LINE_NAME')}`,
-      color: colorOf(id),
-      ownerId: 0,
-      memberIds: [client.id],
-      createdAt: this.now(),
-      sessionIds: [],
-      activeSessionId: null,
-      messageIds: [],
-      crm: { LEAD: 0, COMPANY: 0, CONTACT: 0, DEAL: 0 },
-      crmEntity: null,
-    };
-    this.state.chats.set(id, chat);
-    this.chatByClient.set(client.id, id);
-    return chat;
-  }
-
-  private startSession(chat: EmuChat, line: EmuLine): EmuSession {
-    const prev = chat.sessionIds[chat.sessionIds.length - 1] ?? 0;
-    const session: EmuSession = {
-      id: nextId(this.state, 'session'),
-      chatId: chat.id,
-      lineId: line.id,
-      status: 'waiting',
-      operatorId: 0,
-      botId: 0,
-      viaQueue: false,
-      startedAt: this.now(),
-      assignedAt: null,
-      answeredAt: null,
-      closedAt: null,
-      botJoinedAt: null,
-      lastDistributionAt: null,
-      offeredTo: [],
-      parentId: prev,
-      lastClientMessageAt: null,
-      lastOperatorMessageAt: null,
-      createdLeadId: 0,
-      botPendingLeave: null,
-    };
-    this.state.sessions.set(session.id, session);
-    chat.sessionIds.push(session.id);
-    chat.activeSessionId = session.id;
-    return session;
-  }
-
-  /** CRM=Y: bind the dialog to the client's existing contact/company/lead, or create a lead. */
-  private bindCrm(chat: EmuChat, session: EmuSession, line: EmuLine, client: EmuClient, hit: Hit): void {
-    if (chat.crmEntity) return;
-    const found = [
-      ...(client.phone ? findByComm(this.core, 'PHONE', [client.phone]) : []),
-      ...(client.email ? findByComm(this.core, 'EMAIL', [client.email]) : []),
-    ];
-    const firstOf = (code: 'CONTACT' | 'COMPANY' | 'LEAD') => found.find(([c]) => c === code)?.[1][0] ?? 0;
-    const contact = firstOf('CONTACT');
-    // a contact brings its company into the binding
-    const company = firstOf('COMPANY') || (this.state.crm.contacts.get(contact)?.companyId ?? 0);
-    const lead = firstOf('LEAD');
-    if (contact || company || lead) {
-      chat.crm = { LEAD: lead, COMPANY: company, CONTACT: contact, DEAL: 0 };
-      chat.crmEntity = contact
-        ? { type: 'CONTACT', id: contact }
-        : company
-          ? { type: 'COMPANY', id: company }
-          : { type: 'LEAD', id: lead };
-      return;
-    }
-    if (configString(line.config, 'CRM_CREATE', 'lead') !== 'lead') return;
-    const fm: Array<Record<string, string>> = [
-      { typeId: 'IM', valueType: 'OPENLINE', value: `imol|${chat.userCode}` },
-    ];
-    if (client.phone) fm.push({ typeId: 'PHONE', valueType: 'WORK', value: client.phone });
-    if (client.email) fm.push({ typeId: 'EMAIL', valueType: 'WORK', value: client.email });
-    const item = addItem(
-      this.core,
-      1,
-      { title: chat.name, name: client.name, sourceId: OPENLINE_LEAD_SOURCE_ID, fm },
-      null,
-      hit,
-    );
-    chat.crm = { LEAD: item.id, COMPANY: 0, CONTACT: 0, DEAL: 0 };
-    chat.crmEntity = { type: 'LEAD', id: item.id };
-    session.createdLeadId = item.id;
   }
 
   private welcomeBotFor(line: EmuLine, chat: EmuChat): EmuBot | null {
@@ -302,17 +167,7 @@ export class OpenLinesEngine {
     chat.ownerId = userId;
     if (!chat.memberIds.includes(userId)) chat.memberIds.push(userId);
     this.state.lines.get(session.lineId)?.lastAssignedAt.set(userId, this.now());
-    this.followCrmResponsible(session, userId, hit);
-  }
-
-  /** CRM_TRANSFER_CHANGE=Y: the lead the session created follows the operator. */
-  private followCrmResponsible(session: EmuSession, userId: number, hit: Hit): void {
-    const line = this.state.lines.get(session.lineId);
-    if (!line || !session.createdLeadId || configString(line.config, 'CRM_TRANSFER_CHANGE', 'Y') !== 'Y')
-      return;
-    const lead = this.state.crm.leads.get(session.createdLeadId);
-    if (lead && lead.assignedById !== userId)
-      updateItem(this.core, 1, lead.id, { assignedById: userId }, null, hit);
+    followCrmResponsible(this.core, session, userId, hit);
   }
 
   private botLeaves(session: EmuSession, chat: EmuChat): void {
@@ -323,36 +178,7 @@ export class OpenLinesEngine {
   /** Who the native queue would give the dialog to now (null = nobody available). */
   pickNative(session: EmuSession, exclude: number[] = []): number | null {
     const line = this.line(session.lineId);
-    const now = this.now();
-    const members = queueMembers(this.state, line).filter((m) => !exclude.includes(m.userId));
-    const chat = this.chat(session.chatId);
-    if (configString(line.config, 'CRM_FORWARD') === 'Y' && chat.crmEntity && !session.createdLeadId) {
-      const map =
-        chat.crmEntity.type === 'LEAD'
-          ? this.state.crm.leads
-          : chat.crmEntity.type === 'CONTACT'
-            ? this.state.crm.contacts
-            : this.state.crm.companies;
-      const responsible = this.state.users.get(map.get(chat.crmEntity.id)?.assignedById ?? 0);
-      // Native CRM forwarding skips the online and MAX_CHAT checks (helpdesk).
-      if (responsible?.active && !exclude.includes(responsible.id)) return responsible.id;
-    }
-    const loads = operatorLoads(this.state, line, now, this.core.tzOffsetMin);
-    const available = members.filter((m) => {
-      const u = this.state.users.get(m.userId);
-      return u ? isAvailable(line, u, now, loads) : false;
-    });
-    if (available.length === 0) return null;
-    const type = configString(line.config, 'QUEUE_TYPE', 'evenly');
-    if (type === 'strictly') {
-      const current = session.operatorId;
-      const order = members.map((m) => m.userId);
-      const after = current ? order.indexOf(current) : -1;
-      const rotated = after >= 0 ? [...order.slice(after + 1), ...order.slice(0, after + 1)] : order;
-      return rotated.find((id) => available.some((m) => m.userId === id)) ?? null;
-    }
-    const last = (id: number) => line.lastAssignedAt.get(id) ?? 0;
-    return [...available].sort((a, b) => last(a.userId) - last(b.userId))[0].userId;
+    return pickNative(this.core, line, this.chat(session.chatId), session, exclude);
   }
 
   /** Bitrix24's own distribution of a waiting dialog. */

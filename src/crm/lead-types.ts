@@ -1,0 +1,48 @@
+import type { AssignmentLogRepository } from '../db/repositories/assignment-log.ts';
+import type { LeadRepository } from '../db/repositories/leads.ts';
+import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
+import type { Logger } from '../log/logger.ts';
+import type { OperatorDirectory } from '../operators/index.ts';
+import type { PortalClient } from '../portal/client.ts';
+import type { SettingsService } from '../settings/service.ts';
+import type { DialogLookup } from './dialog-lookup.ts';
+
+/** What the lead service and its parts (decision, write, updates, log) are built from. */
+export interface LeadServiceDeps {
+  leads: LeadRepository;
+  settings: SettingsService;
+  queueState: QueueStateRepository;
+  assignmentLog: AssignmentLogRepository;
+  operators: OperatorDirectory;
+  /** the portal's language (installation record) */
+  language(memberId: string): Promise<string | undefined>;
+  /** the open-lines part's dialog register, when loaded */
+  dialogs(): DialogLookup | null;
+  clock: () => number;
+  log: Logger;
+  /** how long after its own crm.item.update the app takes the next ONCRMLEADUPDATE for its echo */
+  echoWindowMs?: number;
+}
+
+export type AddOutcome =
+  | 'disabled'
+  | 'already'
+  | 'assigned'
+  | 'waiting'
+  | 'still_waiting'
+  | 'skipped'
+  | 'left'
+  | 'gone'
+  | 'superseded';
+
+export type UpdateOutcome = 'disabled' | 'unknown' | 'own' | 'unchanged' | 'moved' | 'gone';
+
+/** The echo of the app's own write arrives within seconds; two minutes leaves room for a slow event queue. */
+export const ECHO_WINDOW_MS = 120_000;
+
+/** A portal client, or a way to get one only when a request is actually needed. */
+export type ClientSource = PortalClient | (() => Promise<PortalClient>);
+
+export function resolveClient(c: ClientSource): Promise<PortalClient> {
+  return typeof c === 'function' ? c() : Promise.resolve(c);
+}
