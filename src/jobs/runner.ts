@@ -238,6 +238,7 @@ export class JobRunner {
     try {
       id = await this.o.repo.startRun({ ...row, startedAt: this.clock() });
       const client = await this.o.clients.get(memberId);
+      const rowId = id;
       const result = await job.runForPortal({
         memberId,
         client,
@@ -245,6 +246,11 @@ export class JobRunner {
         dryRun: r.dryRun,
         log,
         signal: r.signal,
+        progress: progressWriter(this.clock, (done) =>
+          this.o.repo
+            .progress(rowId, { progress: toJson(done) })
+            .catch((err) => log.warn({ err }, 'could not journal the run progress')),
+        ),
       });
       outcome = toJson(result ?? {});
       status = 'ok';
@@ -260,6 +266,17 @@ export class JobRunner {
     }
     return { status, outcome };
   }
+}
+
+/** A progress callback that writes at most once a second (the latest report wins). */
+function progressWriter(clock: () => number, write: (done: JobResult) => unknown): (done: JobResult) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return (done) => {
+    const now = clock();
+    if (now - last < 1000) return;
+    last = now;
+    void write({ ...done, at: iso(now) });
+  };
 }
 
 function iso(ms: number): string {
