@@ -22,6 +22,7 @@ import {
   parseLinks,
 } from './lead-read.ts';
 import { anyQueueFindsClient, type LeadQueue, leaveAloneWhy, queueFor } from './policy.ts';
+import { withRestClass } from '../portal/rest-priority.ts';
 
 export interface LeadServiceDeps {
   leads: LeadRepository;
@@ -361,7 +362,7 @@ export class LeadService {
     }
     if (Object.keys(writes).length > 0) {
       // Update first; halting on its failure keeps the comment from announcing an assignment that did not happen.
-      const r = await haltingBatch(client, writes);
+      const r = await withRestClass('write', () => haltingBatch(client, writes));
       const at = this.d.clock();
       const updated = !!writes.update && !r.errors.update && r.results.update !== undefined;
       const added = writes.comment && !r.errors.comment ? toId(r.results.comment) : null;

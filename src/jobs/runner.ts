@@ -14,6 +14,7 @@ import {
   sumTotals,
 } from './summary.ts';
 import { JOB_NAMES, type JobResult, type PortalJob } from './types.ts';
+import { withRestClass } from '../portal/rest-priority.ts';
 
 export interface JobRunnerOptions {
   repo: JobRepository;
@@ -239,19 +240,22 @@ export class JobRunner {
       id = await this.o.repo.startRun({ ...row, startedAt: this.clock() });
       const client = await this.o.clients.get(memberId);
       const rowId = id;
-      const result = await job.runForPortal({
-        memberId,
-        client,
-        now: r.now,
-        dryRun: r.dryRun,
-        log,
-        signal: r.signal,
-        progress: progressWriter(this.clock, (done) =>
-          this.o.repo
-            .progress(rowId, { progress: toJson(done) })
-            .catch((err) => log.warn({ err }, 'could not journal the run progress')),
-        ),
-      });
+      // Jobs are background: they slow down rather than take the budget from the rest (rest-priority.ts).
+      const result = await withRestClass('background', () =>
+        job.runForPortal({
+          memberId,
+          client,
+          now: r.now,
+          dryRun: r.dryRun,
+          log,
+          signal: r.signal,
+          progress: progressWriter(this.clock, (done) =>
+            this.o.repo
+              .progress(rowId, { progress: toJson(done) })
+              .catch((err) => log.warn({ err }, 'could not journal the run progress')),
+          ),
+        }),
+      );
       outcome = toJson(result ?? {});
       status = 'ok';
     } catch (err) {

@@ -5,6 +5,7 @@ import { toOperatorState } from '../operators/index.ts';
 import type { Call } from '../portal/client.ts';
 import { dialogGone, parseDialog, parseHistory } from './portal-adapter.ts';
 import type { OpenLinesService } from './service.ts';
+import { withRestClass } from '../portal/rest-priority.ts';
 
 /** Commands in one tick: one batch request, whatever waits. */
 export const WATCH_COMMANDS = 50;
@@ -54,7 +55,8 @@ export class FreedWatch {
     try {
       for (const memberId of await this.portals()) {
         try {
-          await this.tick(memberId);
+          // It stands in for the events the portal does not send: an event-driven read, not background.
+          await withRestClass('event', () => this.tick(memberId));
         } catch (err) {
           this.svc.d.log.warn(
             { memberId, err: (err as Error).message },
