@@ -95,6 +95,14 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
   // Jobs on their schedules, in portal time; a run that overruns is followed by one more at once.
   const runner = runnerFor(ctx);
   const timers: NodeJS.Timeout[] = [];
+  /** work still going (a job run, a sample, a page): waited for before the app closes */
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    return p;
+  };
+  let over = false;
   for (const [name, everySec] of [
     ['sync', 60],
     ['pass-on', 15],
@@ -106,10 +114,11 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
         missed = true;
         return;
       }
+      if (over) return;
       running = true;
-      await runner.run(name, { portal: memberId }).catch(() => undefined);
+      await track(runner.run(name, { portal: memberId }).catch(() => undefined));
       running = false;
-      if (missed) {
+      if (missed && !over) {
         missed = false;
         await tick();
       }
@@ -123,7 +132,10 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
   let maxLeadLoad = 0;
   let refused = 0;
   const lines = [...emu.state.lines.values()];
-  const sample = setInterval(async () => {
+  const sample = setInterval(() => {
+    if (!over) void track(takeSample().catch(() => undefined));
+  }, 1000 / scale);
+  const takeSample = async () => {
     refused += emu.calls.filter((c) => c.error === 'QUERY_LIMIT_EXCEEDED').length;
     emu.resetCalls();
     const open = new Map<string, number>();
@@ -165,7 +177,7 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
       if (['NEW', 'IN_PROCESS', 'PROCESSED'].includes(l.stageId))
         leadLoads.set(l.assignedById, (leadLoads.get(l.assignedById) ?? 0) + 1);
     maxLeadLoad = Math.max(maxLeadLoad, ...leadLoads.values(), 0);
-  }, 1000 / scale);
+  };
   timers.push(sample);
 
   // The page, opened every 5 portal minutes.
@@ -185,12 +197,14 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
     if (res.status === 200) pageMs.push(performance.now() - started);
     else pageFailures++;
   };
-  timers.push(setInterval(() => void openPage(), (5 * 60_000) / scale));
+  timers.push(setInterval(() => void track(openPage().catch(() => undefined)), (5 * 60_000) / scale));
 
   const realMs = (hours * 3600_000) / scale;
   await new Promise((r) => setTimeout(r, realMs));
   scenario.stop();
+  over = true;
   for (const t of timers) clearInterval(t);
+  while (inflight.size > 0) await Promise.allSettled([...inflight]);
   await openPage();
   const end = clock();
 
@@ -204,6 +218,7 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
   const assigned = rows.filter((r) => r.first_assigned_at !== null).length;
   const budget = ctx.clients.budgets!.peek(memberId)!.report();
   const rssEnd = process.memoryUsage().rss;
+  await (ctx.services.openlines as OpenLinesService).idle();
   await app.close();
   await emu.stop();
 
