@@ -19,6 +19,7 @@ import { InboxWorker, type WorkerOptions } from './events/worker.ts';
 import type { PortalJob } from './jobs/types.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { manifest } from './manifest.ts';
+import { RestBudgets } from './portal/rest-priority.ts';
 import { ClientPool } from './portal/client-pool.ts';
 import type { RestrictionParams } from './portal/client.ts';
 import { InstallationCache } from './portal/installation-cache.ts';
@@ -68,7 +69,9 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     fetch: o.fetch,
   });
   const refresher = new TokenRefresher(store, oauth, clock);
-  const clients = new ClientPool(store, refresher, config.clientId, o.restrictions);
+  // Until a portal's client is built its budget is the portal's default plan (the viewer check may come first).
+  const budgets = new RestBudgets(() => ({ burst: 50, perSec: 2 }), clock);
+  const clients = new ClientPool(store, refresher, config.clientId, o.restrictions, budgets);
   const installations = new InstallationCache(store, 5000, clock);
   const inbox = new InboxRepository(db);
   const writer = new InboxWriter(inbox);

@@ -1,3 +1,4 @@
+import { withRestClass } from '../portal/rest-priority.ts';
 import type { LeadRow } from '../db/repositories/leads.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { commandError, haltingBatch, isNotFound } from './batch.ts';
@@ -93,7 +94,7 @@ export class LeadWriter {
     }
     if (Object.keys(writes).length > 0) {
       // Update first; halting on its failure keeps the comment from announcing an assignment that did not happen.
-      const r = await haltingBatch(client, writes);
+      const r = await withRestClass('write', () => haltingBatch(client, writes));
       const at = this.d.clock();
       const updated = !!writes.update && !r.errors.update && r.results.update !== undefined;
       const added = writes.comment && !r.errors.comment ? toId(r.results.comment) : null;

@@ -9,6 +9,10 @@ export interface ScenarioOptions {
   /** seed of the pseudo-random stream, so a run can be replayed */
   seed?: number;
   log?: (line: string) => void;
+  /** the portal's clock (the soak benchmark runs portal time faster); default Date.now */
+  clock?: () => number;
+  /** portal ms per real ms: the steps come this much more often, each one step of portal time */
+  scale?: number;
 }
 
 /** A small deterministic PRNG (mulberry32): the same seed plays the same day. */
@@ -63,13 +67,16 @@ export class DemoScenario {
   }
 
   start(intervalMs = 250): void {
-    this.timer = setInterval(() => {
-      try {
-        this.step(intervalMs);
-      } catch (err) {
-        this.o.log?.(`scenario: ${(err as Error).message}`);
-      }
-    }, intervalMs);
+    this.timer = setInterval(
+      () => {
+        try {
+          this.step(intervalMs);
+        } catch (err) {
+          this.o.log?.(`scenario: ${(err as Error).message}`);
+        }
+      },
+      intervalMs / (this.o.scale ?? 1),
+    );
   }
 
   stop(): void {
@@ -83,7 +90,7 @@ export class DemoScenario {
   private step(intervalMs: number): void {
     this.tick++;
     const { emu } = this;
-    const now = Date.now();
+    const now = this.o.clock?.() ?? Date.now();
     if (this.chance(this.o.rate, intervalMs)) this.newDialog();
     if (this.chance(this.o.leadRate, intervalMs)) this.newLead();
 

@@ -14,6 +14,7 @@ import {
   sumTotals,
 } from './summary.ts';
 import { JOB_NAMES, type JobResult, type PortalJob } from './types.ts';
+import { withRestClass } from '../portal/rest-priority.ts';
 
 export interface JobRunnerOptions {
   repo: JobRepository;
@@ -238,14 +239,23 @@ export class JobRunner {
     try {
       id = await this.o.repo.startRun({ ...row, startedAt: this.clock() });
       const client = await this.o.clients.get(memberId);
-      const result = await job.runForPortal({
-        memberId,
-        client,
-        now: r.now,
-        dryRun: r.dryRun,
-        log,
-        signal: r.signal,
-      });
+      const rowId = id;
+      // Jobs are background: they slow down rather than take the budget from the rest (rest-priority.ts).
+      const result = await withRestClass('background', () =>
+        job.runForPortal({
+          memberId,
+          client,
+          now: r.now,
+          dryRun: r.dryRun,
+          log,
+          signal: r.signal,
+          progress: progressWriter(this.clock, (done) =>
+            this.o.repo
+              .progress(rowId, { progress: toJson(done) })
+              .catch((err) => log.warn({ err }, 'could not journal the run progress')),
+          ),
+        }),
+      );
       outcome = toJson(result ?? {});
       status = 'ok';
     } catch (err) {
@@ -260,6 +270,17 @@ export class JobRunner {
     }
     return { status, outcome };
   }
+}
+
+/** A progress callback that writes at most once a second (the latest report wins). */
+function progressWriter(clock: () => number, write: (done: JobResult) => unknown): (done: JobResult) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return (done) => {
+    const now = clock();
+    if (now - last < 1000) return;
+    last = now;
+    void write({ ...done, at: iso(now) });
+  };
 }
 
 function iso(ms: number): string {

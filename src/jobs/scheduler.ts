@@ -36,13 +36,15 @@ export interface JobSchedulerOptions {
 
 /**
  * Runs every registered job on its cron schedule in this process. A tick that comes while
- * the same job's previous run is still going is dropped, so an overrunning job is never
- * started twice here; the job's lease does the same across processes.
+ * the same job's previous run is still going never starts a second one (the job's lease does
+ * the same across processes); it is kept as one catch-up run right after.
  */
 export class JobScheduler {
   private readonly cron: CronFactory;
   private readonly tasks = new Map<string, CronTask>();
   private readonly running = new Map<string, Promise<JobSummary>>();
+  /** jobs whose tick came while their run was going: one catch-up run follows */
+  private readonly missed = new Set<string>();
   private stopping = new AbortController();
 
   constructor(private readonly o: JobSchedulerOptions) {
@@ -92,12 +94,17 @@ export class JobScheduler {
   }
 
   /**
-   * One schedule tick of `name`: starts a run unless the previous one is still going.
-   * Never rejects (a cron callback has nobody to report to); the outcome is logged.
+   * One schedule tick of `name`: starts a run unless the previous one is still going. Ticks
+   * that come while it runs are not lost: they add up to one catch-up run that starts as soon
+   * as it ends, so a job that overruns its interval runs back to back instead of skipping ticks
+   * for as long as it keeps overrunning. Never rejects (a cron callback has nobody to report
+   * to); the outcome is logged.
    */
   async tick(name: string): Promise<void> {
     if (this.running.has(name)) {
-      this.o.log.warn({ job: name }, 'previous run still going; this tick is skipped');
+      if (!this.missed.has(name))
+        this.o.log.info({ job: name }, 'previous run still going; one more run follows it at once');
+      this.missed.add(name);
       return;
     }
     const run = this.o.runner.run(name, { signal: this.stopping.signal });
@@ -110,6 +117,9 @@ export class JobScheduler {
       this.o.log.error({ job: name, err }, 'scheduled job run failed');
     } finally {
       this.running.delete(name);
+    }
+    if (this.missed.delete(name) && this.tasks.has(name) && !this.stopping.signal.aborted) {
+      await this.tick(name);
     }
   }
 }

@@ -18,6 +18,11 @@ export interface JobContext {
    * with long loops checks it between steps; what it already did stays done.
    */
   signal?: AbortSignal;
+  /**
+   * Reports what a long run has done so far: written to the run's journal row (its summary
+   * while it is still 'running'), at most once a second, so a run that takes long is seen going.
+   */
+  progress?(done: JobResult): void;
 }
 
 /** Counts and notes of one portal's run, merged into the job's JSON summary line. */

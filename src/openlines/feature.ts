@@ -10,6 +10,7 @@ import { MoveClaims } from './move-claims.ts';
 import { PassOnJob } from './pass-on-job.ts';
 import { QueueIndexes } from './queue-index.ts';
 import { OpenLinesService } from './service.ts';
+import { FreedWatch } from './freed-watch.ts';
 import { SyncJob } from './sync-job.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { type RateBudget, WriteQueue } from './write-queue.ts';
@@ -19,6 +20,11 @@ export interface OpenLinesFeatureOptions {
   writeWindowMs?: number;
   /** the portals' request budget; default: from each portal's plan (50 / 2 per s, Enterprise 250 / 5) */
   writeBudget?: RateBudget;
+  /**
+   * How often the freed-place watch looks (freed-watch.ts), ms; 0 = never. Default: every 2 s
+   * where the context runs schedules (the server, the demo), never in tests (they drive tick()).
+   */
+  freedWatchMs?: number;
 }
 
 /**
@@ -114,6 +120,12 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         indexes.invalidate(memberId, line ? Number(line[1]) : undefined);
         service.kickDrain(memberId);
       });
+      const watch = new FreedWatch(service, async () =>
+        (await ctx.store.listActive()).map((i) => i.memberId),
+      );
+      ctx.lifecycle.start.push(async () => watch.start(o.freedWatchMs ?? (ctx.scheduleJobs ? 2000 : 0)));
+      ctx.lifecycle.stop.push(async () => watch.stop());
+      ctx.services.freedWatch = watch;
       ctx.lifecycle.start.push(async () => {
         // Decisions recorded before a crash are finished first.
         for (const memberId of await dialogs.portalsWithPending()) void service.recover(memberId);

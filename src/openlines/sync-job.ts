@@ -13,6 +13,7 @@ import type { BatchResult, Call } from '../portal/client.ts';
 import { rulesFor } from './lines.ts';
 import { type DialogFacts, dialogGone, parseDialog, parseHistory } from './portal-adapter.ts';
 import { queueId } from './queue-index.ts';
+import { chooseReads } from './sync-reads.ts';
 import type { OpenLinesService } from './service.ts';
 
 interface LineFacts {
@@ -21,8 +22,6 @@ interface LineFacts {
   passOn: boolean;
 }
 
-/** Answered dialogs whose state decides nothing are still read this often, to keep the register true. */
-const SWEEP_MS = 10 * 60_000;
 /** A dialog the portal's queue holds unowned is followed this long before the register lets it go. */
 const PORTAL_FOLLOW_MS = 24 * 3600_000;
 
@@ -48,12 +47,11 @@ export class SyncJob implements PortalJob {
     let botId = await this.svc.botId(memberId);
     if (botId === null && !dryRun) botId = await this.svc.ensureBot(memberId, client);
 
-    // One request reads the lines, every operator's availability and the dialogs worth reading:
-    // waiting ones, unanswered ones the pass-on job does not watch, those on lines that count
-    // load, and the rest now and then.
+    // One request reads the lines, every operator's availability and the dialogs worth reading
+    // (sync-reads.ts: those whose state decides a load every run, the rest on a bounded sweep).
     const open = await d.dialogs.open(memberId, ['waiting', 'assigned', 'portal']);
     const lineFacts = await this.lineFacts(memberId);
-    const watched = open.filter((row) => this.worthReading(row, lineFacts.get(row.lineId), now));
+    const watched = [...chooseReads(open, lineFacts, now).keys()];
     const ids = new Set<number>((await d.lines.all(memberId)).flatMap((l) => l.queue));
     for (const row of open) if (row.operatorId) ids.add(row.operatorId);
     const plan = d.directory.refreshPlan(memberId, ids);
@@ -92,6 +90,7 @@ export class SyncJob implements PortalJob {
         now,
       );
 
+    j.progress?.({ step: 'dialogs read', ...r });
     const live: DialogRow[] = [];
     const needHistory = new Set<DialogRow>();
     for (const row of open) {
@@ -222,6 +221,7 @@ export class SyncJob implements PortalJob {
     }
 
     await Promise.all(returning);
+    j.progress?.({ step: 'waiting queue', ...r });
     if (!dryRun) r.recovered = await this.svc.recover(memberId);
     const drained = await this.svc.drain(memberId, client, now, { awaitTransfers: true, dryRun });
     const out: JobResult = {
@@ -233,6 +233,7 @@ export class SyncJob implements PortalJob {
     // Leads have their own register to correct and waiting queue to drain, on the same schedule.
     const leads = this.leads();
     if (leads) {
+      j.progress?.({ step: 'leads', ...out });
       for (const [k, v] of Object.entries(await leads.sync(j))) out[`leads_${k}`] = v;
     }
     return out;
@@ -257,14 +258,6 @@ export class SyncJob implements PortalJob {
       });
     }
     return out;
-  }
-
-  private worthReading(row: DialogRow, line: LineFacts | undefined, now: number): boolean {
-    if (row.state !== 'assigned' || !line) return true;
-    const counts = line.counting !== null && (!row.answered || line.counting !== 'not_yet_answered');
-    if (counts) return true;
-    if (!row.answered && !line.passOn) return true;
-    return row.checkedAt === null ? now - (row.assignedAt ?? 0) >= SWEEP_MS : now - row.checkedAt >= SWEEP_MS;
   }
 
   private dialogFacts(res: BatchResult, labels: string[]): Map<number, DialogFacts | null> {

@@ -2,6 +2,7 @@ import { AppError, ErrorCode, PortalError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { BATCH_SIZE, type Call } from '../portal/client.ts';
 import type { ClientFactory } from '../portal/client-pool.ts';
+import { withRestClass } from '../portal/rest-priority.ts';
 
 export interface WriteCommand {
   method: string;
@@ -215,7 +216,8 @@ export class WriteQueue {
       try {
         const client = await this.o.clients.get(memberId);
         // once: a lost answer is never resent by the transport; the sender reads back first
-        const r = await client.batch(calls, { once: true });
+        // Writes of new work go before event reads and background (rest-priority.ts).
+        const r = await withRestClass('write', () => client.batch(calls, { once: true }));
         going.forEach((b, i) => {
           const e = r.errors[`w${i}`];
           if (e)

@@ -1,6 +1,8 @@
 import { InstallationNotFoundError } from '../errors.ts';
 import type { InstallationStore } from './installation.ts';
 import { type PortalClient, type RestrictionParams, SdkPortalClient, restrictionsFor } from './client.ts';
+import { BudgetedClient } from './budgeted-client.ts';
+import type { RestBudgets } from './rest-priority.ts';
 import type { TokenRefresher } from './token-refresher.ts';
 
 export interface ClientFactory {
@@ -21,6 +23,8 @@ export class ClientPool implements ClientFactory {
     private readonly clientId: string,
     /** tests and the demo may widen the bucket; production uses the portal's plan */
     private readonly restrictionsOverride?: RestrictionParams,
+    /** the portals' REST budgets with priorities; every request of a client waits its turn there */
+    readonly budgets?: RestBudgets,
   ) {}
 
   get(memberId: string): Promise<PortalClient> {
@@ -40,11 +44,11 @@ export class ClientPool implements ClientFactory {
   private async build(memberId: string): Promise<PortalClient> {
     const inst = await this.store.find(memberId);
     if (inst?.status !== 'active') throw new InstallationNotFoundError(memberId);
-    return new SdkPortalClient(
-      inst,
-      this.clientId,
-      this.refresher,
-      this.restrictionsOverride ?? restrictionsFor(inst.ratePlan),
-    );
+    const restrictions = this.restrictionsOverride ?? restrictionsFor(inst.ratePlan);
+    const client = new SdkPortalClient(inst, this.clientId, this.refresher, restrictions);
+    if (!this.budgets) return client;
+    const rl = restrictions.rateLimit ?? { burstLimit: 50, drainRate: 2 };
+    const budget = this.budgets.of(memberId, { burst: rl.burstLimit, perSec: rl.drainRate });
+    return new BudgetedClient(client, budget);
   }
 }

@@ -4,7 +4,8 @@
  * answer, or the one stored at install), never to one a request names.
  */
 
-export type UserCallFailure = 'rejected' | 'unreachable';
+/** limited: the portal refused for rate (QUERY_LIMIT_EXCEEDED): nothing is wrong with the user or the token */
+export type UserCallFailure = 'rejected' | 'unreachable' | 'limited';
 
 export class UserCallError extends Error {
   constructor(
@@ -44,6 +45,11 @@ export async function callAsUser(o: UserCallOptions, method: string): Promise<un
   }
   if (res.status === 401 || res.status === 403) {
     throw new UserCallError('rejected', `the portal refused the user's token (${res.status})`);
+  }
+  if (res.status === 503 || res.status === 429) {
+    const body = await res.text().catch(() => '');
+    if (res.status === 429 || /QUERY_LIMIT_EXCEEDED/.test(body))
+      throw new UserCallError('limited', `${method}: the portal asks to slow down (${res.status})`);
   }
   if (res.status >= 300) {
     throw new UserCallError(

@@ -15,9 +15,18 @@ export interface AppPageDeps {
   fetch?: typeof fetch;
   /** how long the portal may take to answer `profile` */
   viewerTimeoutMs?: number;
+  /** waits for the viewer check's turn in the portal's REST budget (first of every class; rest-priority.ts) */
+  budget?: (memberId: string) => Promise<void>;
 }
 
-const STATUS: Record<RefusalWhy, number> = { unknown_portal: 403, rejected: 403, unreachable: 502 };
+const STATUS: Record<RefusalWhy, number> = {
+  unknown_portal: 403,
+  rejected: 403,
+  unreachable: 502,
+  limited: 503,
+};
+/** How long a page refused for the portal's rate limit asks the browser to wait before it tries again. */
+const LIMITED_RETRY_SEC = 5;
 
 /**
  * POST (and GET) /app: the settings and dashboard page the portal frames. The server checks
@@ -37,11 +46,12 @@ export function appPageRouter(d: AppPageDeps): Router {
       'X-Content-Type-Options': 'nosniff',
     });
     const refuse = (why: RefusalWhy, origin?: string) => {
+      if (why === 'limited') res.setHeader('Retry-After', String(LIMITED_RETRY_SEC));
       res.setHeader('Content-Security-Policy', framedPageCsp(origin, nonce, { inlineStyles: false }));
       res
         .status(STATUS[why])
         .type('html')
-        .send(render('denied', { lang, title: t.title, message: t[`denied_${why}`], nonce }));
+        .send(render('denied', { lang, title: t.title, message: deniedMessage(why, lang, t), nonce }));
     };
 
     const memberId = str(fields.member_id);
@@ -56,11 +66,21 @@ export function appPageRouter(d: AppPageDeps): Router {
     }
     const origin = new URL(inst.clientEndpoint).origin;
     try {
-      const viewer = await checkViewer({
-        clientEndpoint: inst.clientEndpoint,
-        authId,
-        fetch: d.fetch,
-        timeoutMs: d.viewerTimeoutMs,
+      const check = async () => {
+        await d.budget?.(inst.memberId);
+        return checkViewer({
+          clientEndpoint: inst.clientEndpoint,
+          authId,
+          fetch: d.fetch,
+          timeoutMs: d.viewerTimeoutMs,
+        });
+      };
+      // Refused for rate (someone else's use of the portal: the app keeps the viewer's share free):
+      // asked once more after a moment before the page says so.
+      const viewer = await check().catch(async (err) => {
+        if (!(err instanceof ViewerRefused) || err.why !== 'limited') throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+        return check();
       });
       const { token, claims } = d.tokens.issue({
         memberId: inst.memberId,
@@ -106,4 +126,13 @@ export function appPageRouter(d: AppPageDeps): Router {
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
+}
+
+/** The refusal's words; the portal's rate limit has its own (not in views/i18n.json, which the page owns). */
+function deniedMessage(why: RefusalWhy, lang: Lang, t: ReturnType<typeof dictionary>): string {
+  if (why === 'limited')
+    return lang === 'ru'
+      ? `Портал сейчас получает слишком много запросов и просит подождать. Страница откроется через несколько секунд — попробуйте ещё раз через ${LIMITED_RETRY_SEC} с.`
+      : `The portal is getting too many requests right now and asks to wait. Try again in ${LIMITED_RETRY_SEC} s; the page will open.`;
+  return t[`denied_${why}`];
 }

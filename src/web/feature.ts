@@ -25,6 +25,7 @@ export function createWebFeature(o: WebFeatureOptions = {}): Feature {
           log: ctx.log,
           fetch: o.fetch,
           viewerTimeoutMs: o.viewerTimeoutMs,
+          budget: (memberId) => ctx.clients.budgets?.take(memberId, 'viewer') ?? Promise.resolve(),
         }),
         apiRouter(ctx, tokens, live),
       );

@@ -13,7 +13,7 @@ export interface Viewer {
   name: string;
 }
 
-export type RefusalWhy = 'unknown_portal' | 'rejected' | 'unreachable';
+export type RefusalWhy = 'unknown_portal' | 'rejected' | 'unreachable' | 'limited';
 
 export class ViewerRefused extends Error {
   constructor(

@@ -150,6 +150,14 @@ export class JobRepository {
     ]);
   }
 
+  /** What a run still going has done so far (its summary until it finishes); a finished row stays. */
+  async progress(id: number, summary: unknown): Promise<void> {
+    await this.db.run("UPDATE job_runs SET summary = ? WHERE id = ? AND status = 'running'", [
+      JSON.stringify(summary ?? null),
+      id,
+    ]);
+  }
+
   /** A journal row for a run that did nothing (e.g. skipped: the lease was held), in one insert. */
   async recordRun(
     run: NewJobRun & { status: Exclude<JobRunStatus, 'running'>; finishedAt: number; summary: unknown },

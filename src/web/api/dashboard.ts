@@ -1,3 +1,4 @@
+import { budgetView } from './budget-view.ts';
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import type { LogRow } from '../../db/repositories/assignment-log.ts';
@@ -162,7 +163,10 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
             const load = state && loadKnown ? countedLoad(state.load, q.rules.capacity.counts) : null;
             let why: string | null = state ? availabilityOf(state, q.rules, now) : 'unknown';
             if (!why && limit !== null && load !== null && load >= limit) why = 'at_capacity';
-            return { queueId: q.queueId, label: q.label, lineId: q.lineId, load, limit, why };
+            // The app never assigns at the limit, so a load above it is people's (or the portal's) doing.
+            const over = limit !== null && load !== null && load > limit;
+            const byPeople = over ? load - limit : 0;
+            return { queueId: q.queueId, label: q.label, lineId: q.lineId, load, limit, why, over, byPeople };
           });
         const settings = opSettings[String(id)];
         return {
@@ -206,6 +210,7 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
     res.json({
       now,
       since,
+      budget: budgetView(ctx, s.memberId, s.lang === 'ru' ? 'ru' : 'en'),
       sources: live.sources(),
       linesFrom,
       assumed: [...assumed],

@@ -1,3 +1,4 @@
+import { withRestClass } from '../../portal/rest-priority.ts';
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import type { LiveData } from '../live.ts';
@@ -35,7 +36,8 @@ export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData
   const r = express.Router();
   r.use('/api', requireSession(tokens, ctx.store), express.json({ limit: '256kb' }), (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
-    next();
+    // The page's reads come first in the portal's REST budget (rest-priority.ts).
+    withRestClass('viewer', next);
   });
   r.get('/api/context', async (_req, res) => {
     const s = sessionOf(res);
