@@ -131,3 +131,13 @@ export type {
 export { onOperatorUnavailable } from './unavailable.ts';
 export { compareWaiting } from './waiting-order.ts';
 export { type DrainResult, drainWaiting, previewNext } from './waiting.ts';
+export {
+  type BreachStep,
+  breachStep,
+  dayStart,
+  deadlineAt,
+  percentile,
+  shiftStart,
+  workingMs,
+} from './deadlines.ts';
+export { applyQuota, capOf, type QuotaApplied, type QuotaCaps, underCap } from './quotas.ts';

@@ -19,6 +19,13 @@ const LIST_LIMIT = 200;
  * queue is used, so overriding the mode alone keeps the line's members.
  */
 export function rulesFor(line: LineInfo, s: LineSettings): QueueRules {
+  const rules = baseRulesFor(line, s);
+  // The line's explicit first-message deadline (issue 18) is the pass-on timeout, whoever sets the rest.
+  const sec = s.firstMessage?.seconds ?? null;
+  return sec === null ? rules : { ...rules, passOnAfterSec: sec };
+}
+
+function baseRulesFor(line: LineInfo, s: LineSettings): QueueRules {
   if (s.useLineSettings) return rulesFromLine({ ...line.config, QUEUE: line.queue }, s.rules);
   if (s.rules.queue.length > 0) return s.rules;
   return { ...s.rules, queue: line.queue.map((id) => ({ id, weight: 1, autoAssign: true })) };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { queueRulesSchema, SCHEMA_MESSAGES, workScheduleSchema } from '../engine/index.ts';
+import { firstMessageSchema, firstTouchSchema, quotaSchema, SPEED_MESSAGES } from './speed.ts';
 
 /**
  * What the app stores per portal, validated by these schemas everywhere: the settings page,
@@ -24,6 +25,8 @@ export const lineSettingsSchema = z.object({
   /** the app's rules for the line, used when useLineSettings is false */
   rules: queueRulesSchema.prefault({}),
   idle: idleSchema,
+  /** the operator's first answer within this many seconds, else pass-on (speed.ts) */
+  firstMessage: firstMessageSchema,
 });
 
 /** One lead-routing rule: leads matching it go to its queue. */
@@ -34,21 +37,32 @@ export const leadRouteSchema = z.object({
   /** open lines the lead came from (its dialog's line); empty = any */
   lineIds: z.array(z.number().int().positive()).default([]),
   rules: queueRulesSchema.prefault({}),
+  /** this route's first-touch deadline; null = the leads' default (speed.ts) */
+  firstTouch: firstTouchSchema.unwrap().nullable().default(null),
 });
 
 /** Scope `leads`. */
-export const leadSettingsSchema = z.object({
-  enabled: z.boolean().default(true),
-  /** the default queue for leads no route matches */
-  rules: queueRulesSchema.prefault({}),
-  routes: z.array(leadRouteSchema).max(50).default([]),
-  /** leave alone leads whose responsible a person already set (not the portal's default: the creator) */
-  skipIfResponsibleChosen: z.boolean().default(true),
-  /** leave alone leads created from a dialog the app already assigned (the dialog's operator keeps them) */
-  skipIfFromAssignedDialog: z.boolean().default(true),
-  /** lead statuses that count as open toward an operator's limit */
-  openStatuses: z.array(z.string().min(1)).default(['NEW', 'IN_PROCESS', 'PROCESSED']),
-});
+export const leadSettingsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** the default queue for leads no route matches */
+    rules: queueRulesSchema.prefault({}),
+    routes: z.array(leadRouteSchema).max(50).default([]),
+    /** leave alone leads whose responsible a person already set (not the portal's default: the creator) */
+    skipIfResponsibleChosen: z.boolean().default(true),
+    /** leave alone leads created from a dialog the app already assigned (the dialog's operator keeps them) */
+    skipIfFromAssignedDialog: z.boolean().default(true),
+    /** lead statuses that count as open toward an operator's limit */
+    openStatuses: z.array(z.string().min(1)).default(['NEW', 'IN_PROCESS', 'PROCESSED']),
+    /** the first-touch deadline of leads no route overrides (speed.ts) */
+    firstTouch: firstTouchSchema,
+    /** per-operator caps per day or shift (speed.ts) */
+    quota: quotaSchema,
+  })
+  .refine((s) => s.quota.overflow.to !== 'route' || s.routes.some((r) => r.name === s.quota.overflow.route), {
+    message: SPEED_MESSAGES.err_overflow_route_unknown,
+    path: ['quota', 'overflow', 'route'],
+  });
 
 /** Scope `operators`: per-operator settings that hold across lines and leads. */
 export const operatorSettingsSchema = z.object({

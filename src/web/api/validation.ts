@@ -1,9 +1,12 @@
 import type { Response } from 'express';
 import type { z } from 'zod';
 import { SCHEMA_MESSAGES } from '../../engine/index.ts';
+import { SPEED_MESSAGES } from '../../settings/speed.ts';
 
 /** English text → the key the page translates it by. */
-const KEY_OF = new Map<string, string>(Object.entries(SCHEMA_MESSAGES).map(([k, v]) => [v, k]));
+const KEY_OF = new Map<string, string>(
+  [...Object.entries(SCHEMA_MESSAGES), ...Object.entries(SPEED_MESSAGES)].map(([k, v]) => [v, k]),
+);
 
 export interface FieldError {
   /** dotted path into the submitted object, e.g. `rules.queue.0.weight`; '' for the whole value */
