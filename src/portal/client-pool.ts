@@ -1,6 +1,7 @@
 import { InstallationNotFoundError } from '../errors.ts';
 import type { InstallationStore } from './installation.ts';
 import { type PortalClient, type RestrictionParams, SdkPortalClient, restrictionsFor } from './client.ts';
+import type { SharedRateLimit } from './rate-limit.ts';
 import type { TokenRefresher } from './token-refresher.ts';
 
 export interface ClientFactory {
@@ -9,8 +10,8 @@ export interface ClientFactory {
 }
 
 /**
- * One client per portal for the life of the process, so the SDK's token bucket and its
- * refresh merging see every request that portal gets from us.
+ * One client per portal for the life of the process, so its refresh merging sees every
+ * request that portal gets from us; the token bucket is the store's (SharedRateLimit).
  */
 export class ClientPool implements ClientFactory {
   private readonly clients = new Map<string, Promise<PortalClient>>();
@@ -21,6 +22,8 @@ export class ClientPool implements ClientFactory {
     private readonly clientId: string,
     /** tests and the demo may widen the bucket; production uses the portal's plan */
     private readonly restrictionsOverride?: RestrictionParams,
+    /** the portal's bucket in the store, shared with every other process */
+    private readonly limit?: SharedRateLimit,
   ) {}
 
   get(memberId: string): Promise<PortalClient> {
@@ -45,6 +48,7 @@ export class ClientPool implements ClientFactory {
       this.clientId,
       this.refresher,
       this.restrictionsOverride ?? restrictionsFor(inst.ratePlan),
+      this.limit,
     );
   }
 }
