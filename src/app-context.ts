@@ -7,7 +7,7 @@ import type { InboxRepository } from './db/repositories/inbox.ts';
 import type { InstallationJournal } from './db/repositories/installation-security.ts';
 import type { SqliteInstallationStore } from './db/repositories/installations.ts';
 import type { QueueStateRepository } from './db/repositories/queue-state.ts';
-import type { Database } from './db/sqlite.ts';
+import type { Store as Database } from './db/store.ts';
 import type { InboxWriter } from './events/inbox-writer.ts';
 import type { EventRouter } from './events/router.ts';
 import type { InboxWorker } from './events/worker.ts';

@@ -10,7 +10,7 @@ import { SettingsRepository } from './db/repositories/settings.ts';
 import { SqliteInstallationStore } from './db/repositories/installations.ts';
 import { InstallationJournal, TokenCheckRepository } from './db/repositories/installation-security.ts';
 import { migrate } from './db/migrate.ts';
-import { Database } from './db/sqlite.ts';
+import { openStore } from './db/open.ts';
 import { InboxWriter } from './events/inbox-writer.ts';
 import { intakeHandler } from './events/intake.ts';
 import { SETUP_EVENT, setupDefinition, uninstallDefinition } from './events/lifecycle.ts';
@@ -21,6 +21,8 @@ import { createLogger, type Logger } from './log/logger.ts';
 import { manifest } from './manifest.ts';
 import { RestBudgets } from './portal/rest-priority.ts';
 import { ClientPool } from './portal/client-pool.ts';
+import { SharedRateLimit } from './portal/rate-limit.ts';
+import { RateBucketRepository } from './db/repositories/rate-buckets.ts';
 import type { RestrictionParams } from './portal/client.ts';
 import { InstallationCache } from './portal/installation-cache.ts';
 import { ApplicationTokens } from './portal/application-token.ts';
@@ -55,7 +57,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
   const { config } = o;
   const log = o.log ?? createLogger(config.logLevel);
   const clock = o.clock ?? Date.now;
-  const db = await Database.open(config.databasePath);
+  const db = await openStore(config);
   await migrate(db);
   // Registered before anything can hold work in flight, so no other process takes it for dead.
   const instance = new Instance(new InstanceRepository(db), clock);
@@ -71,7 +73,9 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
   const refresher = new TokenRefresher(store, oauth, clock);
   // Until a portal's client is built its budget is the portal's default plan (the viewer check may come first).
   const budgets = new RestBudgets(() => ({ burst: 50, perSec: 2 }), clock);
-  const clients = new ClientPool(store, refresher, config.clientId, o.restrictions, budgets);
+  // The budget orders this process's requests by priority; the store's bucket is shared by every process.
+  const rateLimit = new SharedRateLimit(new RateBucketRepository(db), { clock });
+  const clients = new ClientPool(store, refresher, config.clientId, o.restrictions, budgets, rateLimit);
   const installations = new InstallationCache(store, 5000, clock);
   const inbox = new InboxRepository(db);
   const writer = new InboxWriter(inbox);

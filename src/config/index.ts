@@ -24,6 +24,14 @@ const schema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('https://oauth.bitrix.info'),
   DATABASE_PATH: z.string().min(1).default('./data/app.sqlite'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres://user:pass@host:port/db URL')
+    .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case schema name (letters, digits, _)')
+    .optional(),
   B24_ALLOW_HTTP: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   SCHEDULE_SYNC: cronish.default('*/1 * * * *'),
@@ -50,6 +58,10 @@ export interface Config {
   readonly clientSecret: string;
   readonly oauthServer: string;
   readonly databasePath: string;
+  /** PostgreSQL instead of the SQLite file when set (the store every instance shares) */
+  readonly databaseUrl?: string;
+  /** the PostgreSQL schema to use (created if missing); the URL's default when unset */
+  readonly databaseSchema?: string;
   readonly allowHttp: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly schedules: Readonly<
@@ -90,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientSecret: e.B24_CLIENT_SECRET,
     oauthServer: e.B24_OAUTH_SERVER.replace(/\/+$/, ''),
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
     allowHttp: e.B24_ALLOW_HTTP === '1',
     logLevel: e.LOG_LEVEL,
     schedules: Object.freeze({

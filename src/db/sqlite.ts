@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
+import { type Dialect, type Store, sqliteDialect, type TransactionOptions } from './store.ts';
 
 export type Param = string | number | bigint | null | Buffer;
 export type Params = Param[] | Record<string, Param>;
@@ -28,6 +30,9 @@ type Conn = BetterSqlite3.Database;
 type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
 
 const STATEMENT_CACHE = 256;
+const LOCK_TTL_MS = 30_000;
+/** this process in store_locks: one holder per process, its callers queue in memory first */
+const LOCK_HOLDER = `${process.pid}:${randomUUID()}`;
 /** how long a statement keeps retrying while another process holds the write lock */
 const DEFAULT_BUSY_MS = 5000;
 
@@ -48,7 +53,8 @@ const DEFAULT_BUSY_MS = 5000;
  * 0, and a statement that finds the database locked (a CLI job committing beside the server,
  * or a second connection in the same process) is retried after a short timer instead.
  */
-export class Database implements Queryable {
+export class Database implements Store {
+  readonly dialect: Dialect = sqliteDialect;
   private busy = false;
   /** statements a portal is waiting on (accepting an event) go before background work */
   private readonly urgent: (() => void)[] = [];
@@ -56,6 +62,7 @@ export class Database implements Queryable {
   private readonly statements = new Map<string, Stmt>();
   private checkpointer: Worker | undefined;
   private readonly raw: Queryable;
+  private readonly lockTails = new Map<string, Promise<unknown>>();
 
   private constructor(
     private readonly db: Conn,
@@ -173,7 +180,7 @@ export class Database implements Queryable {
    * Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back if it throws. `fn` must use the
    * handle it is given (not the Database), or it would wait for its own lock.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, _o?: TransactionOptions): Promise<T> {
     return this.locked(async () => {
       await this.raw.exec('BEGIN IMMEDIATE');
       try {
@@ -185,6 +192,50 @@ export class Database implements Queryable {
         throw err;
       }
     });
+  }
+
+  /**
+   * Named locks across processes on one file: callers of this process queue in memory, then
+   * the first takes a row lease in store_locks (30 s, renewed while held; a dead holder's runs
+   * out), polling while another process holds it.
+   */
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.lockTails.get(name) ?? Promise.resolve();
+    const mine = prev.then(() => this.leased(name, fn));
+    const tail = mine.catch(() => undefined);
+    this.lockTails.set(name, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.lockTails.get(name) === tail) this.lockTails.delete(name);
+    }
+  }
+
+  private async leased<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const take = () =>
+      this.run(
+        `INSERT INTO store_locks (name, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE store_locks.expires_at <= ? OR store_locks.holder = excluded.holder`,
+        [name, LOCK_HOLDER, Date.now() + LOCK_TTL_MS, Date.now()],
+      );
+    while ((await take()).changes !== 1) await new Promise((r) => setTimeout(r, 5));
+    const renew = setInterval(() => void take().catch(() => undefined), LOCK_TTL_MS / 3);
+    renew.unref();
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renew);
+      await this.run('DELETE FROM store_locks WHERE name = ? AND holder = ?', [name, LOCK_HOLDER]);
+    }
+  }
+
+  /**
+   * SQLite's count of commits by other connections to this file: unchanged means no other
+   * process (a CLI job) wrote since the last look, so a read-through cache can skip its check.
+   */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   async close(): Promise<void> {

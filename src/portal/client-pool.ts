@@ -3,6 +3,7 @@ import type { InstallationStore } from './installation.ts';
 import { type PortalClient, type RestrictionParams, SdkPortalClient, restrictionsFor } from './client.ts';
 import { BudgetedClient } from './budgeted-client.ts';
 import type { RestBudgets } from './rest-priority.ts';
+import type { SharedRateLimit } from './rate-limit.ts';
 import type { TokenRefresher } from './token-refresher.ts';
 
 export interface ClientFactory {
@@ -11,8 +12,8 @@ export interface ClientFactory {
 }
 
 /**
- * One client per portal for the life of the process, so the SDK's token bucket and its
- * refresh merging see every request that portal gets from us.
+ * One client per portal for the life of the process, so its refresh merging sees every
+ * request that portal gets from us; the token bucket is the store's (SharedRateLimit).
  */
 export class ClientPool implements ClientFactory {
   private readonly clients = new Map<string, Promise<PortalClient>>();
@@ -25,6 +26,8 @@ export class ClientPool implements ClientFactory {
     private readonly restrictionsOverride?: RestrictionParams,
     /** the portals' REST budgets with priorities; every request of a client waits its turn there */
     readonly budgets?: RestBudgets,
+    /** the portal's bucket in the store, shared with every other process */
+    private readonly limit?: SharedRateLimit,
   ) {}
 
   get(memberId: string): Promise<PortalClient> {
@@ -45,7 +48,7 @@ export class ClientPool implements ClientFactory {
     const inst = await this.store.find(memberId);
     if (inst?.status !== 'active') throw new InstallationNotFoundError(memberId);
     const restrictions = this.restrictionsOverride ?? restrictionsFor(inst.ratePlan);
-    const client = new SdkPortalClient(inst, this.clientId, this.refresher, restrictions);
+    const client = new SdkPortalClient(inst, this.clientId, this.refresher, restrictions, this.limit);
     if (!this.budgets) return client;
     const rl = restrictions.rateLimit ?? { burstLimit: 50, drainRate: 2 };
     const budget = this.budgets.of(memberId, { burst: rl.burstLimit, perSec: rl.drainRate });

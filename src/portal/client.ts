@@ -9,6 +9,7 @@ import {
 import qs from 'qs';
 import { AppError, ErrorCode, PortalError } from '../errors.ts';
 import type { Installation } from './installation.ts';
+import type { SharedRateLimit } from './rate-limit.ts';
 import type { TokenRefresher } from './token-refresher.ts';
 
 export type Call = [method: string, params?: Record<string, unknown>];
@@ -74,12 +75,15 @@ export class SdkPortalClient implements PortalClient {
   private expiresAt: number;
   /** set when the portal refused the token we hold now (not an older one) */
   private currentRejected = false;
+  /** the portal's bucket as every process shares it (store row), when given */
+  private readonly terms: { burst: number; perSecond: number };
 
   constructor(
     inst: Installation,
     clientId: string,
     refresher: TokenRefresher,
     restrictions: RestrictionParams = restrictionsFor(inst.ratePlan),
+    private readonly limit?: SharedRateLimit,
   ) {
     this.memberId = inst.memberId;
     this.refreshToken = inst.refreshToken;
@@ -92,7 +96,18 @@ export class SdkPortalClient implements PortalClient {
       max: Math.max(1, restrictions.maxRetries ?? 3),
       delayMs: restrictions.retryDelay ?? 1000,
     };
-    this.b24 = this.sdk(inst, clientId, refresher, { ...restrictions, maxRetries: 1 });
+    this.terms = {
+      burst: restrictions.rateLimit?.burstLimit ?? 50,
+      perSecond: restrictions.rateLimit?.drainRate ?? 2,
+    };
+    // With the shared bucket the SDK's own one is opened wide: one request, one token.
+    const sdkLimits = limit
+      ? ({
+          ...restrictions,
+          rateLimit: { adaptiveEnabled: false, ...restrictions.rateLimit, burstLimit: 1e9, drainRate: 1e9 },
+        } as RestrictionParams)
+      : restrictions;
+    this.b24 = this.sdk(inst, clientId, refresher, { ...sdkLimits, maxRetries: 1 });
   }
 
   private sdk(
@@ -186,6 +201,7 @@ export class SdkPortalClient implements PortalClient {
 
   private async pageOf<T>(b24: B24OAuth, method: string, params: Record<string, unknown>): Promise<Page<T>> {
     let res: any;
+    await this.limit?.acquire(this.memberId, this.terms);
     try {
       res = await b24.actions.v2.call.make({ method, params });
     } catch (err) {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
-import type { Database } from '../db/sqlite.ts';
+import type { Store as Database } from '../db/store.ts';
 import { isIntakeRequest } from '../events/intake.ts';
 import type { Logger } from '../log/logger.ts';
 import { homePage } from './home-page.ts';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config/index.ts';
 import { type AppContext, type ContextOptions, createContext } from '../../src/context.ts';
 import { createMemoryLogger } from '../../src/log/logger.ts';
+import { dropStore, freshStoreEnv } from './store.ts';
 
 export const TEST_CLIENT_ID = 'local.test-app';
 export const TEST_CLIENT_SECRET = 'test-secret-never-logged';
@@ -24,7 +25,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     B24_CLIENT_ID: TEST_CLIENT_ID,
     B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
-    DATABASE_PATH: join(dir, 'app.sqlite'),
+    ...freshStoreEnv(dir),
     B24_ALLOW_HTTP: '1',
     LOG_LEVEL: 'trace',
     ...env,
@@ -73,6 +74,7 @@ export async function startTestApp(
       await new Promise<void>((r) => server.close(() => r()));
       await ctx.stop();
       rmSync(config.databasePath.replace(/app\.sqlite$/, ''), { recursive: true, force: true });
+      await dropStore({ DATABASE_URL: config.databaseUrl, DATABASE_SCHEMA: config.databaseSchema });
     },
   };
 }

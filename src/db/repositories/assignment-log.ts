@@ -1,4 +1,4 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 export type LogAction =
   | 'assign' // a new item given to an operator
@@ -35,9 +35,9 @@ export class AssignmentLogRepository {
   constructor(private readonly db: Database) {}
 
   async add(e: LogEntry): Promise<number> {
-    const r = await this.db.run(
+    const r = await this.db.get<{ id: number }>(
       `INSERT INTO assignment_log (member_id, kind, object_id, queue_id, action, operator_id, previous_operator_id,
-         reason, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         reason, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         e.memberId,
         e.kind,
@@ -51,7 +51,7 @@ export class AssignmentLogRepository {
         e.at,
       ],
     );
-    return r.lastID;
+    return r!.id;
   }
 
   async recent(
@@ -82,7 +82,7 @@ export class AssignmentLogRepository {
   /** Assignments per operator since `since` (the dashboard's chart). */
   async assignmentsPerOperator(memberId: string, since: number, kind?: 'dialog' | 'lead') {
     return this.db.all<{ operatorId: number; kind: string; n: number }>(
-      `SELECT operator_id AS operatorId, kind, COUNT(*) AS n FROM assignment_log
+      `SELECT operator_id AS "operatorId", kind, COUNT(*) AS n FROM assignment_log
        WHERE member_id = ? AND created_at >= ? AND action IN ('assign', 'pass_on', 'return', 'reclaim')
          AND operator_id IS NOT NULL ${kind ? 'AND kind = ?' : ''}
        GROUP BY operator_id, kind ORDER BY n DESC`,

@@ -1,5 +1,5 @@
 import type { OpenLoad } from '../../engine/index.ts';
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 import type { DialogPatch, DialogRow, DialogState, NewDialog, PendingMove } from './dialog-types.ts';
 
@@ -88,9 +88,9 @@ export class DialogRepository {
     d: NewDialog,
   ): Promise<{ row: DialogRow; created: boolean } | { row: undefined; created: false }> {
     const inserted = await this.db.all<any>(
-      `INSERT OR IGNORE INTO ol_dialogs (member_id, chat_id, session_id, line_id, user_code, crm, state, holder,
+      `INSERT INTO ol_dialogs (member_id, chat_id, session_id, line_id, user_code, crm, state, holder,
          pending, priority, arrived_at, event_id, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'bot', ?, ?, ?, ?, ?) RETURNING *`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'bot', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
       [
         d.memberId,
         d.chatId,
@@ -249,7 +249,7 @@ export class DialogRepository {
    */
   async loads(memberId: string, lineId: number): Promise<Map<number, OpenLoad>> {
     const rows = await this.db.all<{ op: number; answered: number; last_from: string | null; n: number }>(
-      `SELECT COALESCE(CASE WHEN state = 'transferring' THEN json_extract(pending, '$.targetId') END, operator_id) AS op,
+      `SELECT COALESCE(CASE WHEN state = 'transferring' THEN ${this.db.dialect.jsonInt('pending', 'targetId')} END, operator_id) AS op,
               CASE WHEN state = 'transferring' THEN 0 ELSE answered END AS answered,
               last_from, COUNT(*) AS n
        FROM ol_dialogs

@@ -1,4 +1,5 @@
-import type { Database } from '../sqlite.ts';
+import type { Queryable } from '../sqlite.ts';
+import { type Dialect, type Store as Database, sqliteDialect } from '../store.ts';
 
 export interface NewInboxRow {
   memberId: string;
@@ -27,54 +28,68 @@ export interface InboxRow {
 }
 
 /**
- * Lanes with unfinished rows are found by skipping through inbox_open_lane: the next lane of
- * the same portal, else the first lane of the next portal, one index probe each however many
- * rows a lane has waiting. (A single row-value comparison `(member_id, lane) > (?, ?)` steps
- * over every row of the lane it starts from.) The index is named (INDEXED BY): with no
- * statistics the planner would pick (member_id, state, id) and walk every finished row first.
+ * The claim's statements in one dialect. Lanes with unfinished rows are found by skipping
+ * through inbox_open_lane: the next lane of the same portal, else the first lane of the next
+ * portal, one index probe each however many rows a lane has waiting. (A single row-value
+ * comparison `(member_id, lane) > (?, ?)` steps over every row of the lane it starts from.)
+ * On SQLite the index is named (INDEXED BY): with no statistics the planner would pick
+ * (member_id, state, id) and walk every finished row first.
+ *
+ * runnable: one lane's next runnable rows in arrival order: due (or their lease lapsed), and
+ * with no earlier unfinished row of the same object. On PostgreSQL the rows are locked FOR
+ * UPDATE SKIP LOCKED, so instances claiming at once take different rows instead of waiting.
+ *
+ * claim: marks the finished rows done and claims the chosen ones, in one statement. A chosen
+ * row is taken only if it is still runnable, so a claim by another process in between (a CLI
+ * job, another instance) is never doubled. Both lists travel as JSON arrays: one statement
+ * text for any batch, and a single `id IN (…)` over rowids (an `OR` there made SQLite scan
+ * the whole table).
  */
-export const NEXT_LANE_SQL = `SELECT member_id, lane FROM inbox INDEXED BY inbox_open_lane
+export function inboxSql(d: Dialect) {
+  const lane = d.indexedBy('inbox_open_lane');
+  return {
+    nextLane: `SELECT member_id, lane FROM inbox${lane}
        WHERE state IN ('pending', 'processing') AND member_id = ? AND lane > ?
-       ORDER BY lane LIMIT 1`;
-export const NEXT_PORTAL_SQL = `SELECT member_id, lane FROM inbox INDEXED BY inbox_open_lane
+       ORDER BY lane LIMIT 1`,
+    nextPortal: `SELECT member_id, lane FROM inbox${lane}
        WHERE state IN ('pending', 'processing') AND member_id > ?
-       ORDER BY member_id, lane LIMIT 1`;
-
-/**
- * One lane's next runnable rows in arrival order: due (or their lease lapsed), and with no
- * earlier unfinished row of the same object.
- */
-export const RUNNABLE_SQL = `SELECT i.id FROM inbox i INDEXED BY inbox_open_lane
+       ORDER BY member_id, lane LIMIT 1`,
+    runnable: `SELECT i.id FROM inbox i${lane}
        WHERE i.member_id = ? AND i.lane = ? AND i.state IN ('pending', 'processing')
          AND ((i.state = 'pending' AND i.next_attempt_at <= ?) OR (i.state = 'processing' AND i.locked_until < ?))
-         AND NOT EXISTS (SELECT 1 FROM inbox j INDEXED BY inbox_open_object
+         AND NOT EXISTS (SELECT 1 FROM inbox j${d.indexedBy('inbox_open_object')}
                          WHERE j.member_id = i.member_id AND j.object_key = i.object_key
                            AND j.id < i.id AND j.state IN ('pending', 'processing'))
-       ORDER BY i.id LIMIT ?`;
+       ORDER BY i.id LIMIT ?${d.skipLocked('i')}`,
+    claim: `WITH fin(id) AS (${d.jsonIds()}),
+            take(id) AS (${d.jsonIds()})
+       UPDATE inbox SET
+         state = CASE WHEN id IN (SELECT id FROM fin) THEN 'done' ELSE 'processing' END,
+         finished_at = CASE WHEN id IN (SELECT id FROM fin) THEN ? ELSE finished_at END,
+         last_error = CASE WHEN id IN (SELECT id FROM fin) THEN NULL ELSE last_error END,
+         attempts = CASE WHEN id IN (SELECT id FROM fin) THEN attempts ELSE attempts + 1 END,
+         locked_until = CASE WHEN id IN (SELECT id FROM fin) THEN locked_until ELSE ? END
+       WHERE id IN (SELECT id FROM fin UNION ALL SELECT id FROM take)
+         AND (id IN (SELECT id FROM fin) OR (state = 'pending' AND next_attempt_at <= ?)
+              OR (state = 'processing' AND locked_until < ?))
+       RETURNING *`,
+    nextDue: `SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE locked_until END) AS t
+       FROM inbox${lane} WHERE state IN ('pending', 'processing')`,
+  };
+}
+
+const SQLITE = inboxSql(sqliteDialect);
+/** SQLite's statements, exported so tests can hold their query plans. */
+export const NEXT_LANE_SQL = SQLITE.nextLane;
+export const NEXT_PORTAL_SQL = SQLITE.nextPortal;
+export const RUNNABLE_SQL = SQLITE.runnable;
+export const CLAIM_SQL = SQLITE.claim;
 
 /** The kind of object an event is about, from its key ("chat:17" → "chat"): its lane in the claim. */
 export function laneOf(objectKey: string): string {
   const i = objectKey.indexOf(':');
   return i < 0 ? objectKey : objectKey.slice(0, i);
 }
-
-/**
- * Marks the finished rows done and claims the chosen ones, in one statement. A chosen row is
- * taken only if it is still runnable, so a claim by another process in between (a CLI job)
- * is never doubled. Both lists travel as JSON arrays: one statement text for any batch, and a
- * single `id IN (…)` over rowids (an `OR` there made SQLite scan the whole table).
- */
-export const CLAIM_SQL = `WITH fin(id) AS (SELECT value FROM json_each(?)),
-            take(id) AS (SELECT value FROM json_each(?))
-       UPDATE inbox SET
-         state = CASE WHEN id IN fin THEN 'done' ELSE 'processing' END,
-         finished_at = CASE WHEN id IN fin THEN ? ELSE finished_at END,
-         last_error = CASE WHEN id IN fin THEN NULL ELSE last_error END,
-         attempts = CASE WHEN id IN fin THEN attempts ELSE attempts + 1 END,
-         locked_until = CASE WHEN id IN fin THEN locked_until ELSE ? END
-       WHERE id IN (SELECT id FROM fin UNION ALL SELECT id FROM take)
-         AND (id IN fin OR (state = 'pending' AND next_attempt_at <= ?) OR (state = 'processing' AND locked_until < ?))
-       RETURNING *`;
 
 /** How a claim shares the worker between portals. */
 export interface ClaimShare {
@@ -114,7 +129,10 @@ function toRow(r: any): InboxRow {
 }
 
 export class InboxRepository {
-  constructor(private readonly db: Database) {}
+  private readonly sql: ReturnType<typeof inboxSql>;
+  constructor(private readonly db: Database) {
+    this.sql = inboxSql(db.dialect);
+  }
 
   /**
    * Inserts rows in one transaction (one fsync for the lot); a row whose dedup key is
@@ -136,8 +154,8 @@ export class InboxRepository {
       r.receivedAt,
     ]);
     const fresh = await this.db.durably<{ dedup_key: string }>(
-      `INSERT OR IGNORE INTO inbox (member_id, dedup_key, event, object_key, lane, source, payload, received_at)
-       VALUES ${values} RETURNING dedup_key`,
+      `INSERT INTO inbox (member_id, dedup_key, event, object_key, lane, source, payload, received_at)
+       VALUES ${values} ON CONFLICT DO NOTHING RETURNING dedup_key`,
       params,
     );
     const freshKeys = new Set(fresh.map((r) => r.dedup_key));
@@ -173,16 +191,32 @@ export class InboxRepository {
     finished: number[] = [],
     share: ClaimShare = { perPortal: limit, running: new Map() },
   ): Promise<InboxRow[]> {
-    const take = limit > 0 ? await this.choose(now, limit, share) : [];
-    if (take.length === 0 && finished.length === 0) return [];
-    const rows = await this.db.unsynced<any>(CLAIM_SQL, [
+    const args = (take: number[]) => [
       JSON.stringify(finished),
       JSON.stringify(take),
       now,
       leaseUntil,
       now,
       now,
-    ]);
+    ];
+    let rows: any[];
+    if (this.db.dialect.name === 'sqlite') {
+      // One writer at a time: choosing, then claiming what is still runnable, cannot collide.
+      const take = limit > 0 ? await this.choose(this.db, now, limit, share) : [];
+      if (take.length === 0 && finished.length === 0) return [];
+      rows = await this.db.unsynced<any>(this.sql.claim, args(take));
+    } else {
+      // Instances claim side by side: the chosen rows stay locked to the claim's commit, and
+      // another instance's choice skips them.
+      rows = await this.db.transaction(
+        async (tx) => {
+          const take = limit > 0 ? await this.choose(tx, now, limit, share) : [];
+          if (take.length === 0 && finished.length === 0) return [];
+          return tx.all<any>(this.sql.claim, args(take));
+        },
+        { unsynced: true },
+      );
+    }
     return rows
       .filter((r) => r.state === 'processing')
       .map(toRow)
@@ -196,19 +230,19 @@ export class InboxRepository {
    * leads wait on the portal's limit, or another portal) gets the next free place, and the
    * rest go round by round. A portal never gets past its room.
    */
-  private async choose(now: number, limit: number, share: ClaimShare): Promise<number[]> {
+  private async choose(q: Queryable, now: number, limit: number, share: ClaimShare): Promise<number[]> {
     const room = new Map<string, number>();
     const offers: { memberId: string; id: number; rank: number }[] = [];
     type Lane = { member_id: string; lane: string };
     const after = async (l: Lane) =>
-      (await this.db.get<Lane>(NEXT_LANE_SQL, [l.member_id, l.lane])) ??
-      (await this.db.get<Lane>(NEXT_PORTAL_SQL, [l.member_id]));
-    for (let at = await this.db.get<Lane>(NEXT_PORTAL_SQL, ['']); at; at = await after(at)) {
+      (await q.get<Lane>(this.sql.nextLane, [l.member_id, l.lane])) ??
+      (await q.get<Lane>(this.sql.nextPortal, [l.member_id]));
+    for (let at = await q.get<Lane>(this.sql.nextPortal, ['']); at; at = await after(at)) {
       const left =
         room.get(at.member_id) ?? Math.min(limit, share.perPortal - (share.running.get(at.member_id) ?? 0));
       room.set(at.member_id, left);
       if (left <= 0) continue;
-      const ids = await this.db.all<{ id: number }>(RUNNABLE_SQL, [at.member_id, at.lane, now, now, left]);
+      const ids = await q.all<{ id: number }>(this.sql.runnable, [at.member_id, at.lane, now, now, left]);
       const base = share.runningLanes?.get(laneKey(at.member_id, at.lane)) ?? 0;
       ids.forEach((r, k) => {
         offers.push({ memberId: at.member_id, id: r.id, rank: base + k });
@@ -277,10 +311,7 @@ export class InboxRepository {
    * the unfinished rows only (named index: never the finished ones).
    */
   async nextDueAt(): Promise<number | undefined> {
-    const r = await this.db.get<{ t: number | null }>(
-      `SELECT MIN(CASE WHEN state = 'pending' THEN next_attempt_at ELSE locked_until END) AS t
-       FROM inbox INDEXED BY inbox_open_lane WHERE state IN ('pending', 'processing')`,
-    );
+    const r = await this.db.get<{ t: number | null }>(this.sql.nextDue);
     return r?.t ?? undefined;
   }
 

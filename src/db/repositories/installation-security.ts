@@ -1,4 +1,4 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 /** Why the portal is asked to confirm its application token. */
 export type TokenCheckReason = 'install' | 'token_claim';

@@ -4,7 +4,7 @@ import type {
   ReinstallTokens,
   TokenSet,
 } from '../../portal/installation.ts';
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 interface Row {
   member_id: string;

@@ -1,4 +1,4 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 /** The processes of the app that share this store, and when each last said it was alive. */
 export class InstanceRepository {

@@ -1,4 +1,4 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 export type JobRunStatus = 'running' | 'ok' | 'failed' | 'skipped';
 
@@ -129,11 +129,12 @@ export class JobRepository {
 
   /** Opens a journal row in state 'running'; returns its id for finishRun. */
   async startRun(run: NewJobRun): Promise<number> {
-    const r = await this.db.run(
-      `INSERT INTO job_runs (job, member_id, run_id, started_at, status, dry_run) VALUES (?, ?, ?, ?, 'running', ?)`,
+    const r = await this.db.get<{ id: number }>(
+      `INSERT INTO job_runs (job, member_id, run_id, started_at, status, dry_run) VALUES (?, ?, ?, ?, 'running', ?)
+       RETURNING id`,
       [run.job, run.memberId, run.runId, run.startedAt, run.dryRun ? 1 : 0],
     );
-    return r.lastID;
+    return r!.id;
   }
 
   async finishRun(
@@ -162,9 +163,9 @@ export class JobRepository {
   async recordRun(
     run: NewJobRun & { status: Exclude<JobRunStatus, 'running'>; finishedAt: number; summary: unknown },
   ): Promise<number> {
-    const r = await this.db.run(
+    const r = await this.db.get<{ id: number }>(
       `INSERT INTO job_runs (job, member_id, run_id, started_at, finished_at, status, dry_run, summary)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         run.job,
         run.memberId,
@@ -176,7 +177,7 @@ export class JobRepository {
         JSON.stringify(run.summary ?? null),
       ],
     );
-    return r.lastID;
+    return r!.id;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 export type LeadPhase = 'decided' | 'done' | 'waiting' | 'skipped' | 'seen' | 'gone';
 
@@ -104,8 +104,8 @@ export class LeadRepository {
     w: { updateDone?: boolean; commentId?: number | null; echoUntil?: number; at: number },
   ): Promise<void> {
     await this.db.run(
-      `UPDATE leads SET update_done = MAX(update_done, ?), comment_id = COALESCE(comment_id, ?),
-         echo_until = MAX(echo_until, ?), written_at = ?, updated_at = ?
+      `UPDATE leads SET update_done = ${this.db.dialect.greatest('update_done', '?')}, comment_id = COALESCE(comment_id, ?),
+         echo_until = ${this.db.dialect.greatest('echo_until', '?')}, written_at = ?, updated_at = ?
        WHERE member_id = ? AND lead_id = ?`,
       [w.updateDone ? 1 : 0, w.commentId ?? null, w.echoUntil ?? 0, w.at, w.at, memberId, leadId],
     );
@@ -147,7 +147,7 @@ export class LeadRepository {
   ): Promise<void> {
     await this.db.run(
       `UPDATE leads SET holder_id = ?, status_id = COALESCE(?, status_id),
-         phase = CASE WHEN phase = 'waiting' AND ? IS NOT previous_id THEN 'skipped' ELSE phase END,
+         phase = CASE WHEN phase = 'waiting' AND ? IS DISTINCT FROM previous_id THEN 'skipped' ELSE phase END,
          updated_at = ?
        WHERE member_id = ? AND lead_id = ?`,
       [o.holderId, o.statusId, o.holderId, o.at, memberId, leadId],
@@ -238,7 +238,7 @@ export class LeadRepository {
         ) {
           await tx.run(
             `UPDATE leads SET holder_id = ?, status_id = ?,
-               phase = CASE WHEN phase = 'waiting' AND ? IS NOT previous_id THEN 'skipped' ELSE phase END,
+               phase = CASE WHEN phase = 'waiting' AND ? IS DISTINCT FROM previous_id THEN 'skipped' ELSE phase END,
                updated_at = ?
              WHERE member_id = ? AND lead_id = ?`,
             [f.holderId, f.statusId, f.holderId, at, memberId, f.leadId],

@@ -1,10 +1,10 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 export class OfflineReservationRepository {
   constructor(private readonly db: Database) {}
   async add(memberId: string, processId: string, now: number): Promise<void> {
     await this.db.run(
-      'INSERT OR IGNORE INTO offline_reservations (member_id, process_id, created_at) VALUES (?, ?, ?)',
+      'INSERT INTO offline_reservations (member_id, process_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
       [memberId, processId, now],
     );
   }

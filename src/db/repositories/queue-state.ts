@@ -1,4 +1,4 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 export interface QueueOperatorState {
   lastAssignedAt: number | null;
@@ -31,7 +31,7 @@ export class QueueStateRepository {
       await tx.run(
         `INSERT INTO queue_state (member_id, queue_id, operator_id, last_assigned_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (member_id, queue_id, operator_id) DO UPDATE
-           SET last_assigned_at = MAX(COALESCE(queue_state.last_assigned_at, 0), excluded.last_assigned_at)`,
+           SET last_assigned_at = ${this.db.dialect.greatest('COALESCE(queue_state.last_assigned_at, 0)', 'excluded.last_assigned_at')}`,
         [memberId, queueId, operatorId, stamp],
       );
       const entries = credits instanceof Map ? [...credits] : Object.entries(credits ?? {});

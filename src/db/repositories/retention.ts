@@ -1,4 +1,4 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 export interface RetentionPolicy {
   /** processed inbox rows (their dedup keys guard against re-deliveries only this long) */

@@ -1,4 +1,4 @@
-import type { Database } from '../sqlite.ts';
+import type { Store as Database } from '../store.ts';
 
 export interface StoredSetting {
   scope: string;
