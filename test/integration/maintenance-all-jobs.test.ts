@@ -12,11 +12,15 @@ afterEach(closeAll);
 const WRITES =
   /transfer|finish|\.update|\.add|\.bind|register|offline\.(get|clear|error)|operator\.(answer|skip|spam)|bot\.session\.operator/i;
 
-/** Every table but the jobs' own journal and leases, row by row. */
+/**
+ * Every table but the jobs' own journal and leases, row by row; also not the process's heartbeat
+ * (app_instances, rewritten every 2 s whatever runs) nor the shared REST bucket (rate_buckets: a dry
+ * run reads the portal, and reading spends tokens).
+ */
 async function snapshot(p: OlPortal): Promise<Record<string, unknown[]>> {
   const db = p.app.ctx.db;
   const tables = await db.all<{ name: string }>(
-    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('job_runs', 'job_leases', 'schema_migrations')
+    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('job_runs', 'job_leases', 'schema_migrations', 'app_instances', 'rate_buckets')
        AND name NOT LIKE 'sqlite_%' ORDER BY name`,
   );
   const out: Record<string, unknown[]> = {};
