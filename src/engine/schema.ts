@@ -31,6 +31,8 @@ export const SCHEMA_MESSAGES = {
   err_operator_twice: 'an operator appears twice in the queue',
   err_entity_twice: 'an entity appears twice',
   err_user_id: 'must be a user id',
+  err_limit_empty: 'enter a number, or choose "no limit"',
+  err_open_statuses_empty: 'name at least one status that counts as open',
 } as const;
 const M = SCHEMA_MESSAGES;
 
@@ -75,8 +77,11 @@ export const queueRulesSchema = z.object({
   passOnAfterSec: z.number().int().min(1).nullable().default(60),
   capacity: z
     .object({
-      /** Open items per operator; null = unlimited (the portal's MAX_CHAT = 0). */
-      limit: z.number().int().min(0).max(MAX_LIMIT).nullable().default(null),
+      /**
+       * Open items per operator; null = unlimited (the portal's MAX_CHAT = 0). Anything but a
+       * number or null (a cleared field arrives as '') is refused, never taken as "no limit".
+       */
+      limit: z.number({ error: M.err_limit_empty }).int().min(0).max(MAX_LIMIT).nullable().default(null),
       counts: z.enum(LOAD_COUNTINGS).default('all_open'),
     })
     .prefault({}),

@@ -52,8 +52,14 @@ export const leadSettingsSchema = z
     skipIfResponsibleChosen: z.boolean().default(true),
     /** leave alone leads created from a dialog the app already assigned (the dialog's operator keeps them) */
     skipIfFromAssignedDialog: z.boolean().default(true),
-    /** lead statuses that count as open toward an operator's limit */
-    openStatuses: z.array(z.string().min(1)).default(['NEW', 'IN_PROCESS', 'PROCESSED']),
+    /**
+     * lead statuses that count as open toward an operator's limit; an empty list (a cleared
+     * field) is refused: it would silently count nothing and lift every limit
+     */
+    openStatuses: z
+      .array(z.string().min(1))
+      .min(1, SCHEMA_MESSAGES.err_open_statuses_empty)
+      .default(['NEW', 'IN_PROCESS', 'PROCESSED']),
     /** the first-touch deadline of leads no route overrides (speed.ts) */
     firstTouch: firstTouchSchema,
     /** per-operator caps per day or shift (speed.ts) */

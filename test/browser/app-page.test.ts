@@ -260,6 +260,15 @@ describe('the settings page in a browser', { timeout: 120_000 }, () => {
     // A limit of one open dialog each: Egor and Zhanna take one, the rest wait (Zakhar is
     // absent, Irina dismissed).
     await f.uncheck('#line-limit + label input');
+    // A cleared limit is not "no limit": the server refuses it, the field says why.
+    await f.fill('#line-limit', '');
+    await f.click('#save');
+    await f.waitForSelector('#line-form .nullable + .field-error');
+    assert.equal(
+      await f.textContent('#line-form .nullable:has(#line-limit) + .field-error'),
+      'enter a number, or tick “no limit”',
+    );
+    assert.equal((await h.app.ctx.settings.line(h.a.memberId, 2)).useLineSettings, true);
     await f.fill('#line-limit', '1');
     await f.fill('#whatif-n', '4');
     // Two assignments, then one line for the two that would wait.

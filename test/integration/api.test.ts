@@ -232,6 +232,43 @@ describe('the settings API', () => {
       assert.equal((await h.app.ctx.settings.line(h.a.memberId, 1)).useLineSettings, true);
     });
 
+    it('refuses a cleared limit or an empty list of open lead statuses instead of saving "no limit" / "nothing counts"', async () => {
+      // A cleared number box arrives as ''; only null (the page's "no limit" tick) means no limit.
+      const line = await api()
+        .put('/api/settings/lines/9')
+        .set(bearer(adminA))
+        .send({ useLineSettings: false, rules: { capacity: { limit: '' } } });
+      assert.equal(line.status, 400);
+      assert.deepEqual(
+        line.body.fields.map((f: any) => [f.path, f.key]),
+        [['rules.capacity.limit', 'err_limit_empty']],
+      );
+      assert.equal((await h.app.ctx.settings.line(h.a.memberId, 9)).useLineSettings, true, 'nothing saved');
+      const route = await api()
+        .put('/api/settings/leads')
+        .set(bearer(adminA))
+        .send({ routes: [{ name: 'Web', rules: { capacity: { limit: 'x' } } }] });
+      assert.deepEqual(
+        route.body.fields.map((f: any) => [f.path, f.key]),
+        [['routes.0.rules.capacity.limit', 'err_limit_empty']],
+      );
+      const before = (await h.app.ctx.settings.leads(h.a.memberId)).openStatuses;
+      const leads = await api().put('/api/settings/leads').set(bearer(adminA)).send({ openStatuses: [] });
+      assert.equal(leads.status, 400);
+      assert.deepEqual(
+        leads.body.fields.map((f: any) => [f.path, f.key]),
+        [['openStatuses', 'err_open_statuses_empty']],
+      );
+      assert.deepEqual((await h.app.ctx.settings.leads(h.a.memberId)).openStatuses, before, 'nothing saved');
+      // "No limit" said on purpose still saves.
+      const unlimited = await api()
+        .put('/api/settings/lines/9')
+        .set(bearer(adminA))
+        .send({ useLineSettings: false, rules: { capacity: { limit: null } } });
+      assert.equal(unlimited.status, 200);
+      assert.equal(unlimited.body.value.rules.capacity.limit, null);
+    });
+
     it('checks operators, leads and the line id by the same schemas', async () => {
       const ops = await api()
         .put('/api/settings/operators')

@@ -311,7 +311,9 @@
   /** A number that may be "none" (null): a number box and a checkbox that switches it off. */
   function nullableInt(root, path, noneLabel, changed, extra = {}) {
     const value = getPath(root, path);
-    const num = bound(root, path, 'int', changed, { ...extra, emptyAs: null });
+    // A cleared box is sent as typed (''), so the server refuses it next to the field: only
+    // the checkbox says "none", never an empty box.
+    const num = bound(root, path, 'int', changed, extra);
     const off = h('input', { type: 'checkbox', checked: value === null || value === undefined });
     off.disabled = !boot.isAdmin;
     num.disabled = num.disabled || off.checked;
