@@ -4,18 +4,17 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { type Dialect, type Store, sqliteDialect, type TransactionOptions } from './store.ts';
+import {
+  type Dialect,
+  type Params,
+  type Queryable,
+  type Store,
+  sqliteDialect,
+  type TransactionOptions,
+} from './store.ts';
 
-export type Param = string | number | bigint | null | Buffer;
-export type Params = Param[] | Record<string, Param>;
-
-/** The statements a repository may run; both the database and a transaction offer them. */
-export interface Queryable {
-  run(sql: string, params?: Params): Promise<{ changes: number; lastID: number }>;
-  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
-  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
-  exec(sql: string): Promise<void>;
-}
+// The statement types live with the Store interface (store.ts); re-exported for the repositories.
+export type { Param, Params, Queryable } from './store.ts';
 
 export interface OpenOptions {
   /** how long a statement keeps retrying while another connection holds the lock */

@@ -1,6 +1,13 @@
-import type { Params, Queryable } from './sqlite.ts';
+export type Param = string | number | bigint | null | Buffer;
+export type Params = Param[] | Record<string, Param>;
 
-export type { Param, Params, Queryable } from './sqlite.ts';
+/** The statements a repository may run; both the database and a transaction offer them. */
+export interface Queryable {
+  run(sql: string, params?: Params): Promise<{ changes: number; lastID: number }>;
+  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
+  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  exec(sql: string): Promise<void>;
+}
 
 /**
  * The SQL that differs between SQLite and PostgreSQL, as small fragments a repository splices
