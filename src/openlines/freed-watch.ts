@@ -3,7 +3,7 @@ import { eligibility, membersById } from '../engine/availability.ts';
 import { availabilityOf } from '../engine/index.ts';
 import { toOperatorState } from '../operators/index.ts';
 import type { Call } from '../portal/client.ts';
-import { dialogGone, parseDialog, parseHistory } from './portal-adapter.ts';
+import { dialogGone, parseDialog, parseHistory, answeredPatch } from './portal-adapter.ts';
 import type { OpenLinesService } from './service.ts';
 import { withRestClass } from '../portal/rest-priority.ts';
 
@@ -134,17 +134,7 @@ export class FreedWatch {
       if (!raw) continue;
       const h = parseHistory(raw, row.assignedAt);
       if (!h.answeredSince) continue;
-      const upd = await d.dialogs.update(
-        row,
-        {
-          answered: true,
-          lastFrom: h.lastFrom ?? row.lastFrom,
-          lastMessageId: Math.max(row.lastMessageId, h.lastMessageId),
-          round: [],
-          passOnAt: null,
-        },
-        now,
-      );
+      const upd = await d.dialogs.update(row, answeredPatch(row, h), now);
       if (!upd) continue;
       out.answered++;
       await d.indexes.refreshLoads(memberId, row.lineId);

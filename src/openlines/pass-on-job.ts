@@ -1,7 +1,7 @@
 import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
 import type { Dispatcher } from '../engine/index.ts';
 import type { Call } from '../portal/client.ts';
-import { parseHistory } from './portal-adapter.ts';
+import { answeredPatch, parseHistory } from './portal-adapter.ts';
 import { dryRunCopy, type OpenLinesService } from './service.ts';
 
 /**
@@ -36,17 +36,7 @@ export class PassOnJob implements PortalJob {
       if (h.answeredSince) {
         r.answered++;
         if (!dryRun) {
-          await d.dialogs.update(
-            row,
-            {
-              answered: true,
-              lastFrom: h.lastFrom ?? row.lastFrom,
-              lastMessageId: Math.max(row.lastMessageId, h.lastMessageId),
-              round: [],
-              passOnAt: null,
-            },
-            now,
-          );
+          await d.dialogs.update(row, answeredPatch(row, h), now);
           await d.indexes.refreshLoads(memberId, row.lineId);
         }
         continue;

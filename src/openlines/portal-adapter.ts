@@ -103,6 +103,23 @@ export interface HistoryFacts {
  * `senderid` 0 is the system; a sender whose `users[id].connector` is true is the client, one with
  * `bot` true is a bot.
  */
+/**
+ * The register's change once the history shows the operator answered: the dialog is accepted, so
+ * the pass-on round is over and nothing passes it on any more (pass-on and the freed-place watch).
+ */
+export function answeredPatch(
+  row: { lastFrom: HistoryFacts['lastFrom']; lastMessageId: number },
+  h: HistoryFacts,
+) {
+  return {
+    answered: true,
+    lastFrom: h.lastFrom ?? row.lastFrom,
+    lastMessageId: Math.max(row.lastMessageId, h.lastMessageId),
+    round: [] as number[],
+    passOnAt: null,
+  };
+}
+
 export function parseHistory(r: any, since: number | null): HistoryFacts {
   const users = r?.users && typeof r.users === 'object' ? r.users : {};
   const raw = r?.message && typeof r.message === 'object' ? Object.values(r.message) : [];

@@ -5,6 +5,7 @@ import {
   type BatchResult,
   type Call,
   type Page,
+  listAllPages,
   type PortalClient,
 } from './client.ts';
 import { currentRestClass, type PortalBudget } from './rest-priority.ts';
@@ -46,15 +47,8 @@ export class BudgetedClient implements PortalClient {
     return this.send(1, () => this.inner.page<T>(method, params));
   }
 
-  async listAll<T = any>(method: string, params: Record<string, unknown> = {}, max = 100_000): Promise<T[]> {
-    const out: T[] = [];
-    let start: number | undefined = 0;
-    while (start !== undefined && out.length < max) {
-      const p: Page<T[]> = await this.page<T[]>(method, { ...params, start });
-      out.push(...((Array.isArray(p.result) ? p.result : Object.values(p.result ?? {})) as T[]));
-      start = p.next;
-    }
-    return out;
+  listAll<T = any>(method: string, params: Record<string, unknown> = {}, max = 100_000): Promise<T[]> {
+    return listAllPages((q) => this.page<T[]>(method, q), params, max);
   }
 
   async batch(calls: Record<string, Call>, o?: BatchOptions): Promise<BatchResult> {

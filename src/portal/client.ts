@@ -28,6 +28,22 @@ export interface Page<T> {
 }
 
 /** The REST API of one portal. Every request goes to that portal only, with its own tokens. */
+/** Every page of a list method, 50 rows at a time, through whichever client's `page` (so its pacing applies). */
+export async function listAllPages<T>(
+  page: (params: Record<string, unknown>) => Promise<Page<T[]>>,
+  params: Record<string, unknown>,
+  max: number,
+): Promise<T[]> {
+  const out: T[] = [];
+  let start: number | undefined = 0;
+  while (start !== undefined && out.length < max) {
+    const p: Page<T[]> = await page({ ...params, start });
+    out.push(...((Array.isArray(p.result) ? p.result : Object.values(p.result ?? {})) as T[]));
+    start = p.next;
+  }
+  return out;
+}
+
 export interface PortalClient {
   readonly memberId: string;
   call<T = any>(method: string, params?: Record<string, unknown>): Promise<T>;
@@ -223,15 +239,8 @@ export class SdkPortalClient implements PortalClient {
     return (await this.page<T>(method, params, true)).result;
   }
 
-  async listAll<T = any>(method: string, params: Record<string, unknown> = {}, max = 100_000): Promise<T[]> {
-    const out: T[] = [];
-    let start: number | undefined = 0;
-    while (start !== undefined && out.length < max) {
-      const p: Page<T[]> = await this.page<T[]>(method, { ...params, start });
-      out.push(...((Array.isArray(p.result) ? p.result : Object.values(p.result ?? {})) as T[]));
-      start = p.next;
-    }
-    return out;
+  listAll<T = any>(method: string, params: Record<string, unknown> = {}, max = 100_000): Promise<T[]> {
+    return listAllPages((q) => this.page<T[]>(method, q), params, max);
   }
 
   async batch(calls: Record<string, Call>, o: BatchOptions = {}): Promise<BatchResult> {
