@@ -53,7 +53,16 @@ export class FreedWatch {
     if (this.running) return;
     this.running = true;
     try {
-      for (const memberId of await this.portals()) {
+      // Listing the portals reads the store; a failure there must not become an unhandled
+      // rejection of the interval's tick (it would stop the process), only a skipped tick.
+      const portals = await this.portals().catch((err: Error) => {
+        this.svc.d.log.warn(
+          { err: err.message },
+          'freed-place watch could not list portals; sync catches up',
+        );
+        return [] as string[];
+      });
+      for (const memberId of portals) {
         try {
           // It stands in for the events the portal does not send: an event-driven read, not background.
           await withRestClass('event', () => this.tick(memberId));
