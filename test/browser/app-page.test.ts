@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import type { LiveHub } from '../../src/web/live-hub.ts';
 import { waitFor } from '../helpers/context.ts';
 import { chromiumPath } from '../helpers/browser.ts';
 import { appForm, type PortalsHarness, startPortals } from './harness.ts';
@@ -74,14 +75,22 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     await f.click(`[data-tab="${name}"]`);
     await f.waitForSelector(`#${name}-view`);
   }
+  /** A view with its data in (the live stream keeps the network busy: no "network idle" to wait for). */
+  async function loaded(f: Frame | Page, v: (typeof VIEWS)[number]) {
+    const ready = {
+      dashboard: '#charts-card .charts',
+      lines: '#whatif-result .whatif-item, #whatif-result .muted',
+      leads: '#leads-form',
+      operators: '#operators-form',
+      log: '#log-results .log-entry',
+    }[v];
+    await f.waitForSelector(ready);
+  }
   /** Every view of the page, each checked for text that is not words. */
   async function walk(f: Frame, lang: string) {
     for (const v of VIEWS) {
       await tab(f, v);
-      if (v === 'lines') await f.waitForSelector('#whatif-result .whatif-item, #whatif-result .muted');
-      if (v === 'leads') await f.waitForSelector('#leads-form');
-      if (v === 'log') await f.waitForSelector('#log-results .log-entry');
-      if (v === 'dashboard') await f.waitForSelector('#dashboard');
+      await loaded(f, v);
       assert.deepEqual(await rawTexts(f), [], `${lang} ${v}: every text is a word`);
     }
   }
@@ -120,9 +129,61 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     const security = (await f.textContent('#security-card')) ?? '';
     assert.match(security, /The portal confirmed the application token events are checked against/);
     assert.match(security, /The app was installed/);
+    // Charts over time: drawn (uPlot canvases), the first-answer figures also as a table.
+    await f.waitForSelector('#chart-assignments canvas');
+    await f.waitForSelector('#chart-waiting canvas');
+    assert.match(
+      (await f.textContent('#chart-first-answer tr[data-line="1"]')) ?? '',
+      /Sales\s*50 s\s*4 min\s*5/,
+    );
+    await f.click('[data-range="week"]');
+    await f.waitForSelector('.charts[data-range="week"] #chart-assignments canvas');
+    await (await f.$('#charts-card'))!.screenshot({ path: `${SHOTS}/app-page-charts.png` });
     await page.screenshot({ path: `${SHOTS}/app-page.png`, fullPage: true });
     await walk(f, 'en');
     assert.deepEqual(errors, [], 'no script error or CSP violation');
+  });
+
+  it('follows changes live without reloading, says it is live, and reconnects after a break', async () => {
+    const f = await open(1, 'en');
+    await f.waitForSelector('#live[data-state="live"]');
+    assert.match((await f.textContent('#live')) ?? '', /Live/);
+    let navigations = 0;
+    const count = (fr: Frame) => {
+      if (fr === f) navigations++;
+    };
+    page.on('framenavigated', count);
+    try {
+      const change = async (objectId: string) => {
+        await h.app.ctx.assignmentLog.add({
+          memberId: h.a.memberId,
+          kind: 'dialog',
+          objectId,
+          queueId: 'line:2',
+          action: 'assign',
+          operatorId: 7,
+          reason: { rule: 'evenly', operatorId: 7, skipped: { at_capacity: [], unavailable: [] } },
+          at: Date.now(),
+        });
+      };
+      // A decision made now shows on the open dashboard by itself (the page's own refresh is a
+      // minute apart, so this is the live line at work).
+      await change('77001');
+      await f.waitForSelector('#log-card [data-object="77001"]', { timeout: 10_000 });
+      // The line breaks (the server ends every stream): the page says so, comes back, and
+      // catches up with what happened meanwhile.
+      (h.app.ctx.services.liveHub as LiveHub).stop();
+      await f.waitForSelector('#live[data-state="reconnecting"]');
+      await change('77002');
+      await f.waitForSelector('#live[data-state="live"]');
+      await f.waitForSelector('#log-card [data-object="77002"]', { timeout: 10_000 });
+      await change('77003');
+      await f.waitForSelector('#log-card [data-object="77003"]', { timeout: 10_000 });
+      assert.equal(navigations, 0, 'the page never reloaded');
+    } finally {
+      page.off('framenavigated', count);
+    }
+    assert.deepEqual(errors, []);
   });
 
   it('edits a line, previews the next dialogs, refuses a bad value next to its field, saves, and the next dialog follows', async () => {
@@ -279,7 +340,7 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
         for (const v of VIEWS) {
           await narrow.click(`[data-tab="${v}"]`);
           await narrow.waitForSelector(`#${v}-view`);
-          await narrow.waitForLoadState('networkidle');
+          await loaded(narrow, v);
           assert.equal(await overflowX(narrow), 0, `${width} px, ${v}`);
           if (width === 420 && (v === 'dashboard' || v === 'lines'))
             await narrow.screenshot({ path: `${SHOTS}/app-page-${width}-${v}.png`, fullPage: true });

@@ -1,5 +1,7 @@
 import type { AppContext } from '../../src/context.ts';
+import { DialogRepository } from '../../src/db/repositories/dialogs.ts';
 import { JobRepository } from '../../src/db/repositories/jobs.ts';
+import { PageStatsRepository } from '../../src/db/repositories/page-stats.ts';
 import { runnerFor } from '../../src/jobs/feature.ts';
 import { waitFor } from '../helpers/context.ts';
 
@@ -132,6 +134,48 @@ export async function seedPage(ctx: AppContext, memberId: string): Promise<void>
       reason,
       at: at(minAgo),
     });
+  }
+  // The waiting queue as the sampler records it: a morning peak of dialogs, a few leads.
+  const stats = new PageStatsRepository(ctx.db);
+  for (let m = 60; m >= 1; m--) {
+    const minute = at(m) - (at(m) % 60_000);
+    await stats.recordWaiting(
+      memberId,
+      minute,
+      Math.round(6 * Math.sin((m / 60) * Math.PI)),
+      m % 20 === 0 ? 1 : 0,
+    );
+  }
+  // Closed dialogs of both lines with their first answer, noticed through the register's own update.
+  const dialogs = new DialogRepository(ctx.db);
+  const waits = { 1: [20, 35, 50, 65, 240], 2: [10, 15, 30, 45, 90, 600] } as Record<number, number[]>;
+  let chat = 90_000;
+  for (const [line, secs] of Object.entries(waits)) {
+    for (const s of secs) {
+      const arrived = at(45);
+      const ins = await dialogs.insert({
+        memberId,
+        chatId: ++chat,
+        sessionId: chat,
+        lineId: Number(line),
+        userCode: `seed|${chat}`,
+        crm: null,
+        arrivedAt: arrived,
+        eventId: null,
+        now: arrived,
+      });
+      if (!ins.row) throw new Error('seed dialog not inserted');
+      const answered = await dialogs.update(
+        ins.row,
+        { state: 'assigned', holder: 'operator', operatorId: 6, answered: true },
+        arrived + s * 1000,
+      );
+      await dialogs.update(
+        answered!,
+        { state: 'closed', closedAt: arrived + s * 1000 + 1000 },
+        arrived + s * 1000 + 1000,
+      );
+    }
   }
   const jobs = new JobRepository(ctx.db);
   const id = await jobs.startRun({

@@ -107,6 +107,25 @@ export function loadDashboard(): Promise<Dashboard> {
   return inFlight;
 }
 
+let again = false;
+/**
+ * Reads the dashboard again after a change: at once when nothing is being read, else once more
+ * right after the read under way (which may have started before the change).
+ */
+export function refreshDashboard(): Promise<unknown> {
+  if (inFlight) {
+    if (!again) {
+      again = true;
+      void inFlight.finally(() => {
+        again = false;
+        return loadDashboard().catch(() => undefined);
+      });
+    }
+    return inFlight;
+  }
+  return loadDashboard();
+}
+
 /** The forms name people: the dashboard knows them. A failure leaves ids as they are. */
 export async function ensurePeople(): Promise<void> {
   if (dashboard.value) return;
