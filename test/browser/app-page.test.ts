@@ -271,6 +271,14 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     );
     // the line's new limit shows against each operator's load
     assert.match((await f.textContent('#operators-card [data-operator="6"]')) ?? '', /Support.*\/ 1/);
+    // "Why did this dialog go there?": its whole story, one click away.
+    await f.click(`#log-card .action-assign[data-object="${chat.chatId}"] .log-object`);
+    await f.waitForSelector('#log-view #log-results .log-entry');
+    assert.equal(await f.inputValue('#log-object'), String(chat.chatId));
+    const objects = await f.$$eval('#log-results .log-entry', (els) =>
+      els.map((e) => e.getAttribute('data-object')),
+    );
+    assert.ok(objects.length >= 1 && objects.every((o) => o === String(chat.chatId)), objects.join(','));
     assert.deepEqual(errors, [], 'no script error or CSP violation');
   });
 

@@ -29,7 +29,7 @@ export function rulesSections(o: { leads: boolean }): SectionDef[] {
         {
           path: 'capacity.limit',
           kind: 'nullableInt',
-          label: 'f_limit',
+          label: o.leads ? 'f_limit_leads' : 'f_limit',
           hint: 'f_limit_hint',
           none: 'unlimited',
           min: 0,
