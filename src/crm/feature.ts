@@ -1,4 +1,5 @@
 import type { Feature } from '../app-context.ts';
+import { LeadSyncMarkRepository } from '../db/repositories/lead-sync-marks.ts';
 import { LeadRepository } from '../db/repositories/leads.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { operatorDirectory } from '../operators/index.ts';
@@ -26,6 +27,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
     register(ctx) {
       const repository = new LeadRepository(ctx.db);
       const operators = operatorDirectory(ctx);
+      const marks = new LeadSyncMarkRepository(ctx.db);
       const service = new LeadService({
         leads: repository,
         settings: ctx.settings,
@@ -43,7 +45,14 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         repository,
         sync: (j) =>
           syncLeads(
-            { leads: repository, settings: ctx.settings, queueState: ctx.queueState, operators, service },
+            {
+              leads: repository,
+              marks,
+              settings: ctx.settings,
+              queueState: ctx.queueState,
+              operators,
+              service,
+            },
             j,
           ),
       };
