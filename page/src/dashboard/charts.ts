@@ -169,3 +169,41 @@ export function firstAnswerChart(c: Charts): {
   });
   return { data, build };
 }
+
+/** The what-if's tally: how many of the next N items each operator would get. */
+export function tallyChart(rows: { name: string; n: number }[]): {
+  data: uPlot.AlignedData;
+  build: (w: number) => uPlot.Options;
+} {
+  const data: uPlot.AlignedData = [rows.map((_, i) => i), rows.map((r) => r.n)];
+  const build = (width: number): uPlot.Options => ({
+    width,
+    height: 160,
+    scales: {
+      x: { time: false, range: [-0.5, Math.max(0.5, rows.length - 0.5)] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+    },
+    axes: axes(
+      {
+        splits: () => rows.map((_, i) => i),
+        values: (_u, s) => s.map((i) => rows[i]?.name ?? ''),
+        rotate: rows.length > 4 ? -30 : 0,
+        size: rows.length > 4 ? 60 : 30,
+      },
+      { values: (_u, s) => s.map((v) => (Number.isInteger(v) ? String(v) : '')), size: 30 },
+    ),
+    cursor: { points: { show: false } },
+    legend: { show: false },
+    series: [
+      { label: t('col_operator') },
+      {
+        label: t('whatif_title'),
+        fill: PALETTE[0],
+        stroke: PALETTE[0],
+        paths: uPlot.paths.bars!({ size: [0.6, 40] }),
+        points: { show: false },
+      },
+    ],
+  });
+  return { data, build };
+}
