@@ -66,11 +66,11 @@ export interface DialogFacts {
 }
 
 /**
- * ASSUMPTION: with the admin token the app keeps, imopenlines.dialog.get answers ACCESS_ERROR
- * (or a not-found code) only for a chat that no longer exists.
+ * imopenlines.dialog.get's ACCESS_ERROR: "Dialog not found or no access to it"
+ * (imopenlines-dialog-get.md). Unknown, never "gone": what follows is in unreadable.ts.
  */
-export function dialogGone(error: string): boolean {
-  return /ACCESS_ERROR|NOT_FOUND/i.test(error);
+export function dialogUnreadable(error: string): boolean {
+  return /^ACCESS_ERROR$/i.test(error.trim());
 }
 
 export function parseDialog(r: any): DialogFacts | null {
