@@ -8,6 +8,8 @@ export interface Dashboard {
   now: number;
   since: number;
   budget: null | { slowed: boolean; notes: string[]; portalRefusedAt: number | null };
+  /** dialogs the portal answers ACCESS_ERROR for (src/web/api/unreadable-view.ts), worded by the server */
+  unreadable: null | { count: number; note: string };
   sources: Record<'operators' | 'openlines' | 'leads', boolean>;
   linesFrom: string;
   assumed: string[];
