@@ -79,5 +79,24 @@ export interface Store extends Queryable {
    * session advisory lock with the connection; SQLite's is a row lease that runs out.
    */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * A number that moves whenever another connection (another process) may have committed:
+   * SQLite's PRAGMA data_version, read without I/O. Unchanged means nothing anyone else wrote
+   * can be newer than what this process last read. null: the store cannot tell without a
+   * query (PostgreSQL), so a reader that must be current reads.
+   */
+  changeMark(): number | null;
+  /**
+   * Tells every other process listening (listen()) that `notice` happened; sent when `q`'s
+   * transaction commits (at once outside one). PostgreSQL NOTIFY; nothing on SQLite, whose
+   * readers compare changeMark() instead.
+   */
+  announce(q: Queryable, notice: string): Promise<void>;
+  /**
+   * Hears what other processes announce. `reset` is called whenever notices may have been
+   * missed (the listening connection dropped; it reconnects by itself), so a cache built on
+   * them must drop what it holds. Resolves to a stop function. SQLite never calls either.
+   */
+  listen(onNotice: (notice: string) => void, reset: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
