@@ -5,6 +5,8 @@ import { AssignmentLogRepository } from './db/repositories/assignment-log.ts';
 import { InboxRepository } from './db/repositories/inbox.ts';
 import { InstanceRepository } from './db/repositories/instances.ts';
 import { Instance } from './cluster/instance.ts';
+import { SnapshotWatch } from './cluster/snapshot-watch.ts';
+import { StoreVersionRepository } from './db/repositories/store-versions.ts';
 import { QueueStateRepository } from './db/repositories/queue-state.ts';
 import { SettingsRepository } from './db/repositories/settings.ts';
 import { SqliteInstallationStore } from './db/repositories/installations.ts';
@@ -124,6 +126,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     manifest,
     db,
     instance,
+    watch: new SnapshotWatch(db, new StoreVersionRepository(db)),
     store,
     oauth,
     refresher,

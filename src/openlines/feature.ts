@@ -72,7 +72,15 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         dialogs,
         clock: ctx.clock,
         log: ctx.log,
+        watch: ctx.watch,
       });
+      // Other processes' changes to the shared snapshots reach the indexes before a decision.
+      directory.onChange((memberId, ids) => indexes.applyOperators(memberId, ids));
+      ctx.watch.on('lines', (memberId) => {
+        lines.forget(memberId);
+        indexes.invalidate(memberId);
+      });
+      ctx.watch.on('settings', (memberId) => indexes.invalidate(memberId));
       const claims = new MoveClaims(dialogs, ctx.instance, ctx.clock);
       const writes = new WriteQueue({
         clients: ctx.clients,

@@ -49,11 +49,15 @@ export class QueueIndexes {
       dialogs: DialogRepository;
       clock: () => number;
       log: Logger;
+      /** brings the portal's caches up to the store's snapshots before a decision (snapshot-watch.ts) */
+      watch?: { check(memberId: string): Promise<void> };
     },
   ) {}
 
   /** The line's index, current enough to decide with; undefined when the line is unknown. */
   async get(memberId: string, lineId: number, client: PortalClient): Promise<LineIndex | undefined> {
+    // What another process (a CLI sync, another instance) stored since is taken in first.
+    await this.o.watch?.check(memberId);
     const slot = this.slot(memberId, lineId);
     const idx = slot.index;
     if (idx && !slot.invalid && this.o.clock() - idx.builtAt < this.o.directory.ttlMs) return idx;
@@ -121,6 +125,36 @@ export class QueueIndexes {
       const st = idx.dispatcher.stateOf(m.id);
       if (st)
         idx.dispatcher.setLoad(m.id, loads.get(m.id) ?? { notAnswered: 0, clientLast: 0, operatorLast: 0 });
+    }
+  }
+
+  /**
+   * Another process read these users' availability (the directory took it in): each index of
+   * the portal that knows them takes it in place; one being built is built again.
+   */
+  applyOperators(memberId: string, ids: readonly number[]): void {
+    for (const [key, slot] of this.slots) {
+      if (!key.startsWith(`${memberId}\u0000`)) continue;
+      if (slot.building) slot.invalid = true;
+      const idx = slot.index;
+      if (!idx) continue;
+      const infos = this.o.directory.peek(memberId, ids);
+      for (const id of ids) {
+        const st = idx.dispatcher.stateOf(id);
+        if (!st) continue;
+        const info = infos.get(id);
+        idx.dispatcher.upsertOperator(
+          info
+            ? {
+                ...st,
+                active: info.active,
+                online: info.online,
+                workday: info.workday,
+                absentUntil: info.absentUntil,
+              }
+            : { ...st, active: false },
+        );
+      }
     }
   }
 

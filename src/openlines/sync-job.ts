@@ -230,6 +230,9 @@ export class SyncJob implements PortalJob {
     }
 
     await Promise.all(returning);
+    // What this run read of the operators is in the store before the run ends: every other
+    // process (the server beside a CLI run) decides from it next (snapshot-watch.ts).
+    await d.directory.saved(memberId);
     j.progress?.({ step: 'waiting queue', ...r });
     if (!dryRun) r.recovered = await this.svc.moves.recover(memberId);
     const drained = await this.svc.queue.drain(memberId, client, now, { awaitTransfers: true, dryRun });
