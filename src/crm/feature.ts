@@ -34,6 +34,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         queueState: ctx.queueState,
         assignmentLog: ctx.assignmentLog,
         operators,
+        locks: ctx.db,
         language: async (memberId) => (await ctx.store.find(memberId))?.language,
         dialogs: () => dialogLookupOf(ctx.services),
         clock: ctx.clock,

@@ -4,7 +4,6 @@ import type { PortalClient } from '../portal/client.ts';
 import type { LeadSettings } from '../settings/schema.ts';
 import { commandError, isNotFound } from './batch.ts';
 import { portalLang } from './comment.ts';
-import { KeyedLock } from './keyed-lock.ts';
 import { clientLinks, decideAndRecord } from './lead-decision.ts';
 import { LeadLog } from './lead-log.ts';
 import { leadReadCommands, parseLead } from './lead-read.ts';
@@ -37,7 +36,6 @@ export const DIALOG_ARRIVAL_MS = 10_000;
  * write, exactly once), lead-updates.ts (ONCRMLEADUPDATE), lead-log.ts (the assignment log).
  */
 export class LeadService {
-  private readonly lock = new KeyedLock();
   private readonly journal: LeadLog;
   private readonly writer: LeadWriter;
 
@@ -144,7 +142,9 @@ export class LeadService {
       this.d.language(memberId),
     ]);
 
-    const outcome = await this.lock.run(`${memberId}\u0000${queue.id}`, () =>
+    // One decision at a time per portal, in every process of every instance: a limit counts an
+    // operator's leads in all queues, so two queues sharing operators must take turns too.
+    const outcome = await this.d.locks.withLock(`leads:${memberId}`, () =>
       decideAndRecord(this.d, this.journal, memberId, lead, queue, links, ids, infos, opSettings, settings, {
         receivedAt,
         wasWaiting: row?.phase === 'waiting',

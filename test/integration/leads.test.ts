@@ -501,7 +501,9 @@ describe('leads: sync', () => {
 
   test('closed and converted leads stop counting; leads held by queue operators start counting', async () => {
     const p = await portal({ rules: queueOf([2, 3], { capacity: { limit: 1 } }) });
+    // One after the other: two leads decided at once may go either way round.
     const a = p.emu.sim.addLead({ title: 'A' });
+    await settle(p);
     const b = p.emu.sim.addLead({ title: 'B' });
     await settle(p);
     assert.deepEqual([lead(p, a).assignedById, lead(p, b).assignedById], [2, 3]);
