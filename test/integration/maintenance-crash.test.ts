@@ -9,6 +9,7 @@ import { createMaintenanceFeature } from '../../src/jobs/maintenance/feature.ts'
 import { JobRunner } from '../../src/jobs/runner.ts';
 import type { JobSummary } from '../../src/jobs/summary.ts';
 import { createOpenLinesFeature } from '../../src/openlines/feature.ts';
+import { storeEnvOf } from '../helpers/cli.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/context.ts';
 import { closeAll, type OlPortal, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
@@ -28,14 +29,14 @@ async function watchedPortal(seed = SEED) {
   return { p, watch: (f: typeof onCall) => (onCall = f) };
 }
 
-/** What `npm run job` needs to work on the test app's database and portal; nothing else leaks in. */
+/** What `npm run job` needs to work on the test app's store and portal; nothing else leaks in. */
 function cliEnv(p: OlPortal): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     B24_CLIENT_ID: TEST_CLIENT_ID,
     B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
-    DATABASE_PATH: p.app.ctx.config.databasePath,
+    ...storeEnvOf(p.app.ctx.config),
     B24_ALLOW_HTTP: '1',
     B24_OAUTH_SERVER: p.emu.url,
     PUBLIC_URL: p.app.url,
