@@ -1,6 +1,7 @@
 import type { AppContext, Feature } from '../app-context.ts';
 import { DialogRepository } from '../db/repositories/dialogs.ts';
 import { OpenLinesRepository } from '../db/repositories/openlines.ts';
+import { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import { operatorDirectory } from '../operators/index.ts';
 import type { SetupStep } from '../portal/setup.ts';
 import { CrmLinks } from './crm-links.ts';
@@ -73,6 +74,8 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         clock: ctx.clock,
         log: ctx.log,
         watch: ctx.watch,
+        db: ctx.db,
+        versions: new StoreVersionRepository(ctx.db),
       });
       // Other processes' changes to the shared snapshots reach the indexes before a decision.
       directory.onChange((memberId, ids) => indexes.applyOperators(memberId, ids));
