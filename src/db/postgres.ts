@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { PgListener } from './postgres-listen.ts';
 import type { Params, Queryable } from './sqlite.ts';
 import { type Dialect, postgresDialect, type Store, type TransactionOptions } from './store.ts';
 
@@ -14,7 +13,6 @@ export class PgStore implements Store {
   readonly dialect: Dialect = postgresDialect;
   private readonly texts = new Map<string, string>();
   private readonly raw: Queryable;
-  private readonly listeners = new Set<PgListener>();
 
   /** per lock name, the last of this process's callers in line (see withLock) */
   private readonly lockTails = new Map<string, Promise<unknown>>();
@@ -26,8 +24,6 @@ export class PgStore implements Store {
     /** connections that hold session advisory locks (withLock), apart from the work's own */
     private readonly lockPool: pg.Pool,
     readonly url: string,
-    /** the NOTIFY channel of this schema's processes (listen/announce) */
-    readonly channel: string,
   ) {
     this.raw = this.on(pool);
   }
@@ -54,8 +50,7 @@ export class PgStore implements Store {
     pool.on('error', () => undefined);
     lazy.on('error', () => undefined);
     locks.on('error', () => undefined);
-    // Channels are per database, schemas are not: two schemas' processes must not hear each other.
-    const store = new PgStore(pool, lazy, locks, url, `b24d_changes_${o.schema ?? 'public'}`);
+    const store = new PgStore(pool, lazy, locks, url);
     await store.get('SELECT 1');
     return store;
   }
@@ -164,22 +159,7 @@ export class PgStore implements Store {
     return null;
   }
 
-  async announce(q: Queryable, notice: string): Promise<void> {
-    await q.run('SELECT pg_notify(?, ?)', [this.channel, notice]);
-  }
-
-  async listen(onNotice: (notice: string) => void, reset: () => void): Promise<() => Promise<void>> {
-    const l = new PgListener(this.url, this.channel, onNotice, reset);
-    this.listeners.add(l);
-    await l.start();
-    return async () => {
-      this.listeners.delete(l);
-      await l.stop();
-    };
-  }
-
   async close(): Promise<void> {
-    await Promise.all([...this.listeners].map((l) => l.stop()));
     await Promise.all([this.pool.end(), this.lazy.end(), this.lockPool.end()]);
   }
 

@@ -251,13 +251,6 @@ export class Database implements Store {
     return this.dataVersion();
   }
 
-  /** Nothing to send: another process's reader sees the commit through its changeMark(). */
-  async announce(): Promise<void> {}
-
-  async listen(): Promise<() => Promise<void>> {
-    return async () => undefined;
-  }
-
   async close(): Promise<void> {
     const cp = this.checkpointer;
     this.checkpointer = undefined;

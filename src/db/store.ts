@@ -86,17 +86,5 @@ export interface Store extends Queryable {
    * query (PostgreSQL), so a reader that must be current reads.
    */
   changeMark(): number | null;
-  /**
-   * Tells every other process listening (listen()) that `notice` happened; sent when `q`'s
-   * transaction commits (at once outside one). PostgreSQL NOTIFY; nothing on SQLite, whose
-   * readers compare changeMark() instead.
-   */
-  announce(q: Queryable, notice: string): Promise<void>;
-  /**
-   * Hears what other processes announce. `reset` is called whenever notices may have been
-   * missed (the listening connection dropped; it reconnects by itself), so a cache built on
-   * them must drop what it holds. Resolves to a stop function. SQLite never calls either.
-   */
-  listen(onNotice: (notice: string) => void, reset: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -4,8 +4,7 @@ import type { Queryable, Store } from '../store.ts';
  * Counters of shared snapshots (migration 060's store_versions): 'operators:<member>',
  * 'lines:<member>', 'settings:<member>', 'queue:<member>:<queue>', 'installation:<member>'. A
  * writer bumps the counter in the transaction that changes the snapshot; a reader compares it
- * with the one its in-memory copy was made from, and reloads when it moved. A bump may also be
- * announced (PostgreSQL NOTIFY, sent at commit) for caches that cannot afford a read per use.
+ * with the one its in-memory copy was made from, and reloads when it moved.
  */
 export class StoreVersionRepository {
   constructor(private readonly db: Store) {}
@@ -22,20 +21,14 @@ export class StoreVersionRepository {
     return out;
   }
 
-  /**
-   * Moves `name` on by one inside `q`'s transaction (or on its own); returns the new value.
-   * `announce`: also tell listening processes at commit (caches read on every use, like the
-   * installation cache on PostgreSQL); the others compare counters when they read.
-   */
-  async bump(name: string, q: Queryable = this.db, o: { announce?: boolean } = {}): Promise<number> {
+  /** Moves `name` on by one inside `q`'s transaction (or on its own); returns the new value. */
+  async bump(name: string, q: Queryable = this.db): Promise<number> {
     const r = await q.get<{ version: number }>(
       `INSERT INTO store_versions (name, version) VALUES (?, 1)
        ON CONFLICT (name) DO UPDATE SET version = store_versions.version + 1
        RETURNING version`,
       [name],
     );
-    const version = Number(r?.version ?? 0);
-    if (o.announce) await this.db.announce(q, `${name} ${version}`);
-    return version;
+    return Number(r?.version ?? 0);
   }
 }
