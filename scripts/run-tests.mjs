@@ -1,6 +1,7 @@
 // Runs the whole suite with node's own test runner through tsx, on both stores:
 //   1. every test on SQLite (the embedded default: a file per test);
-//   2. the integration tests again on PostgreSQL (a schema per test, dropped after it).
+//   2. the integration tests again on PostgreSQL (a schema per test, dropped after it), with
+//      the tests only PostgreSQL can run (*.pg.test.ts: several instances on one database).
 // PostgreSQL is found at TEST_DATABASE_URL, else at postgres://app:app@localhost:5432/app_test
 // (what .ci/run creates). Without a reachable server the run fails at once with one line that
 // says what to install; it never skips the second pass silently.
@@ -43,7 +44,8 @@ const stores = (process.env.TEST_STORES ?? 'sqlite,postgres').split(',').map((s)
 const onPostgres = stores.includes('postgres')
   ? files.filter((f) => f.startsWith(join('test', 'integration')))
   : [];
-const onSqlite = stores.includes('sqlite') ? files : [];
+// *.pg.test.ts need PostgreSQL itself (several instances on one database): the second pass only.
+const onSqlite = stores.includes('sqlite') ? files.filter((f) => !f.endsWith('.pg.test.ts')) : [];
 
 // The app's own variables never choose the tests' store: each pass says which it uses.
 const { DATABASE_URL: _u, DATABASE_SCHEMA: _s, TEST_STORE: _t, ...base } = process.env;

@@ -18,13 +18,22 @@ afterEach(closeAll);
 const FINISH = 'imopenlines.operator.another.finish';
 const TRANSFER = 'imopenlines.operator.transfer';
 
+/**
+ * The app's clock runs this far ahead of the wall clock: `runAfterLease` moves it on, so the
+ * next run happens when the next scheduled run would, the dead run's lease and heartbeat long
+ * gone (as the app sees it, not only the runner).
+ */
+const ahead = { ms: 0 };
+
 /** A portal whose REST calls a test can watch as the emulator carries them out. */
 async function watchedPortal(seed = SEED) {
   let onCall: ((rec: CallRecord) => void) | undefined;
+  ahead.ms = 0;
   const p = await olPortal({
     seed,
     features: [createJobsFeature(), createOpenLinesFeature(), createMaintenanceFeature()],
     emulator: { onCall: (rec) => onCall?.(rec) },
+    clock: () => Date.now() + ahead.ms,
   });
   return { p, watch: (f: typeof onCall) => (onCall = f) };
 }
@@ -72,15 +81,19 @@ async function crashedRun(
   assert.ok(killed, `the run was killed mid-way (it exited with ${code} before any ${method})`);
 }
 
-/** The next run, in the test's process, once the dead run's lease has run out. */
+/**
+ * The next run, in the test's process, five minutes later: the dead run's lease has run out,
+ * and its heartbeat is old enough for its moves on the wire to be taken over.
+ */
 function runAfterLease(p: OlPortal, name: string, now?: number): Promise<JobSummary> {
+  ahead.ms = 5 * 60_000;
   const runner = new JobRunner({
     repo: new JobRepository(p.app.ctx.db),
     store: p.app.ctx.store,
     clients: p.app.ctx.clients,
     jobs: p.app.ctx.jobs,
     log: p.app.ctx.log,
-    clock: () => Date.now() + 5 * 60_000,
+    clock: () => Date.now() + ahead.ms,
   });
   return runner.run(name, { portal: p.memberId, ...(now !== undefined ? { now } : {}) });
 }
