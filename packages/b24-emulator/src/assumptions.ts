@@ -311,6 +311,42 @@ export const TIMELINE_LIST_MISSING_FILTER_ERROR = {
 export const SIM_LEAD_DEFAULT_CREATOR: number | null = null;
 
 // ---------------------------------------------------------------------------------------------
+// Deals
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A deal moved to another pipeline (`crm.item.update` with a new `categoryId`) fires
+ * ONCRMDEALMOVETOCATEGORY with `FIELDS {ID, CATEGORY_ID, STAGE_ID}`
+ * (on-crm-deal-move-to-category.md) and, only when other fields changed too, ONCRMDEALUPDATE.
+ * Whether the move alone also fires ONCRMDEALUPDATE is not documented.
+ */
+export const DEAL_CATEGORY_CHANGE_EVENTS: readonly string[] = ['ONCRMDEALMOVETOCATEGORY'];
+
+/** crm.item.add/update of a deal with a `categoryId` that is no pipeline of the portal. */
+export const DEAL_UNKNOWN_CATEGORY_ERROR = {
+  error: 'CATEGORY_NOT_FOUND',
+  description: 'Category not found',
+};
+
+/**
+ * A pipeline's first stage is `NEW` in the general pipeline (0) and `C<id>:NEW` in the others,
+ * and a deal's stage group (`stageSemanticId`) is S for `…WON`, F for `…LOSE`, else P; the
+ * documented stage ids follow this pattern, the full stage lists (crm.status) are not modelled.
+ */
+export const DEAL_STAGE_IDS = { first: 'NEW', won: 'WON', lost: 'LOSE' } as const;
+
+/**
+ * Converting a lead to a deal (`sim.convertLead`) makes a deal with `leadId` set, the lead's
+ * responsible, contact and company copied, created by whoever converted it; the lead moves to
+ * CONVERTED (one ONCRMLEADUPDATE) and ONCRMDEALADD fires. What the portal copies is not
+ * documented for REST.
+ */
+export const DEAL_CONVERSION_COPIES_RESPONSIBLE = true;
+
+/** crm.item.list filters deals by the read-only `stageSemanticId` and `categoryId`. */
+export const ITEM_LIST_FILTERS_STAGE_SEMANTIC = true;
+
+// ---------------------------------------------------------------------------------------------
 // Iframe
 // ---------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-import { SIM_LEAD_DEFAULT_CREATOR } from './assumptions.ts';
+import { DEAL_CONVERSION_COPIES_RESPONSIBLE, SIM_LEAD_DEFAULT_CREATOR } from './assumptions.ts';
 import type { EmulatorCore } from './core.ts';
 import { addItem, updateItem } from './crm/store.ts';
 import { isoDate } from './dates.ts';
@@ -39,6 +39,18 @@ export interface NewLead {
   createdById?: number | null;
 }
 
+export interface NewDeal {
+  title: string;
+  /** pipeline; 0 (the general one) by default */
+  categoryId?: number;
+  sourceId?: string;
+  assignedById?: number;
+  /** staff member who created it; null/omitted = nobody (a robot, a web form): no tokens */
+  createdById?: number | null;
+  contactId?: number;
+  companyId?: number;
+}
+
 export interface NewContact {
   name: string;
   lastName?: string;
@@ -67,6 +79,11 @@ export interface Simulation {
   addLine(l: NewLine): number;
   addLead(l: NewLead): number;
   updateLead(id: number, fields: Record<string, unknown>, byUserId?: number | null): void;
+  addDeal(d: NewDeal): number;
+  /** crm.item.update of a deal as a person (or nobody) would: `categoryId` moves it to another pipeline */
+  updateDeal(id: number, fields: Record<string, unknown>, byUserId?: number | null): void;
+  /** a person converts a lead into a deal (DEAL_CONVERSION_COPIES_RESPONSIBLE); returns the deal id */
+  convertLead(leadId: number, byUserId: number, o?: { categoryId?: number }): number;
   addContact(c: NewContact): number;
   addCompany(c: { title: string; phone?: string; email?: string; assignedById: number }): number;
   runTimers(): void;
@@ -185,6 +202,43 @@ export function createSimulation(core: EmulatorCore): Simulation {
     },
     updateLead: (id, fields, byUserId = null) => {
       updateItem(core, 1, id, fields, byUserId, core.newHit());
+    },
+    addDeal: (d) => {
+      const creator = d.createdById === undefined ? null : d.createdById;
+      const fields: Record<string, unknown> = {
+        title: d.title,
+        categoryId: d.categoryId ?? 0,
+        sourceId: d.sourceId ?? '',
+        contactId: d.contactId ?? 0,
+        companyId: d.companyId ?? 0,
+        assignedById: d.assignedById ?? creator ?? (state.app.installedBy || 1),
+      };
+      return addItem(core, 2, fields, creator, core.newHit()).id;
+    },
+    updateDeal: (id, fields, byUserId = null) => {
+      updateItem(core, 2, id, fields, byUserId, core.newHit());
+    },
+    convertLead: (leadId, byUserId, o = {}) => {
+      const lead = state.crm.leads.get(leadId);
+      if (!lead) throw new SimError(`no lead ${leadId}`);
+      user(byUserId);
+      const deal = addItem(
+        core,
+        2,
+        {
+          title: lead.title,
+          categoryId: o.categoryId ?? 0,
+          sourceId: lead.sourceId,
+          contactId: lead.contactId,
+          companyId: lead.companyId,
+          leadId,
+          assignedById: DEAL_CONVERSION_COPIES_RESPONSIBLE ? lead.assignedById : byUserId,
+        },
+        byUserId,
+        core.newHit(),
+      );
+      updateItem(core, 1, leadId, { stageId: 'CONVERTED' }, byUserId, core.newHit());
+      return deal.id;
     },
     addContact: (c) =>
       addItem(
