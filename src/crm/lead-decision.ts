@@ -1,12 +1,12 @@
 import { type CrmLink, decide, type OpenLoad } from '../engine/index.ts';
 import { type OperatorInfo, toOperatorStates } from '../operators/index.ts';
 import type { BatchResult, PortalClient } from '../portal/client.ts';
-import type { LeadSettings } from '../settings/schema.ts';
 import type { SettingsService } from '../settings/service.ts';
 import { decisionRef, leadComment, withRef } from './comment.ts';
 import type { LeadLog } from './lead-log.ts';
 import { clientMatches, type LeadFacts, linkReadCommands, parseLinks } from './lead-read.ts';
-import type { AddOutcome, LeadServiceDeps } from './lead-types.ts';
+import type { CrmSettings } from './kind.ts';
+import { type AddOutcome, kindOf, type LeadServiceDeps } from './lead-types.ts';
 import type { LeadQueue } from './policy.ts';
 
 /*
@@ -37,13 +37,14 @@ export async function decideAndRecord(
   ids: Set<number>,
   infos: Map<number, OperatorInfo>,
   opSettings: Awaited<ReturnType<SettingsService['operators']>>,
-  settings: LeadSettings,
+  settings: CrmSettings,
   o: { receivedAt: number; wasWaiting: boolean; lang: 'ru' | 'en' },
 ): Promise<AddOutcome | 'decided'> {
   const now = d.clock();
+  const kind = kindOf(d);
   const [queueState, counts] = await Promise.all([
     d.queueState.get(memberId, queue.id),
-    d.leads.loads(memberId, [...ids], settings.openStatuses),
+    d.leads.loads(memberId, [...ids], kind.openStatuses(settings)),
   ]);
   const loads = new Map<number, Partial<OpenLoad>>([...counts].map(([id, n]) => [id, { notAnswered: n }]));
   const states = toOperatorStates(ids, infos, { settings: opSettings, queue: queueState, loads });
@@ -67,7 +68,7 @@ export async function decideAndRecord(
       operatorId: dec.operatorId,
       reason: dec.reason,
       comment: withRef(
-        leadComment(o.lang, queue.route, dec.reason, nameOf),
+        leadComment(o.lang, queue.route, dec.reason, nameOf, kind.defaultQueueName),
         o.lang,
         decisionRef(memberId, lead.id, now),
       ),

@@ -1,23 +1,24 @@
 import type { LeadRow } from '../db/repositories/leads.ts';
 import { RetryLaterError } from '../errors.ts';
 import type { PortalClient } from '../portal/client.ts';
-import type { LeadSettings } from '../settings/schema.ts';
 import { commandError, isNotFound } from './batch.ts';
 import { portalLang } from './comment.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { clientLinks, decideAndRecord } from './lead-decision.ts';
 import { LeadLog } from './lead-log.ts';
-import { leadReadCommands, parseLead } from './lead-read.ts';
+import { fromLead } from './from-lead.ts';
+import type { CrmSettings } from './kind.ts';
+import { leadReadCommands } from './lead-read.ts';
 import {
   type AddOutcome,
   type ClientSource,
+  kindOf,
   type LeadServiceDeps,
   resolveClient,
   type UpdateOutcome,
 } from './lead-types.ts';
 import { leadUpdated } from './lead-updates.ts';
 import { LeadWriter } from './lead-write.ts';
-import { anyQueueFindsClient, leaveAloneWhy, queueFor } from './policy.ts';
 
 export type { AddOutcome, ClientSource, LeadServiceDeps, UpdateOutcome } from './lead-types.ts';
 export { ECHO_WINDOW_MS } from './lead-types.ts';
@@ -53,7 +54,7 @@ export class LeadService {
     client: ClientSource,
     receivedAt: number,
   ): Promise<AddOutcome> {
-    const settings = await this.d.settings.leads(memberId);
+    const settings = await kindOf(this.d).settings(this.d.settings, memberId);
     if (!settings.enabled) return 'disabled';
     const row = await this.d.leads.get(memberId, leadId);
     if (row?.phase === 'decided') return this.finish(row, await resolveClient(client), true);
@@ -76,9 +77,10 @@ export class LeadService {
     client: PortalClient,
     receivedAt: number,
     row: LeadRow | undefined,
-    settings: LeadSettings,
+    settings: CrmSettings,
   ): Promise<AddOutcome> {
-    const read = await client.batch(leadReadCommands(leadId, anyQueueFindsClient(settings)));
+    const kind = kindOf(this.d);
+    const read = await client.batch(leadReadCommands(leadId, kind.findsClient(settings), kind.entityTypeId));
     if (read.errors.lead) {
       if (isNotFound(read.errors.lead)) {
         await this.d.leads.markGone(memberId, leadId, this.d.clock());
@@ -86,8 +88,8 @@ export class LeadService {
       }
       throw commandError('crm.item.get', read.errors.lead);
     }
-    const lead = parseLead(read.results.lead);
-    if (!lead) throw new Error(`crm.item.get returned no lead ${leadId}`);
+    const lead = kind.parse(read.results.lead);
+    if (!lead) throw new Error(`crm.item.get returned no ${kind.name} ${leadId}`);
 
     if (row?.phase === 'waiting' && (lead.assignedById || null) !== row.previousId) {
       // While it waited, a person gave it to someone: theirs.
@@ -99,17 +101,11 @@ export class LeadService {
       return 'skipped';
     }
 
+    const fromDialogs = kind.fromDialogs(settings);
     const lookup = this.d.dialogs();
     const dialogOperator =
-      settings.skipIfFromAssignedDialog && lead.userCode && lookup
-        ? await lookup.assignedOperator(memberId, lead.userCode)
-        : null;
-    if (
-      settings.skipIfFromAssignedDialog &&
-      lead.userCode &&
-      lookup?.dialogState &&
-      dialogOperator === null
-    ) {
+      fromDialogs && lead.userCode && lookup ? await lookup.assignedOperator(memberId, lead.userCode) : null;
+    if (fromDialogs && lead.userCode && lookup?.dialogState && dialogOperator === null) {
       // An open line creates its lead as the dialog arrives, before the app has placed the
       // dialog: wait for the dialog's operator instead of racing them with the lead queue. A
       // dialog that never shows up, or stays unplaced (nobody free), stops holding its lead back.
@@ -122,7 +118,9 @@ export class LeadService {
         throw new RetryLaterError(`lead ${leadId} waits for its dialog to be placed`);
       }
     }
-    const why = leaveAloneWhy(settings, lead, dialogOperator);
+    // A deal converted from a lead the app placed: the lead's person first (from-lead.ts).
+    const converted = await fromLead(this.d, memberId, settings, lead);
+    const why = converted ? null : kind.leaveAloneWhy(settings, lead, dialogOperator);
     if (why) {
       const reason = {
         rule: 'skip',
@@ -134,8 +132,10 @@ export class LeadService {
       return 'skipped';
     }
 
-    const queue = queueFor(settings, lead);
-    const links = queue.rules.responsible.enabled ? await clientLinks(client, read, lead) : [];
+    const queue = converted?.queue ?? kind.queueFor(settings, lead);
+    const links = queue.rules.responsible.enabled
+      ? [...(converted?.links ?? []), ...(await clientLinks(client, read, lead))]
+      : [];
     const ids = new Set(queue.rules.queue.map((m) => m.id));
     for (const l of links) ids.add(l.responsibleId);
     const [infos, opSettings, language] = await Promise.all([

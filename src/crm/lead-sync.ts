@@ -6,9 +6,8 @@ import { type OperatorDirectory, toOperatorStates } from '../operators/index.ts'
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
 import { commandError } from './batch.ts';
-import { LEAD } from './lead-read.ts';
+import { type CrmKind, type CrmSettings, LEAD_KIND } from './kind.ts';
 import type { LeadService } from './lead-service.ts';
-import { allQueues } from './policy.ts';
 
 export interface LeadSyncDeps {
   leads: LeadRepository;
@@ -16,6 +15,8 @@ export interface LeadSyncDeps {
   queueState: QueueStateRepository;
   operators: OperatorDirectory;
   service: LeadService;
+  /** leads (default) or deals: the same sync over the other register (kind.ts) */
+  kind?: CrmKind;
 }
 
 const PAGE = 50;
@@ -32,14 +33,15 @@ export const UNFINISHED_AFTER_MS = 15 * 60_000;
  */
 export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResult> {
   const { memberId, client, now } = j;
-  const settings = await d.settings.leads(memberId);
+  const kind = d.kind ?? LEAD_KIND;
+  const settings = await kind.settings(d.settings, memberId);
   if (!settings.enabled) return { leads: 'disabled' };
-  const statuses = settings.openStatuses;
-  const queues = allQueues(settings);
+  const statuses = kind.openStatuses(settings);
+  const queues = kind.allQueues(settings);
   const operators = new Set(queues.flatMap((q) => q.rules.queue.map((m) => m.id)));
   for (const id of await d.leads.holders(memberId, statuses)) operators.add(id);
 
-  const found = operators.size > 0 ? await listOpenLeads(client, [...operators], statuses) : [];
+  const found = operators.size > 0 ? await listOpenLeads(client, [...operators], statuses, kind) : [];
   const byId = new Map(found.map((f) => [f.leadId, f]));
   const open = await d.leads.openLeads(memberId, statuses);
   const released = open.filter((r) => r.phase !== 'decided' && !byId.has(r.leadId)).map((r) => r.leadId);
@@ -80,7 +82,7 @@ export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResu
   const roomByQueue = new Map<string, boolean>();
   for (const w of waiting) {
     if (j.signal?.aborted) break;
-    const queueId = w.queueId ?? 'leads:default';
+    const queueId = w.queueId ?? queues[0]!.id;
     let hasRoom = roomByQueue.get(queueId);
     if (hasRoom === undefined) {
       hasRoom = await someoneFree(d, memberId, client, queueId, settings, now);
@@ -114,10 +116,11 @@ async function someoneFree(
   memberId: string,
   client: PortalClient,
   queueId: string,
-  settings: Awaited<ReturnType<SettingsService['leads']>>,
+  settings: CrmSettings,
   now: number,
 ): Promise<boolean> {
-  const queue = allQueues(settings).find((q) => q.id === queueId);
+  const kind = d.kind ?? LEAD_KIND;
+  const queue = kind.allQueues(settings).find((q) => q.id === queueId);
   if (!queue) return true;
   const ids = queue.rules.queue.map((m) => m.id);
   const [infos, opSettings, queueState, counts] = await Promise.all([
@@ -125,7 +128,7 @@ async function someoneFree(
     d.operators.get(memberId, client, ids, { fresh: true }),
     d.settings.operators(memberId),
     d.queueState.get(memberId, queueId),
-    d.leads.loads(memberId, ids, settings.openStatuses),
+    d.leads.loads(memberId, ids, kind.openStatuses(settings)),
   ]);
   const loads = new Map([...counts].map(([id, n]) => [id, { notAnswered: n }]));
   const states = toOperatorStates(ids, infos, { settings: opSettings, queue: queueState, loads });
@@ -146,12 +149,13 @@ export async function listOpenLeads(
   client: PortalClient,
   operators: number[],
   statuses: readonly string[],
+  kind: CrmKind = LEAD_KIND,
 ): Promise<SyncedLead[]> {
   if (statuses.length === 0) return [];
   const params = {
-    entityTypeId: LEAD,
-    filter: { '@assignedById': operators, '@stageId': [...statuses] },
-    select: ['id', 'assignedById', 'stageId'],
+    entityTypeId: kind.entityTypeId,
+    filter: { '@assignedById': operators, [`@${kind.statusField}`]: [...statuses] },
+    select: ['id', 'assignedById', kind.statusField],
     order: { id: 'ASC' },
   };
   const first = await client.page<{ items?: unknown[] }>('crm.item.list', { ...params, start: 0 });
@@ -174,7 +178,7 @@ export async function listOpenLeads(
     const leadId = Number(it.id);
     const holderId = Number(it.assignedById);
     if (Number.isInteger(leadId) && Number.isInteger(holderId)) {
-      out.set(leadId, { leadId, holderId, statusId: String(it.stageId ?? '') });
+      out.set(leadId, { leadId, holderId, statusId: String(it[kind.statusField] ?? '') });
     }
   }
   return [...out.values()];

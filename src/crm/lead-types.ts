@@ -6,6 +6,7 @@ import type { OperatorDirectory } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
+import { type CrmKind, LEAD_KIND } from './kind.ts';
 
 /** What the lead service and its parts (decision, write, updates, log) are built from. */
 export interface LeadServiceDeps {
@@ -22,6 +23,15 @@ export interface LeadServiceDeps {
   log: Logger;
   /** how long after its own crm.item.update the app takes the next ONCRMLEADUPDATE for its echo */
   echoWindowMs?: number;
+  /** what this service places: leads (the default) or deals (kind.ts) */
+  kind?: CrmKind;
+  /** deals: the lead register, for a deal converted from a lead the app placed */
+  sourceLeads?: LeadRepository;
+}
+
+/** The kind a service built from `d` places. */
+export function kindOf(d: Pick<LeadServiceDeps, 'kind'>): CrmKind {
+  return d.kind ?? LEAD_KIND;
 }
 
 export type AddOutcome =

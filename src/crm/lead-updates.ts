@@ -1,5 +1,11 @@
-import { LEAD, type LeadFacts, parseLead } from './lead-read.ts';
-import { type ClientSource, type LeadServiceDeps, resolveClient, type UpdateOutcome } from './lead-types.ts';
+import type { LeadFacts } from './lead-read.ts';
+import {
+  type ClientSource,
+  kindOf,
+  type LeadServiceDeps,
+  resolveClient,
+  type UpdateOutcome,
+} from './lead-types.ts';
 
 /**
  * ONCRMLEADUPDATE. The app's own write is recognised without a read (the first update
@@ -13,7 +19,8 @@ export async function leadUpdated(
   leadId: number,
   client: ClientSource,
 ): Promise<UpdateOutcome> {
-  const settings = await d.settings.leads(memberId);
+  const kind = kindOf(d);
+  const settings = await kind.settings(d.settings, memberId);
   if (!settings.enabled) return 'disabled';
   const row = await d.leads.get(memberId, leadId);
   // 'decided': the add handler is still writing (events of one lead run in order) or gave up.
@@ -22,7 +29,7 @@ export async function leadUpdated(
   let lead: LeadFacts | null;
   try {
     const c = await resolveClient(client);
-    lead = parseLead(await c.call('crm.item.get', { entityTypeId: LEAD, id: leadId }));
+    lead = kind.parse(await c.call('crm.item.get', { entityTypeId: kind.entityTypeId, id: leadId }));
   } catch (err) {
     if ((err as { code?: string }).code === 'not_found') {
       await d.leads.markGone(memberId, leadId, d.clock());
@@ -31,6 +38,11 @@ export async function leadUpdated(
     throw err;
   }
   if (!lead) return 'unknown';
+  if (row.phase === 'waiting') {
+    // Its source or pipeline changed while it waited: it waits in the queue it belongs to now.
+    const queue = kind.queueFor(settings, lead);
+    if (queue.id !== row.queueId) await d.leads.requeue(memberId, leadId, queue.id, d.clock());
+  }
   const moved = lead.assignedById !== row.holderId;
   await d.leads.observe(memberId, leadId, {
     holderId: lead.assignedById || null,

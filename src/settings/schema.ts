@@ -100,6 +100,7 @@ export type PortalSettings = z.output<typeof portalSettingsSchema>;
 export const SETTINGS_SCOPES = {
   line: (lineId: number | string) => `line:${lineId}`,
   leads: 'leads',
+  deals: 'deals',
   operators: 'operators',
   portal: 'portal',
 } as const;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { SettingsRepository } from '../db/repositories/settings.ts';
+import { type DealSettings, dealSettingsSchema } from './deals.ts';
 import {
   type LeadSettings,
   type LineSettings,
@@ -35,6 +36,9 @@ export class SettingsService {
   }
   leads(memberId: string): Promise<LeadSettings> {
     return this.read(memberId, SETTINGS_SCOPES.leads, leadSettingsSchema);
+  }
+  deals(memberId: string): Promise<DealSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.deals, dealSettingsSchema);
   }
   operators(memberId: string): Promise<OperatorsSettings> {
     return this.read(memberId, SETTINGS_SCOPES.operators, operatorsSettingsSchema);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app-context.ts';
 import { SettingsRepository } from '../../db/repositories/settings.ts';
 import { rulesFromLine } from '../../engine/index.ts';
+import { dealSettingsSchema } from '../../settings/deals.ts';
 import {
   leadSettingsSchema,
   lineSettingsSchema,
@@ -26,8 +27,9 @@ interface ScopeDef {
   scope(req: Request): string;
 }
 
-const SCOPES: Record<'leads' | 'operators' | 'portal', ScopeDef> = {
+const SCOPES: Record<'leads' | 'deals' | 'operators' | 'portal', ScopeDef> = {
   leads: { schema: leadSettingsSchema, scope: () => SETTINGS_SCOPES.leads },
+  deals: { schema: dealSettingsSchema, scope: () => SETTINGS_SCOPES.deals },
   operators: { schema: operatorsSettingsSchema, scope: () => SETTINGS_SCOPES.operators },
   portal: { schema: portalSettingsSchema, scope: () => SETTINGS_SCOPES.portal },
 };

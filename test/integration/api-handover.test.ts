@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { appForm, bootOf, type PortalsHarness, startPortals } from '../browser/harness.ts';
+
+/** Issue 19's settings through the API: deals, absences and deputies, the one-owner policy. */
+
+async function tokenFor(h: PortalsHarness, userId: number): Promise<string> {
+  const res = await request(h.app.ctx.app).post('/app?LANG=en').type('form').send(appForm(h.a, userId));
+  assert.equal(res.status, 200, res.text.slice(0, 200));
+  return bootOf(res.text).token;
+}
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('issue 19 settings through the API', () => {
+  let h: PortalsHarness;
+  let admin: string;
+  let viewer: string;
+  before(async () => {
+    h = await startPortals();
+    admin = await tokenFor(h, 1);
+    viewer = await tokenFor(h, 3);
+  });
+  after(async () => {
+    await h?.close();
+  });
+  const api = () => request(h.app.ctx.app);
+
+  describe('deals', () => {
+    it('are off by default, and saved and read back by administrators only', async () => {
+      const read = await api().get('/api/settings/deals').set(bearer(viewer));
+      assert.equal(read.status, 200);
+      assert.equal(read.body.value.enabled, false);
+      assert.equal(read.body.value.keepLeadOwner, true);
+      const body = {
+        enabled: true,
+        rules: { mode: 'evenly', queue: [{ id: 2 }, { id: 3 }] },
+        routes: [
+          { name: 'Wholesale', categoryIds: [1], rules: { queue: [{ id: 4 }] }, keepLeadOwner: false },
+        ],
+      };
+      assert.equal((await api().put('/api/settings/deals').set(bearer(viewer)).send(body)).status, 403);
+      const saved = await api().put('/api/settings/deals').set(bearer(admin)).send(body);
+      assert.equal(saved.status, 200, JSON.stringify(saved.body));
+      assert.equal(saved.body.value.routes[0].sources.length, 0, 'defaults filled');
+      const deals = await h.app.ctx.settings.deals(h.a.memberId);
+      assert.equal(deals.enabled, true);
+      assert.deepEqual(deals.routes[0].categoryIds, [1]);
+    });
+
+    it('refuses bad routes with every field named, and stores nothing', async () => {
+      const res = await api()
+        .put('/api/settings/deals')
+        .set(bearer(admin))
+        .send({
+          enabled: false,
+          routes: [
+            { name: 'A', categoryIds: [-1] },
+            { name: 'A', sources: [''] },
+          ],
+        });
+      assert.equal(res.status, 400);
+      assert.deepEqual(
+        res.body.fields.map((f: { path: string; key?: string; code: string }) => [f.path, f.key ?? f.code]),
+        [
+          ['routes.0.categoryIds.0', 'too_small'],
+          ['routes.1.sources.0', 'too_small'],
+          ['routes', 'err_route_name_twice'],
+        ],
+      );
+      const twice = await api()
+        .put('/api/settings/deals')
+        .set(bearer(admin))
+        .send({ routes: [{ name: 'A' }, { name: 'A' }] });
+      assert.deepEqual(
+        twice.body.fields.map((f: { path: string; key?: string }) => [f.path, f.key]),
+        [['routes', 'err_route_name_twice']],
+      );
+      assert.equal((await h.app.ctx.settings.deals(h.a.memberId)).enabled, true, 'nothing saved');
+    });
+  });
+});
