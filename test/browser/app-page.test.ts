@@ -151,8 +151,8 @@ async function seed(ctx: AppContext, memberId: string) {
     {
       memberId,
       dedupKey: 'seed-dead-1',
-      event: 'ONCRMDEALADD',
-      objectKey: 'deal:1003',
+      event: 'ONCRMCOMPANYADD',
+      objectKey: 'company:1003',
       source: 'online',
       payload: {},
       receivedAt: at(20),
@@ -234,7 +234,7 @@ describe('the settings page in a browser', { timeout: 120_000 }, () => {
     const log = await f.textContent('#log-card');
     assert.match(log ?? '', /Passed on from Egor Volkov to Zhanna Morozova/);
     assert.match((await f.textContent('#jobs-card')) ?? '', /Close idle dialogs[\s\S]*failed/);
-    assert.match((await f.textContent('#dead-card')) ?? '', /ONCRMDEALADD[\s\S]*no handler/);
+    assert.match((await f.textContent('#dead-card')) ?? '', /ONCRMCOMPANYADD[\s\S]*no handler/);
     // the inbox backlog tile: a count, labelled in the page's language
     assert.match((await f.textContent('#tile-backlog')) ?? '', /^\d+events to handle$/);
     // the installation's journal, for administrators: in words, never a token
