@@ -347,6 +347,25 @@ export const DEAL_CONVERSION_COPIES_RESPONSIBLE = true;
 export const ITEM_LIST_FILTERS_STAGE_SEMANTIC = true;
 
 // ---------------------------------------------------------------------------------------------
+// Transfers by people
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An operator who transfers a dialog in the UI (`sim.operatorTransfers`) fires no event an app
+ * can bind: OnSessionStart/OnOpenLineMessage* are only for the app's own connectors
+ * (imopenlines/openlines/events), and the bot has left the chat. The chat's `owner`
+ * (imopenlines.dialog.get) changes and a system message is written to the session.
+ */
+export const OPERATOR_TRANSFER_FIRES_NO_APP_EVENT = true;
+
+/**
+ * The responsible change CRM_TRANSFER_CHANGE=Y makes (the lead the line created follows the new
+ * operator, one ONCRMLEADUPDATE) is the transferring person's when a person transferred in the
+ * UI (their tokens in `auth`); after a REST transfer it carries no tokens.
+ */
+export const TRANSFER_CRM_CHANGE_ACTOR = true;
+
+// ---------------------------------------------------------------------------------------------
 // Iframe
 // ---------------------------------------------------------------------------------------------
 
@@ -380,6 +399,15 @@ export const MAX_CHAT_COUNTED_PER_LINE = true;
 
 /** Native CRM_FORWARD routes by CRM objects found for the client, not by a lead the line itself just created. */
 export const CRM_FORWARD_IGNORES_LINE_CREATED_LEAD = true;
+
+/**
+ * The absence chart (vacations, sick leave; `sim.addAbsence`) has no REST method and fires no
+ * event (none is documented; a search of the docs found none): im.user.list.get / im.user.get
+ * `absent` is its only trace, the end of the absence the user is on now ("date until which the
+ * user is on vacation, in ATOM format", im-user-list-get.md), `false` before it starts and after
+ * it ends. Overlapping entries report the latest end.
+ */
+export const ABSENCE_CHART_NOT_IN_REST = true;
 
 /** `absentUntil` given as a date (YYYY-MM-DD) means absent through the end of that day. */
 export const ABSENCE_DATE_COVERS_WHOLE_DAY = true;

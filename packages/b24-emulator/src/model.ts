@@ -23,6 +23,8 @@ export interface EmuUser {
   timemanOpenedAt: number | null;
   /** ISO date the current absence ends, or null */
   absentUntil: string | null;
+  /** the absence chart's entries (vacation, sick leave…): unix ms, `to` exclusive; `absent` is the current one's end */
+  absences?: Array<{ from: number; to: number }>;
   registeredAt: number;
   lastLoginAt: number;
   timeZone: string;

@@ -17,6 +17,13 @@ export interface UserPatch {
   absentUntil?: string | null;
 }
 
+/** An entry of the absence chart (vacation, sick leave, business trip): from … to, unix ms. */
+export interface AbsenceEntry {
+  userId: number;
+  from: number;
+  to: number;
+}
+
 export interface NewUser {
   name: string;
   lastName: string;
@@ -75,6 +82,12 @@ export interface Simulation {
   /** closes the open session; a no-op when there is none */
   closeDialog(chatId: number): void;
   setUser(userId: number, patch: UserPatch): EmuUser;
+  /**
+   * An entry in the absence chart. The portal fires no event for it and no REST method lists
+   * the chart (ABSENCE_CHART_NOT_IN_REST): apps see it only as `absent` in im.user.* while the
+   * absence runs.
+   */
+  addAbsence(a: AbsenceEntry): void;
   addUser(u: NewUser): number;
   addLine(l: NewLine): number;
   addLead(l: NewLead): number;
@@ -86,6 +99,12 @@ export interface Simulation {
   convertLead(leadId: number, byUserId: number, o?: { categoryId?: number }): number;
   addContact(c: NewContact): number;
   addCompany(c: { title: string; phone?: string; email?: string; assignedById: number }): number;
+  /**
+   * A person moves a dialog to a colleague in the UI (the operator themself or a supervisor):
+   * the owner changes, a system message is written, no event reaches an app
+   * (OPERATOR_TRANSFER_FIRES_NO_APP_EVENT); with CRM_TRANSFER_CHANGE=Y the line's lead follows.
+   */
+  operatorTransfers(t: { chatId: number; toUserId: number; byUserId: number }): void;
   runTimers(): void;
 }
 
@@ -128,6 +147,11 @@ export function createSimulation(core: EmulatorCore): Simulation {
       }
       if (patch.absentUntil !== undefined) u.absentUntil = patch.absentUntil;
       return u;
+    },
+    addAbsence: ({ userId, from, to }) => {
+      if (!(to > from)) throw new SimError('an absence ends after it starts');
+      const u = user(userId);
+      u.absences = [...(u.absences ?? []), { from, to }];
     },
     addUser: (n) => {
       const id = nextId(state, 'user');
@@ -262,6 +286,20 @@ export function createSimulation(core: EmulatorCore): Simulation {
         null,
         core.newHit(),
       ).id,
+    operatorTransfers: ({ chatId, toUserId, byUserId }) => {
+      user(toUserId);
+      user(byUserId);
+      const chat = core.lines.chat(chatId);
+      const session = core.lines.activeSession(chat);
+      if (!session) throw new SimError(`chat ${chatId} has no open session`);
+      core.lines.transfer(
+        chat,
+        session,
+        { userId: toUserId },
+        { leaveBot: true, actingUserId: byUserId },
+        core.newHit(),
+      );
+    },
     runTimers: () => core.lines.runTimers(),
   };
 }
