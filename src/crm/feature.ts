@@ -1,4 +1,5 @@
 import type { Feature } from '../app-context.ts';
+import { DEAL_SYNC_MARKS, LeadSyncMarkRepository } from '../db/repositories/lead-sync-marks.ts';
 import { DEAL_TABLE, LeadRepository } from '../db/repositories/leads.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { operatorDirectory } from '../operators/index.ts';
@@ -57,12 +58,17 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         log: ctx.log.child({ part: 'deals' }),
       });
       const common = { settings: ctx.settings, queueState: ctx.queueState, operators };
+      const marks = new LeadSyncMarkRepository(ctx.db);
+      const dealMarks = new LeadSyncMarkRepository(ctx.db, DEAL_SYNC_MARKS);
       const leads: LeadsServices = {
         service,
         repository,
         async sync(j) {
-          const out = await syncLeads({ ...common, leads: repository, service }, j);
-          const d = await syncLeads({ ...common, leads: dealRepository, service: deals, kind: DEAL_KIND }, j);
+          const out = await syncLeads({ ...common, leads: repository, marks, service }, j);
+          const d = await syncLeads(
+            { ...common, leads: dealRepository, marks: dealMarks, service: deals, kind: DEAL_KIND },
+            j,
+          );
           for (const [k, v] of Object.entries(d)) out[k.replace(/^leads/, 'deals')] = v;
           return out;
         },
