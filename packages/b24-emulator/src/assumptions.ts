@@ -343,6 +343,9 @@ export const DEAL_STAGE_IDS = { first: 'NEW', won: 'WON', lost: 'LOSE' } as cons
  */
 export const DEAL_CONVERSION_COPIES_RESPONSIBLE = true;
 
+/** A lead bound to an open-line chat, once converted, binds the chat to its deal as well (entity_data_2 `DEAL|<id>`). */
+export const DEAL_CONVERSION_BINDS_CHAT = true;
+
 /** crm.item.list filters deals by the read-only `stageSemanticId` and `categoryId`. */
 export const ITEM_LIST_FILTERS_STAGE_SEMANTIC = true;
 

@@ -1,4 +1,8 @@
-import { DEAL_CONVERSION_COPIES_RESPONSIBLE, SIM_LEAD_DEFAULT_CREATOR } from './assumptions.ts';
+import {
+  DEAL_CONVERSION_BINDS_CHAT,
+  DEAL_CONVERSION_COPIES_RESPONSIBLE,
+  SIM_LEAD_DEFAULT_CREATOR,
+} from './assumptions.ts';
 import type { EmulatorCore } from './core.ts';
 import { addItem, updateItem } from './crm/store.ts';
 import { isoDate } from './dates.ts';
@@ -262,6 +266,9 @@ export function createSimulation(core: EmulatorCore): Simulation {
         core.newHit(),
       );
       updateItem(core, 1, leadId, { stageId: 'CONVERTED' }, byUserId, core.newHit());
+      // The lead's open-line chats are bound to the deal too (entity_data_2 DEAL).
+      if (DEAL_CONVERSION_BINDS_CHAT)
+        for (const chat of state.chats.values()) if (chat.crm?.LEAD === leadId) chat.crm.DEAL = deal.id;
       return deal.id;
     },
     addContact: (c) =>
