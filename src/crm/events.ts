@@ -59,7 +59,8 @@ export function leadUpdateDefinition(
     objectKey: keyOf(kind),
     dedupKey: (b) => `${event}:${b.auth.member_id}:${leadId(b)}:${b.ts ?? ''}:${randomUUID()}`,
     async handle({ memberId, body, client, log }) {
-      const outcome = await service.onUpdate(memberId, leadId(body), client);
+      // A person's change brings their tokens (kept as acting_user by the intake); a robot's none.
+      const outcome = await service.onUpdate(memberId, leadId(body), client, body.auth.acting_user === 'Y');
       log.debug({ id: leadId(body), outcome }, `${kind?.name ?? 'lead'} updated`);
     },
   };

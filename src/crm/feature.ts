@@ -5,6 +5,7 @@ import type { JobContext, JobResult } from '../jobs/types.ts';
 import { operatorDirectory } from '../operators/index.ts';
 import { dialogLookupOf } from './dialog-lookup.ts';
 import { leadAddDefinition, leadUpdateDefinition } from './events.ts';
+import { ownerHooksOf } from '../owner/hooks.ts';
 import { DEAL_KIND } from './kind.ts';
 import { LeadService, type LeadServiceDeps } from './lead-service.ts';
 import { syncLeads } from './lead-sync.ts';
@@ -48,6 +49,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         clock: ctx.clock,
         log: ctx.log.child({ part: 'leads' }),
         echoWindowMs: o.echoWindowMs,
+        owner: () => ownerHooksOf(ctx.services),
       };
       const service = new LeadService(deps);
       const deals = new LeadService({
@@ -70,6 +72,12 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
             j,
           );
           for (const [k, v] of Object.entries(d)) out[k.replace(/^leads/, 'deals')] = v;
+          // One owner: follows whose answer was lost are read back and finished on the same schedule.
+          const owner = ownerHooksOf(ctx.services);
+          if (owner && !j.dryRun) {
+            const { finished } = await owner.recover(j.memberId, j.client, j.now);
+            if (finished > 0) out.ownerFollowsFinished = finished;
+          }
           return out;
         },
       };

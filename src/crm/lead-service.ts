@@ -66,8 +66,8 @@ export class LeadService {
   }
 
   /** ONCRMLEADUPDATE: see lead-updates.ts. */
-  onUpdate(memberId: string, leadId: number, client: ClientSource): Promise<UpdateOutcome> {
-    return leadUpdated(this.d, memberId, leadId, client);
+  onUpdate(memberId: string, leadId: number, client: ClientSource, byPerson = false): Promise<UpdateOutcome> {
+    return leadUpdated(this.d, memberId, leadId, client, byPerson);
   }
 
   /** Reads, decides and records one lead; then writes it. `row`: the register's row, if any (seen or waiting). */

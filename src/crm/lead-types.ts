@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
+import type { OwnerHooks } from '../owner/hooks.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
 import { type CrmKind, LEAD_KIND } from './kind.ts';
 
@@ -27,6 +28,8 @@ export interface LeadServiceDeps {
   kind?: CrmKind;
   /** deals: the lead register, for a deal converted from a lead the app placed */
   sourceLeads?: LeadRepository;
+  /** the one-owner policy (ctx.services.owner), when loaded: told of responsibles changed outside the app */
+  owner?: () => OwnerHooks | null;
 }
 
 /** The kind a service built from `d` places. */
@@ -45,7 +48,8 @@ export type AddOutcome =
   | 'gone'
   | 'superseded';
 
-export type UpdateOutcome = 'disabled' | 'unknown' | 'own' | 'unchanged' | 'moved' | 'gone';
+/** `owner`: an item outside the register whose new responsible the one-owner policy was told of. */
+export type UpdateOutcome = 'disabled' | 'unknown' | 'own' | 'unchanged' | 'moved' | 'gone' | 'owner';
 
 /** The echo of the app's own write arrives within seconds; two minutes leaves room for a slow event queue. */
 export const ECHO_WINDOW_MS = 120_000;

@@ -327,8 +327,34 @@ export class SyncJob implements PortalJob {
         at: now,
       });
     }
+    // An operator's dialog that someone else holds now: a person moved it in Bitrix24.
+    const byPerson = row.state !== 'waiting' && row.holder === 'operator' && row.operatorId !== null;
+    if (byPerson) {
+      await d.assignmentLog.add({
+        memberId,
+        kind: 'dialog',
+        objectId: String(row.chatId),
+        queueId: queueId(row.lineId),
+        action: 'transfer',
+        operatorId: f.ownerId,
+        previousOperatorId: row.operatorId,
+        reason: {
+          rule: 'transfer',
+          text_en: 'A person transferred the dialog in Bitrix24',
+          text_ru: 'Сотрудник передал диалог в Битрикс24',
+        },
+        at: now,
+      });
+    }
     await d.indexes.refreshLoads(memberId, row.lineId);
     if (row.state !== 'waiting') this.svc.queue.kickDrain(memberId, row.lineId);
+    await this.svc.outcomes.tellOwner(upd, {
+      from: row.holder === 'operator' ? row.operatorId : null,
+      to: f.ownerId,
+      cause: byPerson ? 'transfer' : 'portal_queue',
+      byPerson,
+      at: now,
+    });
   }
 
   private async readHistory(client: JobContext['client'], rows: DialogRow[]) {

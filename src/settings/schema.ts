@@ -101,6 +101,7 @@ export const SETTINGS_SCOPES = {
   line: (lineId: number | string) => `line:${lineId}`,
   leads: 'leads',
   deals: 'deals',
+  owner: 'owner',
   operators: 'operators',
   portal: 'portal',
 } as const;

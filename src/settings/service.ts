@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { SettingsRepository } from '../db/repositories/settings.ts';
 import { type DealSettings, dealSettingsSchema } from './deals.ts';
+import { type OwnerSettings, ownerSettingsSchema } from './owner.ts';
 import {
   type LeadSettings,
   type LineSettings,
@@ -39,6 +40,9 @@ export class SettingsService {
   }
   deals(memberId: string): Promise<DealSettings> {
     return this.read(memberId, SETTINGS_SCOPES.deals, dealSettingsSchema);
+  }
+  owner(memberId: string): Promise<OwnerSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.owner, ownerSettingsSchema);
   }
   operators(memberId: string): Promise<OperatorsSettings> {
     return this.read(memberId, SETTINGS_SCOPES.operators, operatorsSettingsSchema);

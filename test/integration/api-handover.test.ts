@@ -79,4 +79,34 @@ describe('issue 19 settings through the API', () => {
       assert.equal((await h.app.ctx.settings.deals(h.a.memberId)).enabled, true, 'nothing saved');
     });
   });
+
+  describe('the one-owner policy', () => {
+    it('is off by default; an administrator picks who leads; a bad value is refused and nothing saved', async () => {
+      const read = await api().get('/api/settings/owner').set(bearer(viewer));
+      assert.deepEqual(read.body.value, { policy: 'off', contact: false });
+      const saved = await api()
+        .put('/api/settings/owner')
+        .set(bearer(admin))
+        .send({ policy: 'chat', contact: true });
+      assert.equal(saved.status, 200);
+      assert.deepEqual(await h.app.ctx.settings.owner(h.a.memberId), { policy: 'chat', contact: true });
+      const bad = await api()
+        .put('/api/settings/owner')
+        .set(bearer(admin))
+        .send({ policy: 'both', contact: 'yes' });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(
+        bad.body.fields.map((f: { path: string; code: string }) => [f.path, f.code]),
+        [
+          ['policy', 'invalid_value'],
+          ['contact', 'invalid_type'],
+        ],
+      );
+      assert.equal(
+        (await api().put('/api/settings/owner').set(bearer(viewer)).send({ policy: 'off' })).status,
+        403,
+      );
+      assert.equal((await h.app.ctx.settings.owner(h.a.memberId)).policy, 'chat', 'nothing saved');
+    });
+  });
 });

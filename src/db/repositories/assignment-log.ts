@@ -8,7 +8,10 @@ export type LogAction =
   | 'return' // its operator became unavailable: back to distribution
   | 'reclaim' // its operator left the queue or was dismissed
   | 'close' // closed as idle
-  | 'skip'; // left alone on purpose (a person already chose, already assigned…)
+  | 'skip' // left alone on purpose (a person already chose, already assigned…)
+  | 'transfer' // a person moved the dialog in Bitrix24 (found by the sync)
+  | 'follow' // one owner: it followed the other side (a lead after its chat, a chat after its lead)
+  | 'handover'; // an absence: handed to the deputy or back to distribution
 
 /** What a log row is about (110_deals.sql added deals, and contacts for the one-owner policy). */
 export type LogKind = 'dialog' | 'lead' | 'deal' | 'contact';

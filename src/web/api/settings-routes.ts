@@ -4,6 +4,7 @@ import type { AppContext } from '../../app-context.ts';
 import { SettingsRepository } from '../../db/repositories/settings.ts';
 import { rulesFromLine } from '../../engine/index.ts';
 import { dealSettingsSchema } from '../../settings/deals.ts';
+import { ownerSettingsSchema } from '../../settings/owner.ts';
 import {
   leadSettingsSchema,
   lineSettingsSchema,
@@ -27,9 +28,10 @@ interface ScopeDef {
   scope(req: Request): string;
 }
 
-const SCOPES: Record<'leads' | 'deals' | 'operators' | 'portal', ScopeDef> = {
+const SCOPES: Record<'leads' | 'deals' | 'owner' | 'operators' | 'portal', ScopeDef> = {
   leads: { schema: leadSettingsSchema, scope: () => SETTINGS_SCOPES.leads },
   deals: { schema: dealSettingsSchema, scope: () => SETTINGS_SCOPES.deals },
+  owner: { schema: ownerSettingsSchema, scope: () => SETTINGS_SCOPES.owner },
   operators: { schema: operatorsSettingsSchema, scope: () => SETTINGS_SCOPES.operators },
   portal: { schema: portalSettingsSchema, scope: () => SETTINGS_SCOPES.portal },
 };
