@@ -4,7 +4,8 @@ import {
   DEAL_STAGE_IDS,
   DEAL_UNKNOWN_CATEGORY_ERROR,
 } from '../assumptions.ts';
-import type { EmulatorCore, Hit } from '../core.ts';
+import type { PortalWithEvents } from '../events/bus.ts';
+import type { Hit } from '../portal-core.ts';
 import { type CrmEntityTypeId, type CrmItem, type CrmMultiField, crmMap, nextId } from '../model.ts';
 import { asInt, asStr } from '../rest/params.ts';
 import { restError } from '../rest/rest-error.ts';
@@ -63,7 +64,7 @@ const INT_FIELDS: Record<string, keyof CrmItem> = {
   leadId: 'leadId',
 };
 
-function validUser(core: EmulatorCore, id: number): void {
+function validUser(core: PortalWithEvents, id: number): void {
   if (!core.state.users.has(id)) {
     throw restError(400, CRM_UNKNOWN_RESPONSIBLE_ERROR.error, CRM_UNKNOWN_RESPONSIBLE_ERROR.description);
   }
@@ -71,7 +72,7 @@ function validUser(core: EmulatorCore, id: number): void {
 
 /** Applies `fields` to an item; returns whether anything changed. */
 function applyFields(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   item: CrmItem,
   fields: Record<string, unknown>,
   isAdd: boolean,
@@ -110,7 +111,7 @@ function applyFields(
 }
 
 function applyFm(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   item: CrmItem,
   raw: Record<string, unknown> | unknown[],
   isAdd: boolean,
@@ -145,7 +146,7 @@ function applyFm(
 }
 
 export function newItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   actingUserId: number | null,
 ): CrmItem {
@@ -179,7 +180,7 @@ export function newItem(
 
 /** Creates an item and fires ONCRM<TYPE>ADD (tokens of `actingUserId`, none when null). */
 export function addItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   fields: Record<string, unknown>,
   actingUserId: number | null,
@@ -204,7 +205,7 @@ export function addItem(
 
 /** Updates an item; fires ONCRM<TYPE>UPDATE only when something actually changed (crm.item.update does not save otherwise). */
 export function updateItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   id: number,
   fields: Record<string, unknown>,
@@ -246,7 +247,7 @@ export function updateItem(
 }
 
 /** A deal pipeline id that exists (crm.category.list), or the error crm.item.* answers. */
-function dealCategory(core: EmulatorCore, raw: unknown): number {
+function dealCategory(core: PortalWithEvents, raw: unknown): number {
   const id = asInt(raw);
   if (id === null || !core.state.crm.dealCategories.has(id)) {
     throw restError(400, DEAL_UNKNOWN_CATEGORY_ERROR.error, DEAL_UNKNOWN_CATEGORY_ERROR.description);
@@ -267,7 +268,7 @@ export function dealSemantic(stageId: string): 'P' | 'S' | 'F' {
 
 /** Ids per entity type whose phones/emails match any of `values` (crm.duplicate.findbycomm). */
 export function findByComm(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   typeId: 'PHONE' | 'EMAIL',
   values: string[],
   only?: 'LEAD' | 'CONTACT' | 'COMPANY',
