@@ -5,6 +5,7 @@ import { jobsFeature } from './jobs/feature.ts';
 import { maintenanceFeature } from './jobs/maintenance/feature.ts';
 import { openLinesFeature } from './openlines/feature.ts';
 import { ownerFeature } from './owner/feature.ts';
+import { absenceFeature } from './absence/feature.ts';
 import { retentionFeature } from './jobs/retention-feature.ts';
 import { webFeature } from './web/feature.ts';
 
@@ -19,6 +20,7 @@ export const allFeatures: Feature[] = [
   leadsFeature,
   openLinesFeature,
   ownerFeature,
+  absenceFeature,
   maintenanceFeature,
   retentionFeature,
 ];

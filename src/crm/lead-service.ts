@@ -6,9 +6,11 @@ import { portalLang } from './comment.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { clientLinks, decideAndRecord } from './lead-decision.ts';
 import { LeadLog } from './lead-log.ts';
+import { type Cover, coverLinks, deputiesOf } from '../absence/cover.ts';
+import { handoverRule } from '../settings/absences.ts';
 import { fromLead } from './from-lead.ts';
-import type { CrmSettings } from './kind.ts';
-import { leadReadCommands } from './lead-read.ts';
+import type { CrmKind, CrmSettings } from './kind.ts';
+import { type LeadFacts, leadReadCommands } from './lead-read.ts';
 import {
   type AddOutcome,
   type ClientSource,
@@ -41,6 +43,11 @@ export class LeadService {
   private readonly lock = new KeyedLock();
   private readonly journal: LeadLog;
   private readonly writer: LeadWriter;
+
+  /** What this service places: leads or deals. */
+  get kind(): CrmKind {
+    return kindOf(this.d);
+  }
 
   constructor(private readonly d: LeadServiceDeps) {
     this.journal = new LeadLog(d);
@@ -120,7 +127,10 @@ export class LeadService {
     }
     // A deal converted from a lead the app placed: the lead's person first (from-lead.ts).
     const converted = await fromLead(this.d, memberId, settings, lead);
-    const why = converted ? null : kind.leaveAloneWhy(settings, lead, dialogOperator);
+    // An absent person's item waiting since their handover is the app's to place, whoever holds it.
+    const handedOver =
+      row?.phase === 'waiting' && (row.reason as { cover?: unknown } | null)?.cover !== undefined;
+    const why = converted || handedOver ? null : kind.leaveAloneWhy(settings, lead, dialogOperator);
     if (why) {
       const reason = {
         rule: 'skip',
@@ -138,22 +148,87 @@ export class LeadService {
       : [];
     const ids = new Set(queue.rules.queue.map((m) => m.id));
     for (const l of links) ids.add(l.responsibleId);
+    const [opSettings, handover, language] = await Promise.all([
+      this.d.settings.operators(memberId),
+      this.d.settings.handover(memberId),
+      this.d.language(memberId),
+    ]);
+    // An absent responsible's deputy is read with them, in case they stand in (absence/cover.ts).
+    if (handover.enabled)
+      for (const id of deputiesOf(
+        links.map((l) => l.responsibleId),
+        opSettings,
+      ))
+        ids.add(id);
+    const infos = await this.d.operators.get(memberId, client, ids);
+    const where = kind.name === 'lead' ? { leads: queue.route } : { deals: queue.route };
+    const rule = handover.enabled ? handoverRule(handover, where) : null;
+    const covered = coverLinks(links, rule, infos, opSettings, this.d.clock());
+
+    const outcome = await this.lock.run(`${memberId}\u0000${queue.id}`, () =>
+      decideAndRecord(
+        this.d,
+        this.journal,
+        memberId,
+        lead,
+        queue,
+        covered.links,
+        ids,
+        infos,
+        opSettings,
+        settings,
+        {
+          receivedAt,
+          wasWaiting: row?.phase === 'waiting',
+          lang: portalLang(language),
+          covers: covered.covers,
+        },
+      ),
+    );
+    if (outcome !== 'decided') return outcome;
+    const decided = await this.d.leads.get(memberId, leadId);
+    return this.finish(decided!, client, false);
+  }
+
+  /**
+   * An absent person's untouched item at the start of the absence: decided again, to the
+   * deputy (`h.to`, when available for the item's queue) or by the queue, then written like
+   * any decision (recorded first, read back before a resend). Nobody free: it waits.
+   */
+  async handOver(
+    memberId: string,
+    lead: LeadFacts,
+    client: PortalClient,
+    h: { to: number | null; cover: Cover },
+  ): Promise<AddOutcome> {
+    const kind = kindOf(this.d);
+    const settings = await kind.settings(this.d.settings, memberId);
+    if (!settings.enabled) return 'disabled';
+    const now = this.d.clock();
+    const reopened = await this.d.leads.reopen(memberId, lead.id, {
+      holderId: lead.assignedById || null,
+      statusId: lead.statusId || null,
+      at: now,
+    });
+    if (!reopened) return 'already';
+    const queue = kind.queueFor(settings, lead);
+    const ids = new Set(queue.rules.queue.map((m) => m.id));
+    if (h.to !== null) ids.add(h.to);
     const [infos, opSettings, language] = await Promise.all([
       this.d.operators.get(memberId, client, ids),
       this.d.settings.operators(memberId),
       this.d.language(memberId),
     ]);
-
     const outcome = await this.lock.run(`${memberId}\u0000${queue.id}`, () =>
-      decideAndRecord(this.d, this.journal, memberId, lead, queue, links, ids, infos, opSettings, settings, {
-        receivedAt,
-        wasWaiting: row?.phase === 'waiting',
+      decideAndRecord(this.d, this.journal, memberId, lead, queue, [], ids, infos, opSettings, settings, {
+        receivedAt: now,
+        wasWaiting: false,
         lang: portalLang(language),
+        handover: h,
       }),
     );
     if (outcome !== 'decided') return outcome;
-    const decided = await this.d.leads.get(memberId, leadId);
-    return this.finish(decided!, client, false);
+    return this.finish((await this.d.leads.get(memberId, lead.id))!, client, false);
   }
 
   /** Writes a recorded decision (see lead-write.ts); `recovering`: read back before writing. */

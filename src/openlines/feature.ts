@@ -113,6 +113,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         new SyncJob(
           service,
           () => ctx.services.leads as { sync(j: JobContext): Promise<JobResult> } | undefined,
+          () => ctx.services.absences as { sync(j: JobContext): Promise<JobResult> } | undefined,
         ),
       );
       ctx.jobs.set('pass-on', new PassOnJob(service));

@@ -1,7 +1,9 @@
 import type { DialogRow } from '../db/repositories/dialogs.ts';
 import type { OpenLoad, Reason } from '../engine/index.ts';
 import type { PortalClient } from '../portal/client.ts';
+import type { Cover } from '../absence/cover.ts';
 import { ensureOpenlineBot } from './bot-setup.ts';
+import { type DialogHandover, handOverDialogs } from './handover-moves.ts';
 import { DialogIntake } from './dialog-intake.ts';
 import type { LineInfo } from './lines.ts';
 import { MoveOutcomes, storedBotId } from './move-outcomes.ts';
@@ -122,6 +124,16 @@ export class OpenLinesService {
       logAction: o.logAction,
     });
     return r.action === 'conflict' ? 'not_open' : 'recorded';
+  }
+
+  /** An absence starts: the absent person's unanswered dialogs to their deputy or back to distribution. */
+  handOverDialogs(
+    memberId: string,
+    client: PortalClient,
+    userId: number,
+    o: { deputy: number | null; cover: Cover },
+  ): Promise<DialogHandover> {
+    return handOverDialogs(this, memberId, client, userId, o);
   }
 
   // ---------------------------------------------------------------- lifecycle

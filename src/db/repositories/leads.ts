@@ -136,6 +136,25 @@ export class LeadRepository {
     );
   }
 
+  /**
+   * An item the app placed (or saw) goes back to be decided again: an absent person's handover.
+   * Not one whose write is under way ('decided'); a row that was never there is added.
+   */
+  async reopen(
+    memberId: string,
+    leadId: number,
+    o: { holderId: number | null; statusId: string | null; at: number },
+  ): Promise<boolean> {
+    const r = await this.db.run(
+      `INSERT INTO ${this.t} (member_id, ${this.idc}, phase, status_id, holder_id, updated_at) VALUES (?, ?, 'seen', ?, ?, ?)
+       ON CONFLICT (member_id, ${this.idc}) DO UPDATE SET phase = 'seen', holder_id = excluded.holder_id,
+         status_id = excluded.status_id, echo_until = 0, updated_at = excluded.updated_at
+       WHERE ${this.t}.phase <> 'decided'`,
+      [memberId, leadId, o.statusId, o.holderId, o.at],
+    );
+    return r.changes > 0;
+  }
+
   /** A waiting item whose queue changed (a deal moved to another pipeline): it waits in the new one. */
   async requeue(memberId: string, leadId: number, queueId: string, at: number): Promise<void> {
     await this.db.run(
