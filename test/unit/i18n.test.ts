@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { SCHEMA_MESSAGES } from '../../src/engine/index.ts';
+import { ABSENCE_MESSAGES, ABSENCE_MESSAGES_I18N } from '../../src/settings/absences.ts';
 import { DEAL_MESSAGES, DEAL_MESSAGES_I18N } from '../../src/settings/deals.ts';
 
 const pageWords = JSON.parse(
@@ -33,8 +34,12 @@ test("every check the schemas word themselves has the page's translation in both
 });
 
 test('issue 19 settings: every check has its words in both languages, and the page has them too', () => {
-  for (const [key, en] of Object.entries(DEAL_MESSAGES)) {
-    const words = DEAL_MESSAGES_I18N[key as keyof typeof DEAL_MESSAGES];
+  const all: [Record<string, string>, Record<string, { en: string; ru: string }>][] = [
+    [DEAL_MESSAGES, DEAL_MESSAGES_I18N],
+    [ABSENCE_MESSAGES, ABSENCE_MESSAGES_I18N],
+  ];
+  for (const [key, en] of all.flatMap(([m]) => Object.entries(m))) {
+    const words = all.find(([m]) => key in m)![1][key];
     assert.equal(words.en, en);
     assert.ok(words.ru && words.ru !== words.en, `ru: ${key}`);
     assert.equal(pageWords.en[key], words.en, `page en: ${key}`);
