@@ -20,6 +20,8 @@ export interface UserPatch {
   online?: boolean;
   timeman?: TimemanStatus;
   absentUntil?: string | null;
+  /** portal administrator rights (taken away: admin-only methods and others' dialogs are refused) */
+  admin?: boolean;
 }
 
 /** An entry of the absence chart (vacation, sick leave, business trip): from … to, unix ms. */
@@ -151,6 +153,7 @@ export function createSimulation(core: EmulatorCore): Simulation {
         u.timeman = patch.timeman;
       }
       if (patch.absentUntil !== undefined) u.absentUntil = patch.absentUntil;
+      if (patch.admin !== undefined) u.admin = patch.admin;
       return u;
     },
     addAbsence: ({ userId, from, to }) => {
