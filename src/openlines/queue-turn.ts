@@ -2,7 +2,13 @@ import type { DialogRepository } from '../db/repositories/dialogs.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import type { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import type { Queryable, Store } from '../db/store.ts';
-import { type Decision, Dispatcher, type OpenLoad, type OperatorState } from '../engine/index.ts';
+import {
+  type Decision,
+  Dispatcher,
+  type OpenLoad,
+  type OperatorState,
+  returnOffsets,
+} from '../engine/index.ts';
 
 /** What a decision made in a queue's turn may do with the index's dispatcher. */
 export interface Turn {
@@ -99,7 +105,7 @@ export async function takeTurn<T>(
 async function reload(d: TurnDeps, idx: TurnIndex, tx: Queryable, version: number): Promise<void> {
   const queue = await d.queueState.get(idx.memberId, idx.queueId, tx);
   const loads = await d.dialogs.loads(idx.memberId, idx.lineId, tx);
-  const states: OperatorState[] = idx.dispatcher.states().map((st) => {
+  const states: OperatorState[] = idx.dispatcher.states().map(({ loadOffset: _, ...st }) => {
     const q = queue.get(st.id);
     const stored = loads.get(st.id) ?? NO_LOAD;
     const mine = { ...NO_LOAD, ...st.load };
@@ -114,6 +120,9 @@ async function reload(d: TurnDeps, idx: TurnIndex, tx: Queryable, version: numbe
       },
     };
   });
-  idx.dispatcher = new Dispatcher(idx.dispatcher.rules, states, d.clock());
+  const rules = idx.dispatcher.rules;
+  const now = d.clock();
+  // As when the index is built: someone back from an absence takes their turn with the others.
+  idx.dispatcher = new Dispatcher(rules, returnOffsets(states, rules, now), now);
   idx.orderVersion = version;
 }

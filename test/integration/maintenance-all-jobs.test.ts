@@ -52,8 +52,13 @@ async function snapshot(p: OlPortal): Promise<Record<string, unknown[]>> {
   out.store_versions = (out.store_versions as { name: string }[]).filter(
     (v) => !v.name.startsWith('operators:'),
   );
-  // Likewise the portal time the lead sync reads changes from next time (server.time moves on).
-  for (const row of (out.lead_sync_marks ?? []) as { since?: string }[]) delete row.since;
+  // Nor is the portal time the lead and deal syncs read changes from next (it moves with the clock).
+  for (const table of ['lead_sync_marks', 'deal_sync_marks']) {
+    for (const row of (out[table] ?? []) as { since?: string; updated_at?: number }[]) {
+      delete row.since;
+      delete row.updated_at;
+    }
+  }
   return out;
 }
 
