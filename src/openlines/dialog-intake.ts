@@ -84,11 +84,7 @@ export class DialogIntake {
       let d: Decision = unknownLine(j.chatId);
       if (idx) {
         const item = await this.placement.itemFor(memberId, idx, { ...draft, id: 0, priority: 0 }, client);
-        d = await this.d.indexes.decide(idx, (dispatcher, turn) => {
-          const x = dispatcher.decide(item, now);
-          turn.commit(x);
-          return x;
-        });
+        d = await this.d.indexes.decideOne(idx, item, now);
       }
       const pending =
         d.action === 'assign' || d.action === 'portal_queue'

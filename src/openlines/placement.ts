@@ -32,11 +32,7 @@ export class Placement {
     const idx = await this.d.indexes.get(memberId, row.lineId, client);
     if (!idx) return (await this.record(memberId, undefined, row, unknownLine(row.id), now)).action;
     const item = await this.itemFor(memberId, idx, row, client);
-    const d = await this.d.indexes.decide(idx, (dispatcher, turn) => {
-      const x = dispatcher.decide(item, now);
-      turn.commit(x);
-      return x;
-    });
+    const d = await this.d.indexes.decideOne(idx, item, now);
     return (await this.record(memberId, idx, row, d, now)).action;
   }
 

@@ -2,7 +2,14 @@ import type { DialogRepository } from '../db/repositories/dialogs.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import type { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import type { Store } from '../db/store.ts';
-import { Dispatcher, type OperatorState, type QueueRules, returnOffsets } from '../engine/index.ts';
+import {
+  type Decision,
+  Dispatcher,
+  type Item,
+  type OperatorState,
+  type QueueRules,
+  returnOffsets,
+} from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { type OperatorDirectory, toOperatorState, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
@@ -157,6 +164,15 @@ export class QueueIndexes {
       if (st)
         idx.dispatcher.setLoad(m.id, loads.get(m.id) ?? { notAnswered: 0, clientLast: 0, operatorLast: 0 });
     }
+  }
+
+  /** One item decided in the queue's turn (decide above), its assignment committed. */
+  decideOne(idx: LineIndex, item: Item, now: number): Promise<Decision> {
+    return this.decide(idx, (dispatcher, turn) => {
+      const x = dispatcher.decide(item, now);
+      turn.commit(x);
+      return x;
+    });
   }
 
   /**

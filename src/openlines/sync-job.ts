@@ -204,14 +204,8 @@ export class SyncJob implements PortalJob {
       const idx = await d.indexes.get(memberId, row.lineId, client);
       if (!idx) continue;
       const item = await this.svc.placement.itemFor(memberId, idx, row, client);
-      // decide() only looks (a dry run); the real run decides in the queue's turn (queue-turn.ts).
-      const decision = dryRun
-        ? idx.dispatcher.decide(item, now)
-        : await d.indexes.decide(idx, (dispatcher, turn) => {
-            const x = dispatcher.decide(item, now);
-            turn.commit(x);
-            return x;
-          });
+      // A dry run only looks; the real run decides in the queue's turn (queue-turn.ts).
+      const decision = dryRun ? idx.dispatcher.decide(item, now) : await d.indexes.decideOne(idx, item, now);
       if (dryRun) {
         // decide() only looks; the real run would assign (or hand to the portal) or put it back to wait.
         if (decision.action === 'assign' || decision.action === 'portal_queue') r.returned++;
