@@ -3,6 +3,7 @@ import { LeadSyncMarkRepository } from '../db/repositories/lead-sync-marks.ts';
 import { LeadRepository } from '../db/repositories/leads.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { operatorDirectory } from '../operators/index.ts';
+import { BatchMerger } from '../portal/batch-merger.ts';
 import { dialogLookupOf } from './dialog-lookup.ts';
 import { leadAddDefinition, leadUpdateDefinition } from './events.ts';
 import { LeadService, type LeadServiceDeps } from './lead-service.ts';
@@ -39,6 +40,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         clock: ctx.clock,
         log: ctx.log.child({ part: 'leads' }),
         echoWindowMs: o.echoWindowMs,
+        reads: new BatchMerger(),
       });
       const leads: LeadsServices = {
         service,

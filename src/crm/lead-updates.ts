@@ -1,5 +1,12 @@
 import { LEAD, type LeadFacts, parseLead } from './lead-read.ts';
-import { type ClientSource, type LeadServiceDeps, resolveClient, type UpdateOutcome } from './lead-types.ts';
+import { commandError, isNotFound } from './batch.ts';
+import {
+  type ClientSource,
+  type LeadServiceDeps,
+  readBatch,
+  resolveClient,
+  type UpdateOutcome,
+} from './lead-types.ts';
 
 /**
  * ONCRMLEADUPDATE. The app's own write is recognised without a read (the first update
@@ -19,17 +26,18 @@ export async function leadUpdated(
   // 'decided': the add handler is still writing (events of one lead run in order) or gave up.
   if (!row || row.phase === 'gone' || row.phase === 'decided') return 'unknown';
   if (await d.leads.consumeEcho(memberId, leadId, d.clock())) return 'own';
-  let lead: LeadFacts | null;
-  try {
-    const c = await resolveClient(client);
-    lead = parseLead(await c.call('crm.item.get', { entityTypeId: LEAD, id: leadId }));
-  } catch (err) {
-    if ((err as { code?: string }).code === 'not_found') {
+  // One read of the lead, in one batch with other leads' reads while one is on its way.
+  const r = await readBatch(d, await resolveClient(client), {
+    lead: ['crm.item.get', { entityTypeId: LEAD, id: leadId }],
+  });
+  if (r.errors.lead) {
+    if (isNotFound(r.errors.lead)) {
       await d.leads.markGone(memberId, leadId, d.clock());
       return 'gone';
     }
-    throw err;
+    throw commandError('crm.item.get', r.errors.lead);
   }
+  const lead: LeadFacts | null = parseLead(r.results.lead);
   if (!lead) return 'unknown';
   const moved = lead.assignedById !== row.holderId;
   await d.leads.observe(memberId, leadId, {
