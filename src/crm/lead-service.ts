@@ -12,6 +12,7 @@ import {
   type AddOutcome,
   type ClientSource,
   type LeadServiceDeps,
+  readBatch,
   resolveClient,
   type UpdateOutcome,
 } from './lead-types.ts';
@@ -78,7 +79,7 @@ export class LeadService {
     row: LeadRow | undefined,
     settings: LeadSettings,
   ): Promise<AddOutcome> {
-    const read = await client.batch(leadReadCommands(leadId, anyQueueFindsClient(settings)));
+    const read = await readBatch(this.d, client, leadReadCommands(leadId, anyQueueFindsClient(settings)));
     if (read.errors.lead) {
       if (isNotFound(read.errors.lead)) {
         await this.d.leads.markGone(memberId, leadId, this.d.clock());
@@ -145,11 +146,24 @@ export class LeadService {
     ]);
 
     const outcome = await this.lock.run(`${memberId}\u0000${queue.id}`, () =>
-      decideAndRecord(this.d, this.journal, memberId, lead, queue, links, ids, infos, opSettings, settings, {
-        receivedAt,
-        wasWaiting: row?.phase === 'waiting',
-        lang: portalLang(language),
-      }),
+      decideAndRecord(
+        this.d,
+        this.journal,
+        client,
+        memberId,
+        lead,
+        queue,
+        links,
+        ids,
+        infos,
+        opSettings,
+        settings,
+        {
+          receivedAt,
+          wasWaiting: row?.phase === 'waiting',
+          lang: portalLang(language),
+        },
+      ),
     );
     if (outcome !== 'decided') return outcome;
     const decided = await this.d.leads.get(memberId, leadId);

@@ -1,4 +1,4 @@
-import type { Store as Database } from '../store.ts';
+import type { Store as Database, Queryable } from '../store.ts';
 
 export type LeadPhase = 'decided' | 'done' | 'waiting' | 'skipped' | 'seen' | 'gone';
 
@@ -67,34 +67,32 @@ export class LeadRepository {
    * was recorded; false means another run got there first.
    */
   async recordOutcome(o: LeadOutcome): Promise<boolean> {
-    const r = await this.db.run(
-      `INSERT INTO leads (member_id, lead_id, phase, queue_id, status_id, holder_id, previous_id, operator_id,
-         reason, comment, update_done, comment_id, logged, echo_until, received_at, decided_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0, 0, ?, ?, ?)
-       ON CONFLICT (member_id, lead_id) DO UPDATE SET
-         phase = excluded.phase, queue_id = excluded.queue_id, status_id = excluded.status_id,
-         holder_id = excluded.holder_id, previous_id = excluded.previous_id, operator_id = excluded.operator_id,
-         reason = excluded.reason, comment = excluded.comment, update_done = 0, comment_id = NULL, logged = 0,
-         received_at = COALESCE(leads.received_at, excluded.received_at), decided_at = excluded.decided_at,
-         updated_at = excluded.updated_at
-       WHERE leads.phase IN ('seen', 'waiting')`,
-      [
-        o.memberId,
-        o.leadId,
-        o.phase,
-        o.queueId,
-        o.statusId,
-        o.holderId,
-        o.previousId,
-        o.operatorId,
-        JSON.stringify(o.reason ?? null),
-        o.comment,
-        o.receivedAt,
-        o.at,
-        o.at,
-      ],
+    return insertOutcome(this.db, o);
+  }
+
+  /**
+   * Records a decision for `o.operatorId` only if that operator's open leads in the register
+   * (decisions not yet written included, this lead left out) are still under `max`: the count
+   * and the record are one transaction under a lock per operator, so two queues (or two
+   * processes) deciding for the same operator at once cannot both take their last place.
+   */
+  async recordWithinLimit(
+    o: LeadOutcome,
+    max: number,
+    openStatuses: readonly string[],
+  ): Promise<'recorded' | 'already' | 'full'> {
+    return this.db.transaction(
+      async (tx) => {
+        const r = await tx.get<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM leads WHERE member_id = ? AND holder_id = ? AND lead_id <> ?
+             AND status_id IN (${marks(openStatuses.length)}) AND phase <> 'gone'`,
+          [o.memberId, o.operatorId, o.leadId, ...openStatuses],
+        );
+        if (Number(r?.n ?? 0) >= max) return 'full';
+        return (await insertOutcome(tx, o)) ? 'recorded' : 'already';
+      },
+      { lock: `lead-load:${o.memberId}:${o.operatorId}` },
     );
-    return r.changes > 0;
   }
 
   /** What the portal confirmed of a decided lead's write. */
@@ -301,6 +299,42 @@ export class LeadRepository {
     );
     return rows.map(toRow);
   }
+}
+
+/**
+ * Records an outcome, unless the lead already has a final one: only a lead never decided
+ * (no row, or known from sync) or still waiting can get a new outcome. Returns whether it
+ * was recorded; false means another run got there first.
+ */
+async function insertOutcome(q: Queryable, o: LeadOutcome): Promise<boolean> {
+  const r = await q.run(
+    `INSERT INTO leads (member_id, lead_id, phase, queue_id, status_id, holder_id, previous_id, operator_id,
+       reason, comment, update_done, comment_id, logged, echo_until, received_at, decided_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0, 0, ?, ?, ?)
+     ON CONFLICT (member_id, lead_id) DO UPDATE SET
+       phase = excluded.phase, queue_id = excluded.queue_id, status_id = excluded.status_id,
+       holder_id = excluded.holder_id, previous_id = excluded.previous_id, operator_id = excluded.operator_id,
+       reason = excluded.reason, comment = excluded.comment, update_done = 0, comment_id = NULL, logged = 0,
+       received_at = COALESCE(leads.received_at, excluded.received_at), decided_at = excluded.decided_at,
+       updated_at = excluded.updated_at
+     WHERE leads.phase IN ('seen', 'waiting')`,
+    [
+      o.memberId,
+      o.leadId,
+      o.phase,
+      o.queueId,
+      o.statusId,
+      o.holderId,
+      o.previousId,
+      o.operatorId,
+      JSON.stringify(o.reason ?? null),
+      o.comment,
+      o.receivedAt,
+      o.at,
+      o.at,
+    ],
+  );
+  return r.changes > 0;
 }
 
 function marks(n: number): string {
