@@ -4,12 +4,15 @@ import type { CallRecord, Emulator, EmuLine } from 'b24-emulator';
  * What the soak measures on the portal's side (bench/soak.bench.ts), from the emulator's own
  * state, never from the app's register, so a stale register cannot hide anything:
  *
- * - Assignments over the limit: at every transfer the app sends, the target's load on that
- *   line as the portal counts it (TYPE_MAX_CHAT: `answered` counts answered dialogs, otherwise
- *   every open one; or the app's own limit for the line, `lineLimits`), without the dialog just
- *   given, is compared with the limit; at every lead
- *   write that sets a responsible, the target's other open leads with the lead limit. Either at
- *   or over the limit is an over-assignment by the app.
+ * - Loads over the limit because of the app: at every transfer the app sends, the target's load
+ *   on that line as the portal counts it (TYPE_MAX_CHAT: `answered` counts answered dialogs,
+ *   otherwise every open one; or the app's own limit for the line, `lineLimits`) with the dialog
+ *   just given is compared with the limit; at every lead write that sets a responsible, the
+ *   target's open leads with the lead limit. Above it is an over-assignment. Separately: work
+ *   given to an operator already AT their limit. On a line that counts only answered dialogs the
+ *   new dialog does not count, so that takes nobody over the limit; it happens when the operator
+ *   answered a dialog moments before and the app could not know yet (the portal sends no event
+ *   for an operator's answer to an app that is not the line's connector).
  * - Free operator next to waiting: every sample (half a portal second), a line that has a
  *   waiting dialog (the app's register) and an available member (the portal's availability and
  *   count) adds the sample's length.
@@ -26,6 +29,8 @@ const OPERATOR_TRANSFER = 'imopenlines.operator.transfer';
 
 export interface OverAssignment {
   kind: 'dialog' | 'lead';
+  /** over: the assignment took the load above the limit; full: given while at the limit, not above it */
+  how: 'over' | 'full';
   at: number;
   operatorId: number;
   lineId?: number;
@@ -140,9 +145,18 @@ export class SoakProbe {
     this.dialogAssignments++;
     const { max } = this.limitOf(line);
     if (Number.isFinite(max)) {
-      const load = this.lineLoad(line, target, session.id);
-      if (load >= max)
-        this.over.push({ kind: 'dialog', at: rec.at, operatorId: target, lineId: line.id, load, limit: max });
+      const before = this.lineLoad(line, target, session.id);
+      const after = this.lineLoad(line, target);
+      if (before >= max)
+        this.over.push({
+          kind: 'dialog',
+          how: after > max ? 'over' : 'full',
+          at: rec.at,
+          operatorId: target,
+          lineId: line.id,
+          load: before,
+          limit: max,
+        });
     }
     const key = `${line.id}:${target}`;
     const f = this.open.get(key);
@@ -163,7 +177,7 @@ export class SoakProbe {
     for (const l of this.emu().state.crm.leads.values())
       if (l.id !== leadId && l.assignedById === target && this.o.openStatuses.includes(l.stageId)) load++;
     if (load >= this.o.leadLimit)
-      this.over.push({ kind: 'lead', at: rec.at, operatorId: target, load, limit: this.o.leadLimit });
+      this.over.push({ kind: 'lead', how: 'over', at: rec.at, operatorId: target, load, limit: this.o.leadLimit });
   }
 
   /** The member's dialogs on this line that count toward MAX_CHAT, as the portal counts them. */

@@ -242,7 +242,8 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
   const mb = (n: number) => round(n / 2 ** 20, 0);
   const handoffMs = probe.handoffs.map((h) => h.ms);
   const byCause = (c: string) => probe.handoffs.filter((h) => h.cause === c).map((h) => h.ms);
-  const overDialogs = probe.over.filter((o) => o.kind === 'dialog').length;
+  const overDialogs = probe.over.filter((o) => o.kind === 'dialog' && o.how === 'over').length;
+  const fullDialogs = probe.over.filter((o) => o.kind === 'dialog' && o.how === 'full').length;
   const overLeads = probe.over.filter((o) => o.kind === 'lead').length;
   const cpu = process.cpuUsage(cpuStart);
   const wallSec = (performance.now() - wallStart) / 1000;
@@ -263,7 +264,8 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
     'freed places taken otherwise or left with nothing waiting': probe.droppedFrees,
     'freed places still unfilled at the end': probe.pending,
     'requests refused for rate': refused,
-    'loads over limit (app assignments at or over the limit: dialogs + leads)': `${overDialogs + overLeads} (${overDialogs} of ${probe.dialogAssignments} + ${overLeads} of ${probe.leadAssignments})`,
+    'loads over limit by an app assignment (dialogs + leads)': `${overDialogs + overLeads} (${overDialogs} of ${probe.dialogAssignments} + ${overLeads} of ${probe.leadAssignments})`,
+    'dialogs given to an operator at the limit of an answered-only line (answered moments before; not above it)': fullDialogs,
     'largest lead load (limit 10; of it, leads the portal made from dialogs)': `${maxLeadLoad.largest} (${maxLeadLoad.fromDialogs})`,
     'page open p99 ms': round(percentile(pageMs, 99), 0),
     'page opens / refusals': `${pageMs.length} / ${pageFailures}`,
