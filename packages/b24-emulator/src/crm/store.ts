@@ -1,5 +1,6 @@
 import { CRM_UNKNOWN_RESPONSIBLE_ERROR } from '../assumptions.ts';
-import type { EmulatorCore, Hit } from '../core.ts';
+import type { PortalWithEvents } from '../events/bus.ts';
+import type { Hit } from '../portal-core.ts';
 import { type CrmEntityTypeId, type CrmItem, type CrmMultiField, crmMap, nextId } from '../model.ts';
 import { asInt, asStr } from '../rest/params.ts';
 import { restError } from '../rest/rest-error.ts';
@@ -52,7 +53,7 @@ const INT_FIELDS: Record<string, keyof CrmItem> = {
   contactId: 'contactId',
 };
 
-function validUser(core: EmulatorCore, id: number): void {
+function validUser(core: PortalWithEvents, id: number): void {
   if (!core.state.users.has(id)) {
     throw restError(400, CRM_UNKNOWN_RESPONSIBLE_ERROR.error, CRM_UNKNOWN_RESPONSIBLE_ERROR.description);
   }
@@ -60,7 +61,7 @@ function validUser(core: EmulatorCore, id: number): void {
 
 /** Applies `fields` to an item; returns whether anything changed. */
 function applyFields(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   item: CrmItem,
   fields: Record<string, unknown>,
   isAdd: boolean,
@@ -99,7 +100,7 @@ function applyFields(
 }
 
 function applyFm(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   item: CrmItem,
   raw: Record<string, unknown> | unknown[],
   isAdd: boolean,
@@ -134,7 +135,7 @@ function applyFm(
 }
 
 export function newItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   actingUserId: number | null,
 ): CrmItem {
@@ -166,7 +167,7 @@ export function newItem(
 
 /** Creates an item and fires ONCRM<TYPE>ADD (tokens of `actingUserId`, none when null). */
 export function addItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   fields: Record<string, unknown>,
   actingUserId: number | null,
@@ -186,7 +187,7 @@ export function addItem(
 
 /** Updates an item; fires ONCRM<TYPE>UPDATE only when something actually changed (crm.item.update does not save otherwise). */
 export function updateItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   id: number,
   fields: Record<string, unknown>,
@@ -210,7 +211,7 @@ export function updateItem(
 
 /** Ids per entity type whose phones/emails match any of `values` (crm.duplicate.findbycomm). */
 export function findByComm(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   typeId: 'PHONE' | 'EMAIL',
   values: string[],
   only?: 'LEAD' | 'CONTACT' | 'COMPANY',
