@@ -177,7 +177,14 @@ export class SoakProbe {
     for (const l of this.emu().state.crm.leads.values())
       if (l.id !== leadId && l.assignedById === target && this.o.openStatuses.includes(l.stageId)) load++;
     if (load >= this.o.leadLimit)
-      this.over.push({ kind: 'lead', how: 'over', at: rec.at, operatorId: target, load, limit: this.o.leadLimit });
+      this.over.push({
+        kind: 'lead',
+        how: 'over',
+        at: rec.at,
+        operatorId: target,
+        load,
+        limit: this.o.leadLimit,
+      });
   }
 
   /** The member's dialogs on this line that count toward MAX_CHAT, as the portal counts them. */

@@ -258,14 +258,19 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
     'waiting p50 s': round(percentile(waits, 50), 1),
     'waiting p99 s': round(percentile(waits, 99), 1),
     'free operator next to waiting, s': round(probe.freeNextToWaitingSec, 0),
-    'freed place → transfer p50 s': round(percentile(handoffMs, 50) / 1000, 1),
-    'freed place → transfer p99 s': round(percentile(handoffMs, 99) / 1000, 1),
+    'freed place → transfer p50 s': handoffMs.length
+      ? round(percentile(handoffMs, 50) / 1000, 1)
+      : 'none freed',
+    'freed place → transfer p99 s': handoffMs.length
+      ? round(percentile(handoffMs, 99) / 1000, 1)
+      : 'none freed',
     'freed places handed off (close / answer / return)': `${handoffMs.length} (${byCause('close').length} / ${byCause('answer').length} / ${byCause('return').length})`,
     'freed places taken otherwise or left with nothing waiting': probe.droppedFrees,
     'freed places still unfilled at the end': probe.pending,
     'requests refused for rate': refused,
     'loads over limit by an app assignment (dialogs + leads)': `${overDialogs + overLeads} (${overDialogs} of ${probe.dialogAssignments} + ${overLeads} of ${probe.leadAssignments})`,
-    'dialogs given to an operator at the limit of an answered-only line (answered moments before; not above it)': fullDialogs,
+    'dialogs given to an operator at the limit of an answered-only line (answered moments before; not above it)':
+      fullDialogs,
     'largest lead load (limit 10; of it, leads the portal made from dialogs)': `${maxLeadLoad.largest} (${maxLeadLoad.fromDialogs})`,
     'page open p99 ms': round(percentile(pageMs, 99), 0),
     'page opens / refusals': `${pageMs.length} / ${pageFailures}`,
@@ -285,7 +290,13 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
       case: `${hours} h of portal time at the demo's rates, ×${scale}`,
       figures,
       target: 'loads over limit 0; freed place → transfer p99 ≤ 5 s; page opens; nothing refused',
-      met: overTotal === 0 && pageFailures === 0 && refused === 0 && percentile(handoffMs, 99) <= 5000,
+      // (With the demo's load its lines are seldom full: freed places may not occur at all;
+      // bench/freed.bench.ts measures them on full lines.)
+      met:
+        overTotal === 0 &&
+        pageFailures === 0 &&
+        refused === 0 &&
+        (handoffMs.length === 0 || percentile(handoffMs, 99) <= 5000),
     },
   ];
 }
