@@ -36,6 +36,8 @@ export interface OverAssignment {
   lineId?: number;
   load: number;
   limit: number;
+  /** leads: of the target's, made by an open line and moved to them with their dialog in the last minute */
+  followedLately?: number;
 }
 
 type Cause = 'close' | 'answer' | 'return' | 'other';
@@ -150,7 +152,9 @@ export class SoakProbe {
       if (before >= max)
         this.over.push({
           kind: 'dialog',
-          how: after > max ? 'over' : 'full',
+          // Above the limit because of this assignment only if it raised the count: on an
+          // answered-only line the new dialog does not count (the operator was already there).
+          how: after > max && after > before ? 'over' : 'full',
           at: rec.at,
           operatorId: target,
           lineId: line.id,
@@ -176,7 +180,14 @@ export class SoakProbe {
     let load = 0;
     for (const l of this.emu().state.crm.leads.values())
       if (l.id !== leadId && l.assignedById === target && this.o.openStatuses.includes(l.stageId)) load++;
-    if (load >= this.o.leadLimit)
+    if (load >= this.o.leadLimit) {
+      // Leads of the target the portal moved in within the last minute with their dialog (an
+      // open line's lead follows its operator): what the app's check before the write could miss.
+      const made = new Set<number>();
+      for (const s of this.emu().state.sessions.values()) if (s.createdLeadId) made.add(s.createdLeadId);
+      let followedLately = 0;
+      for (const l of this.emu().state.crm.leads.values())
+        if (l.assignedById === target && made.has(l.id) && rec.at - l.updatedAt < 60_000) followedLately++;
       this.over.push({
         kind: 'lead',
         how: 'over',
@@ -184,7 +195,9 @@ export class SoakProbe {
         operatorId: target,
         load,
         limit: this.o.leadLimit,
+        followedLately,
       });
+    }
   }
 
   /** The member's dialogs on this line that count toward MAX_CHAT, as the portal counts them. */

@@ -226,6 +226,11 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
   const assigned = rows.filter((r) => r.first_assigned_at !== null).length;
   const budget = ctx.clients.budgets!.peek(memberId)!.report();
   const rssEnd = memory().rss;
+  const portalSize = {
+    sessions: emu.state.sessions.size,
+    messages: emu.state.messages.size,
+    leads: emu.state.crm.leads.size,
+  };
   await (ctx.services.openlines as OpenLinesService).idle();
   await app.close();
   await emu.stop();
@@ -277,6 +282,8 @@ async function soak(hours: number, scale: number): Promise<BenchRow[]> {
     'RSS MB start → each quarter': `${mb(rssStart)} → ${memSteps.map((m) => mb(m.rss)).join(' / ')}`,
     'heap used MB start → each quarter': `${mb(memStart.heap)} → ${memSteps.map((m) => mb(m.heap)).join(' / ')}`,
     'after a full GC': (globalThis as { gc?: unknown }).gc ? 'yes' : 'no (run with --expose-gc)',
+    // The emulated portal lives in the same process and keeps everything: part of the heap's growth.
+    'portal state at the end (same process): sessions / messages / leads': `${portalSize.sessions} / ${portalSize.messages} / ${portalSize.leads}`,
     'RSS start MB': mb(rssStart),
     'RSS end MB': mb(rssEnd),
   };
