@@ -67,7 +67,10 @@ describe('freed capacity is used at once, not at the next sync', () => {
       p.memberId,
       'line:1',
       lineSettingsSchema,
-      { useLineSettings: false, rules: { mode: 'evenly', capacity: { limit: 1, counts: 'not_yet_answered' } } },
+      {
+        useLineSettings: false,
+        rules: { mode: 'evenly', capacity: { limit: 1, counts: 'not_yet_answered' } },
+      },
       null,
     );
     const first = await p.newDialog();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { createLeadsFeature } from '../../src/crm/feature.ts';
+import { createLeadsFeature, type LeadsServices } from '../../src/crm/feature.ts';
 import { createOpenLinesFeature } from '../../src/openlines/feature.ts';
 import { leadSettingsSchema } from '../../src/settings/schema.ts';
 import { waitFor } from '../helpers/context.ts';
@@ -112,7 +112,7 @@ describe('limits hold under load', () => {
     p.emu.sim.addLead({ title: 'unseen', assignedById: 2, createdById: 2 });
     await p.settle();
     await p.app.ctx.settings.write(p.memberId, 'leads', leadSettingsSchema, settings(true), null);
-    const leads = p.app.ctx.services.leads as { repository: { loads: Function } };
+    const leads = p.app.ctx.services.leads as LeadsServices;
     assert.deepEqual(
       [...(await leads.repository.loads(p.memberId, [2, 3], OPEN))],
       [],

@@ -27,7 +27,9 @@ function heldClient() {
   return {
     client,
     sent,
-    release: () => waiting.splice(0).forEach((r) => r()),
+    release: () => {
+      for (const r of waiting.splice(0)) r();
+    },
     failWith: (e: Error) => {
       fail = e;
     },
