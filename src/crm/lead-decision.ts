@@ -1,15 +1,24 @@
-import { limitOf, membersById } from '../engine/availability.ts';
-import { type CrmLink, type Decision, decide, type OpenLoad } from '../engine/index.ts';
+import type { Cover } from '../absence/cover.ts';
+import {
+  availabilityOf,
+  type CrmLink,
+  type Decision,
+  decide,
+  type OpenLoad,
+  type OperatorState,
+  returnOffsets,
+} from '../engine/index.ts';
 import type { LeadOutcome, SyncedLead } from '../db/repositories/leads.ts';
+import { limitOf, membersById } from '../engine/availability.ts';
 import { type OperatorInfo, toOperatorStates } from '../operators/index.ts';
 import type { BatchResult, PortalClient } from '../portal/client.ts';
-import type { LeadSettings } from '../settings/schema.ts';
 import type { SettingsService } from '../settings/service.ts';
 import { decisionRef, leadComment, withRef } from './comment.ts';
-import type { LeadLog } from './lead-log.ts';
 import { commandError } from './batch.ts';
-import { clientMatches, LEAD, type LeadFacts, linkReadCommands, parseLinks } from './lead-read.ts';
-import { type AddOutcome, type LeadServiceDeps, readBatch } from './lead-types.ts';
+import type { LeadLog } from './lead-log.ts';
+import { clientMatches, type LeadFacts, linkReadCommands, parseLinks } from './lead-read.ts';
+import type { CrmSettings } from './kind.ts';
+import { type AddOutcome, kindOf, type LeadServiceDeps, readBatch } from './lead-types.ts';
 import type { LeadQueue } from './policy.ts';
 
 /*
@@ -32,18 +41,18 @@ export async function clientLinks(
 /**
  * Under the queue's lock: the load and queue state as of now, the engine's decision, and its record.
  *
- * Limits hold under load (issue 20). The register's lead load lags the portal by the events still
- * on their way (a lead an open line made follows its dialog's operator; a person's reassignment),
- * and another queue may be deciding for the same operator at this moment. So when the chosen
- * operator has a limit: their open leads are read on the portal (one list read, in one batch with
- * other reads on their way) and put in the register; then the decision is recorded only if the
- * register's count, decisions not yet written included, is still under the limit (one
- * transaction under a lock per operator). One found full is left out and the choice made again.
+ * Limits hold under load (issue 20). The register's load lags the portal by the events still on
+ * their way (a lead an open line made follows its dialog's operator; a person's reassignment), and
+ * another queue may be deciding for the same operator at this moment. So when the chosen operator
+ * has a limit: their open items are read on the portal (one list read, in one batch with other
+ * reads on their way) and put in the register; then the decision is recorded only if the
+ * register's count, decisions not yet written included, is still under the limit (one transaction
+ * under a lock per operator). One found full is left out and the choice made again. A handover to
+ * an absent person's deputy is the settings' explicit choice, not the queue's, and is not checked.
  */
 export async function decideAndRecord(
   d: LeadServiceDeps,
   journal: LeadLog,
-  client: PortalClient,
   memberId: string,
   lead: LeadFacts,
   queue: LeadQueue,
@@ -51,38 +60,55 @@ export async function decideAndRecord(
   ids: Set<number>,
   infos: Map<number, OperatorInfo>,
   opSettings: Awaited<ReturnType<SettingsService['operators']>>,
-  settings: LeadSettings,
-  o: { receivedAt: number; wasWaiting: boolean; lang: 'ru' | 'en' },
+  settings: CrmSettings,
+  o: {
+    receivedAt: number;
+    wasWaiting: boolean;
+    lang: 'ru' | 'en';
+    /** for the limit check on the portal */
+    client: PortalClient;
+    /** deputies standing in for absent responsibles (absence/cover.ts): the reason says whom they cover */
+    covers?: ReadonlyMap<number, Cover>;
+    /** an absent person's item at the start of the absence: to their deputy, or (null) to the queue */
+    handover?: { to: number | null; cover: Cover };
+  },
 ): Promise<AddOutcome | 'decided'> {
   const now = d.clock();
+  const kind = kindOf(d);
+  const open = kind.openStatuses(settings);
   const [queueState, counts] = await Promise.all([
     d.queueState.get(memberId, queue.id),
-    d.leads.loads(memberId, [...ids], settings.openStatuses),
+    d.leads.loads(memberId, [...ids], open),
   ]);
   const loads = new Map<number, Partial<OpenLoad>>([...counts].map(([id, n]) => [id, { notAnswered: n }]));
   // Each round leaves out one operator found full, so it ends within the candidates.
-  for (let round = 0; round <= ids.size; round++) {
-    const states = toOperatorStates(ids, infos, { settings: opSettings, queue: queueState, loads });
-    const dec = decide(
+  for (let round = 0; round <= ids.size + 1; round++) {
+    // Someone back from an absence takes their turn with the others, not every lead (engine/returns.ts).
+    const states = returnOffsets(
+      toOperatorStates(ids, infos, { settings: opSettings, queue: queueState, loads }),
       queue.rules,
-      states,
-      { id: lead.id, kind: 'lead', arrivedAt: o.receivedAt, crm: links },
       now,
     );
+    const dec =
+      handoverDecision(queue, states, lead, o.handover, now) ??
+      decide(queue.rules, states, { id: lead.id, kind: 'lead', arrivedAt: o.receivedAt, crm: links }, now);
+    // Whom the new operator stands in for; a handover's waiting item keeps it too (lead-service.ts places it later).
+    const cover = o.handover?.cover ?? (dec.action === 'assign' ? o.covers?.get(dec.operatorId) : undefined);
+    if (cover && (o.handover || dec.reason.rule === 'responsible_manager'))
+      dec.reason = { ...dec.reason, cover };
     if (dec.action !== 'assign') return notAssigned(journal, memberId, lead, queue.id, dec, o);
-    const limit = limitOf(queue.rules, membersById(queue.rules).get(dec.operatorId));
+
+    const limit =
+      dec.reason.rule === 'handover'
+        ? null
+        : limitOf(queue.rules, membersById(queue.rules).get(dec.operatorId));
     if (limit !== null) {
-      const onPortal = await openLeadsOf(d, client, dec.operatorId, lead, settings.openStatuses);
+      const onPortal = await openItemsOf(d, o.client, dec.operatorId, lead, open);
       await d.leads.applySync(memberId, onPortal.rows, [], d.clock());
       if (onPortal.count >= limit) {
-        fullOnPortal(
-          d,
-          memberId,
-          lead.id,
-          dec.operatorId,
-          counts.get(dec.operatorId) ?? 0,
-          onPortal.count,
-          limit,
+        d.log.info(
+          { memberId, id: lead.id, operatorId: dec.operatorId, portal: onPortal.count, limit },
+          'limit: the portal shows the chosen operator full; choosing again',
         );
         loads.set(dec.operatorId, { notAnswered: onPortal.count });
         continue;
@@ -100,7 +126,7 @@ export async function decideAndRecord(
       operatorId: dec.operatorId,
       reason: dec.reason,
       comment: withRef(
-        leadComment(o.lang, queue.route, dec.reason, nameOf),
+        leadComment(o.lang, queue.route, dec.reason, nameOf, kind.defaultQueueName),
         o.lang,
         decisionRef(memberId, lead.id, now),
       ),
@@ -112,7 +138,7 @@ export async function decideAndRecord(
         ? (await d.leads.recordOutcome(outcome))
           ? 'recorded'
           : 'already'
-        : await d.leads.recordWithinLimit(outcome, limit, settings.openStatuses);
+        : await d.leads.recordWithinLimit(outcome, limit, open);
     if (recorded === 'already') return 'already';
     if (recorded === 'full') {
       // Another queue's decision for this operator took the last place meanwhile.
@@ -120,14 +146,16 @@ export async function decideAndRecord(
       continue;
     }
     // After the decision's record: a crash between the two costs the operator's turn, never a second assignment.
-    await d.queueState.recordAssignment(memberId, queue.id, dec.operatorId, dec.stamp, dec.credits);
+    // A handover to a deputy is nobody's turn.
+    if (dec.reason.rule !== 'handover')
+      await d.queueState.recordAssignment(memberId, queue.id, dec.operatorId, dec.stamp, dec.credits);
     return 'decided';
   }
   // Unreachable while each round leaves one candidate out; an error lets the event run again.
-  throw new Error(`lead ${lead.id}: no decision after ${ids.size + 1} rounds`);
+  throw new Error(`${kind.name} ${lead.id}: no decision after ${ids.size + 2} rounds`);
 }
 
-/** A decision that gives the lead to nobody: it waits, or it is left where it is. */
+/** A decision that gives the item to nobody: it waits, or it is left where it is. */
 async function notAssigned(
   journal: LeadLog,
   memberId: string,
@@ -146,36 +174,22 @@ async function notAssigned(
   return 'left';
 }
 
-function fullOnPortal(
-  d: LeadServiceDeps,
-  memberId: string,
-  leadId: number,
-  operatorId: number,
-  register: number,
-  portal: number,
-  limit: number,
-): void {
-  d.log.info(
-    { memberId, leadId, operatorId, register, portal, limit },
-    'lead limit: the portal shows the chosen operator full; choosing again',
-  );
-}
-
-/** The operator's open leads on the portal, this lead left out: the first page's rows and the total. */
-async function openLeadsOf(
+/** The operator's open items of this kind on the portal, this one left out: the first page's rows and the total. */
+async function openItemsOf(
   d: LeadServiceDeps,
   client: PortalClient,
   operatorId: number,
   lead: LeadFacts,
-  statuses: readonly string[],
+  open: readonly string[],
 ): Promise<{ count: number; rows: SyncedLead[] }> {
+  const kind = kindOf(d);
   const r = await readBatch(d, client, {
     open: [
       'crm.item.list',
       {
-        entityTypeId: LEAD,
-        filter: { assignedById: operatorId, '@stageId': [...statuses] },
-        select: ['id', 'assignedById', 'stageId'],
+        entityTypeId: kind.entityTypeId,
+        filter: { assignedById: operatorId, [`@${kind.statusField}`]: [...open] },
+        select: ['id', 'assignedById', kind.statusField],
         order: { id: 'ASC' },
         start: 0,
       },
@@ -185,14 +199,44 @@ async function openLeadsOf(
   const items = ((r.results.open as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).filter(
     (it) => Number(it.id) !== lead.id,
   );
-  const own = lead.assignedById === operatorId && statuses.includes(lead.statusId) ? 1 : 0;
+  const own = lead.assignedById === operatorId && open.includes(lead.statusId) ? 1 : 0;
   const total = r.totals?.open ?? items.length + own;
   return {
     count: Math.max(items.length, total - own),
     rows: items.map((it) => ({
       leadId: Number(it.id),
       holderId: operatorId,
-      statusId: String(it.stageId ?? ''),
+      statusId: String(it[kind.statusField] ?? ''),
     })),
+  };
+}
+
+/**
+ * An absent person's item at the start of the absence goes to their deputy when the deputy is
+ * available for this queue; otherwise (no deputy, or away themselves) the queue decides.
+ */
+function handoverDecision(
+  queue: LeadQueue,
+  states: readonly OperatorState[],
+  lead: LeadFacts,
+  h: { to: number | null; cover: Cover } | undefined,
+  now: number,
+): Decision | null {
+  if (!h || h.to === null) return null;
+  const deputy = states.find((s) => s.id === h.to);
+  // Available by the full check, whatever the queue's own setting: a deputy away themselves covers nobody.
+  const strict = { ...queue.rules, availability: { ...queue.rules.availability, check: true } };
+  if (!deputy || availabilityOf(deputy, strict, now) !== null) return null;
+  return {
+    action: 'assign',
+    itemId: lead.id,
+    operatorId: h.to,
+    stamp: now,
+    reason: {
+      rule: 'handover',
+      operatorId: h.to,
+      skipped: { at_capacity: [], unavailable: [] },
+      cover: h.cover,
+    },
   };
 }

@@ -1,8 +1,9 @@
 import type { LogEntry } from '../db/repositories/assignment-log.ts';
-import type { DialogRepository, DialogRow } from '../db/repositories/dialogs.ts';
+import type { DialogRepository, DialogRow, PendingMove } from '../db/repositories/dialogs.ts';
+import { PortalError } from '../errors.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { rulesFor } from './lines.ts';
-import { type DialogFacts, parseDialog } from './portal-adapter.ts';
+import { type DialogFacts, dialogUnreadable, parseDialog } from './portal-adapter.ts';
 import { queueId } from './queue-index.ts';
 import type { OpenLinesDeps } from './service-deps.ts';
 import type { WriteOutcome } from './write-queue.ts';
@@ -85,11 +86,12 @@ export class MoveOutcomes {
       await this.confirm(memberId, row, { note: 'confirmed_on_retry' });
       return;
     }
-    if (v === 'unknown') {
+    if (v === 'unknown' || !facts) {
       this.d.log.warn(
         { memberId, chatId: row.chatId },
-        'dialog unreadable: its move is neither sent again nor forgotten; sync retries',
+        'dialog unreadable: its move is neither sent again nor forgotten; read again later',
       );
+      await this.d.dialogs.markUnreadable([row.id], this.d.clock());
       return;
     }
     await this.reconcileWith(memberId, row, facts, 'read back');
@@ -153,10 +155,55 @@ export class MoveOutcomes {
       await this.d.indexes.refreshLoads(memberId, row.lineId);
       this.freed(memberId, row.lineId);
     }
+    if (upd && p.targetId !== null && p.fromId !== p.targetId) {
+      await this.tellOwner(upd, {
+        from: p.fromId,
+        to: p.targetId,
+        cause: p.logAction,
+        byPerson: false,
+        at: now,
+      });
+    }
     return upd;
   }
 
-  /** The portal refused a write: who holds the chat now tells what happened (reconcileWith). */
+  /**
+   * The one-owner policy hears of every chat that changed hands (owner/hooks.ts). Its own
+   * failures are its own: they never undo or hold up the move itself.
+   */
+  async tellOwner(
+    row: DialogRow,
+    c: {
+      from: number | null;
+      to: number;
+      cause: PendingMove['logAction'] | 'transfer';
+      byPerson: boolean;
+      at: number;
+    },
+  ): Promise<void> {
+    const owner = this.d.owner?.();
+    if (!owner) return;
+    try {
+      await owner.chatChanged({
+        memberId: row.memberId,
+        chatId: row.chatId,
+        lineId: row.lineId,
+        crm: row.crm,
+        ...c,
+      });
+    } catch (err) {
+      this.d.log.warn(
+        { memberId: row.memberId, chatId: row.chatId, err: (err as Error).message },
+        'one owner: the CRM side could not follow the chat now',
+      );
+    }
+  }
+
+  /**
+   * The portal refused a write: who holds the chat now tells what happened (reconcileWith). A
+   * chat that cannot be read tells nothing (ACCESS_ERROR is "not found or no access"): the row
+   * keeps its recorded move, is marked unreadable, and is read back later (unreadable.ts).
+   */
   async reconcile(
     memberId: string,
     row: DialogRow,
@@ -169,10 +216,12 @@ export class MoveOutcomes {
     } catch (err) {
       this.d.log.warn(
         { memberId, chatId: row.chatId, err: (err as Error).message },
-        'dialog unreadable after a refused transfer',
+        'dialog unreadable after a refused transfer; read back later',
       );
+      if (err instanceof PortalError && dialogUnreadable(err.b24Error))
+        await this.d.dialogs.markUnreadable([row.id], this.d.clock());
     }
-    await this.reconcileWith(memberId, row, facts, out.error);
+    if (facts) await this.reconcileWith(memberId, row, facts, out.error);
   }
 
   /**
@@ -181,10 +230,10 @@ export class MoveOutcomes {
    * refused, so the dialog goes back to distribution without them; somebody else → the portal
    * or a person moved it; nobody or another session → it is over.
    */
-  private async reconcileWith(memberId: string, row: DialogRow, facts: DialogFacts | null, error: string) {
+  private async reconcileWith(memberId: string, row: DialogRow, facts: DialogFacts, error: string) {
     const p = row.pending!;
     const now = this.d.clock();
-    if (!facts || (facts.sessionId !== null && facts.sessionId !== row.sessionId)) {
+    if (facts.sessionId !== null && facts.sessionId !== row.sessionId) {
       await this.close(row, now);
       return;
     }

@@ -11,7 +11,7 @@ import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
 import { toOperatorState } from '../operators/index.ts';
 import type { BatchResult, Call } from '../portal/client.ts';
 import { rulesFor } from './lines.ts';
-import { type DialogFacts, dialogGone, parseDialog, parseHistory } from './portal-adapter.ts';
+import { type DialogFacts, dialogUnreadable, parseDialog, parseHistory } from './portal-adapter.ts';
 import { queueId } from './queue-index.ts';
 import { chooseReads } from './sync-reads.ts';
 import type { OpenLinesService } from './service.ts';
@@ -39,6 +39,9 @@ export class SyncJob implements PortalJob {
     private readonly svc: OpenLinesService,
     /** the lead part's sync step, when leads are loaded (it runs on this job's schedule) */
     private readonly leads: () => { sync(j: JobContext): Promise<JobResult> } | undefined = () => undefined,
+    /** the absence step (absence/step.ts), when loaded: it runs first, so a handover's moves go before returns */
+    private readonly absences: () => { sync(j: JobContext): Promise<JobResult> } | undefined = () =>
+      undefined,
   ) {}
 
   async runForPortal(j: JobContext): Promise<JobResult> {
@@ -82,13 +85,22 @@ export class SyncJob implements PortalJob {
       returnedToWait: 0,
       stayed: 0,
       recovered: 0,
+      unreadable: 0,
     };
-    const facts = this.dialogFacts(lines.piggyback, Object.keys(dialogCalls));
-    if (!dryRun)
+    const { facts, unreadable } = this.dialogFacts(lines.piggyback, Object.keys(dialogCalls));
+    const refused = watched.filter((w) => unreadable.has(w.chatId));
+    r.unreadable = refused.length;
+    if (!dryRun) {
       await d.dialogs.markChecked(
         watched.filter((w) => facts.has(w.chatId)).map((w) => w.id),
         now,
       );
+      // Not found or no access: never a reason to close (unreadable.ts); read again later.
+      await d.dialogs.markUnreadable(
+        refused.map((w) => w.id),
+        now,
+      );
+    }
 
     j.progress?.({ step: 'dialogs read', ...r });
     const live: DialogRow[] = [];
@@ -107,10 +119,10 @@ export class SyncJob implements PortalJob {
       }
       if (outcome === 'moved') {
         r.movedByPortal++;
-        if (!dryRun) await this.movedByPortal(memberId, row, f as DialogFacts, now);
+        if (!dryRun) await this.movedByPortal(memberId, row, f, now);
         continue;
       }
-      const newMessages = (f as DialogFacts).lastMessageId > row.lastMessageId;
+      const newMessages = f.lastMessageId > row.lastMessageId;
       const whoWroteLastCounts = lineFacts.get(row.lineId)?.counting === 'excluding_waiting_client';
       if (
         (row.state === 'assigned' || row.state === 'portal') &&
@@ -163,6 +175,12 @@ export class SyncJob implements PortalJob {
     }
     // What was just learnt (answers, who wrote last) changes the counted load.
     if (needHistory.size > 0) d.indexes.invalidate(memberId);
+
+    // Absences that start or end now, once the answers are known: a starting one hands its
+    // person's unanswered dialogs to the deputy before the returns below would send them back
+    // to distribution (the rows it moved are no longer theirs to return).
+    const absences = this.absences();
+    const absenceOut = absences ? await absences.sync(j) : {};
 
     // The portal's rules for dialogs whose operator is no longer available.
     const returning: Promise<unknown>[] = [];
@@ -230,6 +248,7 @@ export class SyncJob implements PortalJob {
       handedToPortal: drained.portal,
       waiting: drained.waiting,
     };
+    for (const [k, v] of Object.entries(absenceOut)) if (v) out[`absences_${k}`] = v;
     // Leads have their own register to correct and waiting queue to drain, on the same schedule.
     const leads = this.leads();
     if (leads) {
@@ -260,24 +279,25 @@ export class SyncJob implements PortalJob {
     return out;
   }
 
-  private dialogFacts(res: BatchResult, labels: string[]): Map<number, DialogFacts | null> {
-    const out = new Map<number, DialogFacts | null>();
+  /** What the batch said of each chat: its facts, or that the portal refused to show it. */
+  private dialogFacts(res: BatchResult, labels: string[]) {
+    const facts = new Map<number, DialogFacts>();
+    const unreadable = new Set<number>();
     for (const label of labels) {
       const chat = Number(label.slice(3));
       const e = res.errors[label];
       if (e) {
-        if (dialogGone(e.error)) out.set(chat, null);
+        if (dialogUnreadable(e.error)) unreadable.add(chat);
         continue;
       }
       const f = parseDialog(res.results[label]);
-      if (f) out.set(chat, f);
+      if (f) facts.set(chat, f);
     }
-    return out;
+    return { facts, unreadable };
   }
 
   /** What the portal's view means for the register row. */
-  private compare(row: DialogRow, f: DialogFacts | null, botId: number | null, now: number) {
-    if (f === null) return 'closed' as const;
+  private compare(row: DialogRow, f: DialogFacts, botId: number | null, now: number) {
     if (f.sessionId !== null && f.sessionId !== row.sessionId) return 'closed' as const;
     if (f.ownerId === 0) {
       if (row.state === 'portal' && now - row.updatedAt < PORTAL_FOLLOW_MS) return 'same' as const;
@@ -327,8 +347,34 @@ export class SyncJob implements PortalJob {
         at: now,
       });
     }
+    // An operator's dialog that someone else holds now: a person moved it in Bitrix24.
+    const byPerson = row.state !== 'waiting' && row.holder === 'operator' && row.operatorId !== null;
+    if (byPerson) {
+      await d.assignmentLog.add({
+        memberId,
+        kind: 'dialog',
+        objectId: String(row.chatId),
+        queueId: queueId(row.lineId),
+        action: 'transfer',
+        operatorId: f.ownerId,
+        previousOperatorId: row.operatorId,
+        reason: {
+          rule: 'transfer',
+          text_en: 'A person transferred the dialog in Bitrix24',
+          text_ru: 'Сотрудник передал диалог в Битрикс24',
+        },
+        at: now,
+      });
+    }
     await d.indexes.refreshLoads(memberId, row.lineId);
     if (row.state !== 'waiting') this.svc.queue.kickDrain(memberId, row.lineId);
+    await this.svc.outcomes.tellOwner(upd, {
+      from: row.holder === 'operator' ? row.operatorId : null,
+      to: f.ownerId,
+      cause: byPerson ? 'transfer' : 'portal_queue',
+      byPerson,
+      at: now,
+    });
   }
 
   private async readHistory(client: JobContext['client'], rows: DialogRow[]) {

@@ -62,11 +62,16 @@ function toRow(r: any): DialogRow {
     firstAssignedAt: r.first_assigned_at,
     eventId: r.event_id,
     checkedAt: r.checked_at,
+    unreadableSince: r.unreadable_since ?? null,
+    unreadableChecks: r.unreadable_checks ?? 0,
     version: r.version,
     updatedAt: r.updated_at,
     closedAt: r.closed_at,
   };
 }
+
+/** A register row as the repositories read it (the one-owner lookups read ol_dialogs too). */
+export const dialogRowOf = toRow;
 
 /** Open = every state but closed: the register's view of dialogs that still need someone. */
 const OPEN = "state != 'closed'";
@@ -141,6 +146,11 @@ export class DialogRepository {
     const keys = Object.keys(patch) as (keyof DialogPatch)[];
     const sets = keys.map((k) => `${COLUMNS[k]} = ?`);
     const params = keys.map((k) => encode(k, patch[k]));
+    // The first answer the register learns of, by whichever step notices it (the page's chart).
+    if (patch.answered === true) {
+      sets.push('first_answered_at = COALESCE(first_answered_at, ?)');
+      params.push(now);
+    }
     const r = await this.db.all<any>(
       `UPDATE ol_dialogs SET ${[...sets, 'version = version + 1', 'updated_at = ?'].join(', ')}
        WHERE id = ? AND version = ? RETURNING *`,
@@ -205,15 +215,45 @@ export class DialogRepository {
     return rows.map(toRow);
   }
 
-  /** Records that sync read these rows from the portal (not a move: the version stays). */
+  /**
+   * Records that these rows were read from the portal (not a move: the version stays); a read
+   * that worked ends an unreadable streak.
+   */
   async markChecked(ids: number[], now: number): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
       await this.db.run(
-        `UPDATE ol_dialogs SET checked_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        `UPDATE ol_dialogs SET checked_at = ?, unreadable_since = NULL, unreadable_checks = 0
+         WHERE id IN (${chunk.map(() => '?').join(', ')})`,
         [now, ...chunk],
       );
     }
+  }
+
+  /**
+   * Records that the portal refused to show these rows (ACCESS_ERROR): the streak starts or
+   * grows; the row itself (state, holder, load) stays as it was. Not a move: the version stays.
+   */
+  async markUnreadable(ids: number[], now: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      await this.db.run(
+        `UPDATE ol_dialogs SET checked_at = ?, unreadable_since = COALESCE(unreadable_since, ?),
+           unreadable_checks = unreadable_checks + 1
+         WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        [now, now, ...chunk],
+      );
+    }
+  }
+
+  /** A portal's open rows the portal refuses to show, oldest streak first (the dashboard lists them). */
+  async unreadable(memberId: string): Promise<DialogRow[]> {
+    const rows = await this.db.all<any>(
+      `SELECT * FROM ol_dialogs WHERE member_id = ? AND ${OPEN} AND unreadable_since IS NOT NULL
+       ORDER BY unreadable_since, id`,
+      [memberId],
+    );
+    return rows.map(toRow);
   }
 
   /** Lines that have dialogs waiting for an operator. */
