@@ -98,3 +98,63 @@ describe("docs: where a line queue's department entries are (imopenlines/openlin
     assert.equal(ownerOf(p, c), 6, 'the department member first, as configured');
   });
 });
+
+describe('docs: the transfer errors by their documented meaning (imopenlines/openlines/chat-bots/)', () => {
+  test('OPERATOR_WRONG ("transfer to the specified operator … is not available") leaves that operator out, across rebuilds and syncs', async () => {
+    const p = await olPortal({
+      seed: {
+        ...SEED,
+        lines: [{ id: 1, name: 'Sales chat', queue: [2, 3], config: { QUEUE_TYPE: 'strictly' } }],
+      },
+    });
+    p.emu.sim.setUser(2, { acceptsTransfers: false });
+    const a = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, a), 3, 'refused by the portal, so the next in order');
+    const toTwo = () => p.transfers(true).filter((t) => Number(t.target) === 2);
+    assert.equal(toTwo().length, 1);
+    assert.equal(toTwo()[0].error, 'OPERATOR_WRONG');
+
+    // The next sync rebuilds every index; the portal's answer still stands for a while.
+    await p.runJob('sync');
+    const b = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, b), 3);
+    assert.equal(toTwo().length, 1, 'operator 2 is not asked again right after the refusal');
+    const stored = await p.app.ctx.db.all<any>('SELECT operator_id, error FROM operator_refusals');
+    assert.deepEqual(
+      stored,
+      [{ operator_id: 2, error: 'OPERATOR_WRONG' }],
+      'in the store, for every process',
+    );
+
+    // After the refusal's time, operator 2 is tried again (and now takes it).
+    p.emu.sim.setUser(2, { acceptsTransfers: true });
+    await p.app.ctx.db.run('UPDATE operator_refusals SET until = ?', [p.app.ctx.clock() - 1]);
+    p.svc.d.indexes.invalidate(p.memberId);
+    const c = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, c), 2);
+  });
+
+  test('WRONG_CHAT from bot.session.operator ("already being handled by an operator") follows that operator', async () => {
+    // The join reaches the app late; meanwhile an operator takes the dialog at the portal.
+    const p = await olPortal({
+      seed: { ...SEED, lines: [{ id: 1, name: 'Sales chat', queue: [2, 3], config: { QUEUE_TYPE: 'all' } }] },
+      emulator: { eventDelayMs: 200 },
+    });
+    const r = p.emu.sim.clientWrites({ lineId: 1, clientKey: 'race', text: 'Hi' });
+    p.emu.sim.operatorAccepts(r.chatId, 3);
+    await waitFor(async () => (await p.row(r.chatId))?.state === 'portal', 'the register follows the portal');
+    await p.settle();
+    const refused = p.transfers(true).filter((t) => t.chatId === r.chatId);
+    assert.deepEqual(
+      refused.map((t) => [t.method, t.error]),
+      [['imopenlines.bot.session.operator', 'WRONG_CHAT']],
+    );
+    const row = (await p.row(r.chatId))!;
+    assert.equal(row.holder, 'operator');
+    assert.equal(row.operatorId, 3, 'counted as the operator’s, not closed or sent again');
+    assert.equal(p.emu.state.chats.get(r.chatId)!.ownerId, 3);
+  });
+});
