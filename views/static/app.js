@@ -460,6 +460,7 @@
     for (const a of d.assumed) if (Object.hasOwn(T, `assumed_${a}`)) notes.push(t(`assumed_${a}`));
     // The server words these (RU/EN from i18n.json) with their counts.
     if (d.unreadable?.note) notes.push(d.unreadable.note);
+    if (d.offlineEvents?.note) notes.push(d.offlineEvents.note);
     return [...new Set(notes)];
   }
 
