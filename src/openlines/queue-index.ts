@@ -98,18 +98,21 @@ export class QueueIndexes {
     const missing = ids.filter((id) => !idx.dispatcher.stateOf(id));
     if (missing.length === 0) return;
     const infos = await this.o.directory.get(idx.memberId, client, missing);
-    const [settings, queue, loads] = await Promise.all([
+    const [settings, queue, loads, refused] = await Promise.all([
       this.o.settings.operators(idx.memberId),
       this.o.queueState.get(idx.memberId, queueId(idx.lineId)),
       this.o.dialogs.loads(idx.memberId, idx.lineId),
+      this.o.refusals.active(idx.memberId, this.o.clock()),
     ]);
+    const out = new Set(refused.map((r) => r.operatorId));
     for (const id of missing) {
       const st = toOperatorState(infos.get(id), {
         settings: settings[String(id)],
         queue: queue.get(id),
         load: loads.get(id),
       });
-      if (st) idx.dispatcher.upsertOperator(st);
+      // A CRM responsible the portal refused as a transfer target is left out the same way.
+      if (st) idx.dispatcher.upsertOperator(out.has(id) ? { ...st, active: false } : st);
     }
   }
 

@@ -137,6 +137,33 @@ describe('docs: the transfer errors by their documented meaning (imopenlines/ope
     assert.equal(ownerOf(p, c), 2);
   });
 
+  test('OPERATOR_WRONG for a CRM responsible outside the queue leaves them out too', async () => {
+    const p = await olPortal({
+      seed: {
+        ...SEED,
+        contacts: [{ id: 1, name: 'Known', assignedById: 5, phone: '+7 900 000-00-01' }],
+        lines: [
+          {
+            id: 1,
+            name: 'Sales chat',
+            queue: [2, 3],
+            config: { QUEUE_TYPE: 'strictly', CRM: 'Y', CRM_FORWARD: 'Y' },
+          },
+        ],
+      },
+    });
+    p.emu.sim.setUser(5, { acceptsTransfers: false });
+    const a = await p.newDialog(1, 'k1', { phone: '+79000000001' });
+    await p.settle();
+    assert.equal(ownerOf(p, a), 2, 'the responsible refused by the portal: the queue');
+    await p.runJob('sync');
+    const b = await p.newDialog(1, 'k2', { phone: '+79000000001' });
+    await p.settle();
+    assert.equal(ownerOf(p, b), 2);
+    const toFive = p.transfers(true).filter((t) => Number(t.target) === 5);
+    assert.equal(toFive.length, 1, 'the refused responsible is not asked again after the sync');
+  });
+
   test('WRONG_CHAT from bot.session.operator ("already being handled by an operator") follows that operator', async () => {
     // The join reaches the app late; meanwhile an operator takes the dialog at the portal.
     const p = await olPortal({
