@@ -1,7 +1,7 @@
 import type { DialogRepository } from '../db/repositories/dialogs.ts';
 import type { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
-import { Dispatcher, type OperatorState, type QueueRules } from '../engine/index.ts';
+import { Dispatcher, type OperatorState, type QueueRules, returnOffsets } from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { type OperatorDirectory, toOperatorState, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
@@ -187,12 +187,15 @@ export class QueueIndexes {
       ]);
       // Holders outside the queue still need their load known (a responsible, a former member).
       const ids = [...rules.queue.map((m) => m.id), ...[...loads.keys()].filter((id) => infos.has(id))];
-      const out = new Set(refused.map((r) => r.operatorId));
-      // Refused as transfer targets by the portal: not chosen until the refusal ends.
-      const states: OperatorState[] = toOperatorStates(ids, infos, { settings, queue, loads }).map((st) =>
-        out.has(st.id) ? { ...st, active: false } : st,
-      );
       const now = this.o.clock();
+      // Someone back from an absence takes their turn with the others (engine/returns.ts).
+      // Refused as transfer targets by the portal: not chosen until the refusal ends.
+      const out = new Set(refused.map((r) => r.operatorId));
+      const states: OperatorState[] = returnOffsets(
+        toOperatorStates(ids, infos, { settings, queue, loads }),
+        rules,
+        now,
+      ).map((st) => (out.has(st.id) ? { ...st, active: false } : st));
       const idx: LineIndex = {
         memberId,
         lineId,

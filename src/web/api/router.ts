@@ -2,8 +2,12 @@ import { withRestClass } from '../../portal/rest-priority.ts';
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import type { LiveData } from '../live.ts';
+import type { LiveHub } from '../live-hub.ts';
+import { chartsRoute } from './charts.ts';
+import { liveRoute } from './live-route.ts';
 import type { SessionTokens } from '../session-token.ts';
 import { requireSession, sessionOf } from './auth.ts';
+import { absencesRoute } from './absences-route.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { settingsRoutes } from './settings-routes.ts';
 import { whatIfRoute } from './what-if.ts';
@@ -27,12 +31,18 @@ import { whatIfRoute } from './what-if.ts';
  *                                          queue, recent log, job runs, dead letters
  *   POST /api/what-if {scope, settings, n, route?}  the next n decisions under unsaved settings
  *   GET  /api/log?limit=&kind=&objectId=   the assignment log with each decision's reason
+ *   GET  /api/charts?range=today|week&since=  assignments per hour by operator, the waiting queue
+ *                                          over time, time to first answer p50/p90 per line
+ *   GET  /api/live                         server-sent events: `change` when anything the
+ *                                          dashboard shows changed for this portal
+ *   GET  /api/absences                     who covers whom until when (running, upcoming, ended this week)
+ *   GET  /api/settings/{deals,owner,handover}  and PUT (admin): issue 19's scopes
  *
  * A rejected value answers 400 `{error: 'invalid_settings', fields: [{path, message}]}`,
  * checked by the same zod schemas the store uses; a saved one takes effect at once (the
  * settings service notifies its listeners) and is logged with who changed what.
  */
-export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData): Router {
+export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData, hub: LiveHub): Router {
   const r = express.Router();
   r.use('/api', requireSession(tokens, ctx.store), express.json({ limit: '256kb' }), (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -55,6 +65,9 @@ export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData
   r.use(settingsRoutes(ctx, live));
   r.use(dashboardRoutes(ctx, live));
   r.use(whatIfRoute(ctx, live));
+  r.use(chartsRoute(ctx, live));
+  r.use(liveRoute(hub, ctx.clock));
+  r.use(absencesRoute(ctx, live));
   // Unknown /api paths answer JSON 404 from the app's own fallback.
   return r;
 }

@@ -1,5 +1,5 @@
 import { TIMELINE_LIST_MISSING_FILTER_ERROR } from '../assumptions.ts';
-import { addItem, fmMatches, findByComm, parseEntityTypeId, updateItem } from '../crm/store.ts';
+import { addItem, dealSemantic, fmMatches, findByComm, parseEntityTypeId, updateItem } from '../crm/store.ts';
 import { itemView, leadLegacyView, selectView } from '../crm/views.ts';
 import { isoDate } from '../dates.ts';
 import { type CrmItem, crmMap, nextId } from '../model.ts';
@@ -23,6 +23,16 @@ const ITEM_FIELDS: Record<string, (i: CrmItem) => unknown> = {
   companyid: (i) => i.companyId,
   contactid: (i) => i.contactId,
   opened: (i) => i.opened,
+  categoryid: (i) => i.categoryId,
+  leadid: (i) => i.leadId,
+  stagesemanticid: (i) =>
+    i.entityTypeId === 2
+      ? dealSemantic(i.stageId)
+      : i.stageId === 'CONVERTED'
+        ? 'S'
+        : i.stageId === 'JUNK'
+          ? 'F'
+          : 'P',
   createdtime: (i) => i.createdAt,
   updatedtime: (i) => i.updatedAt,
 };
@@ -51,7 +61,7 @@ function checkFields(keys: string[], where: 'filter' | 'order'): void {
   }
 }
 
-const TIMELINE_TYPES: Record<string, 1 | 3 | 4> = { lead: 1, contact: 3, company: 4 };
+const TIMELINE_TYPES: Record<string, 1 | 2 | 3 | 4> = { lead: 1, deal: 2, contact: 3, company: 4 };
 
 export const crmMethods: MethodTable = {
   'crm.item.get': {
@@ -106,6 +116,22 @@ export const crmMethods: MethodTable = {
       if (id === null) throw restError(400, 'NOT_FOUND', 'Element not found');
       const item = updateItem(core, type, id, asObject(pick(params, 'fields')), caller.userId, hit);
       return ok({ item: itemView(core, item, true) });
+    },
+  },
+  'crm.category.list': {
+    scope: 'crm',
+    handler: ({ core, params }) => {
+      if (parseEntityTypeId(pick(params, 'entityTypeId')) !== 2) return ok({ categories: [] });
+      const categories = [...core.state.crm.dealCategories.values()]
+        .sort((a, b) => a.sort - b.sort || a.id - b.id)
+        .map((c) => ({
+          id: c.id,
+          name: c.name,
+          sort: c.sort,
+          entityTypeId: 2,
+          isDefault: c.isDefault ? 'Y' : 'N',
+        }));
+      return { result: { categories }, total: categories.length };
     },
   },
   'crm.lead.get': {
