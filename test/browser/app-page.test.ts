@@ -363,6 +363,25 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     }
   });
 
+  it("follows the viewer's dark theme, every text readable on it", async () => {
+    const q = new URLSearchParams({ ...appForm(h.a, 1), LANG: 'en' });
+    const dark = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'dark' });
+    try {
+      await dark.goto(`${h.app.url}/app?${q}`);
+      await loaded(dark, 'dashboard');
+      assert.equal(await dark.evaluate('document.documentElement.classList.contains("dark")'), true);
+      // the title's colour is light on the dark page (it was the browser's black before)
+      const rgb = (await dark.evaluate(
+        'getComputedStyle(document.getElementById("app-title")).color',
+      )) as string;
+      const [r, g, b] = (rgb.match(/\d+/g) ?? []).map(Number);
+      assert.ok(r + g + b > 3 * 128, rgb);
+      await dark.screenshot({ path: `${SHOTS}/app-page-dark.png`, fullPage: true });
+    } finally {
+      await dark.close();
+    }
+  });
+
   it('works opened outside Bitrix24, with no frame handshake at all', async () => {
     const q = new URLSearchParams({ ...appForm(h.a, 1), LANG: 'en' });
     const direct = await browser.newPage();
