@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { DialogRepository } from '../../src/db/repositories/dialogs.ts';
 import type { LiveHub } from '../../src/web/live-hub.ts';
 import { waitFor } from '../helpers/context.ts';
 import { chromiumPath } from '../helpers/browser.ts';
@@ -275,6 +276,25 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     );
     // the line's new limit shows against each operator's load
     assert.match((await f.textContent('#operators-card [data-operator="6"]')) ?? '', /Support.*\/ 1/);
+    // People at the portal gave Egor two more dialogs of this line: his load passes the limit
+    // the app keeps, and the dashboard says who did it (live, no reload).
+    const dialogs = new DialogRepository(h.app.ctx.db);
+    for (const chatId of [93_001, 93_002]) {
+      const ins = await dialogs.insert({
+        memberId: h.a.memberId,
+        chatId,
+        sessionId: 1,
+        lineId: 2,
+        userCode: `by-hand|${chatId}`,
+        crm: null,
+        arrivedAt: Date.now(),
+        eventId: null,
+        now: Date.now(),
+      });
+      await dialogs.update(ins.row!, { state: 'portal', holder: 'operator', operatorId: 6 }, Date.now());
+    }
+    await f.waitForSelector('#operators-card [data-operator="6"] .over', { timeout: 10_000 });
+    assert.match((await f.textContent('#operators-card [data-operator="6"] .over')) ?? '', /given by people/);
     // "Why did this dialog go there?": its whole story, one click away.
     await f.click(`#log-card .action-assign[data-object="${chat.chatId}"] .log-object`);
     await f.waitForSelector('#log-view #log-results .log-entry');
