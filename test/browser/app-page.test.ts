@@ -141,7 +141,7 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       (await f.textContent('#chart-first-answer tr[data-line="1"]')) ?? '',
       /Sales\s*50 s\s*4 min\s*5/,
     );
-    await f.click('[data-range="week"]');
+    await f.click('#chart-range [data-range="week"]');
     await f.waitForSelector('.charts[data-range="week"] #chart-assignments canvas');
     await (await f.$('#charts-card'))!.screenshot({ path: `${SHOTS}/app-page-charts.png` });
     await page.screenshot({ path: `${SHOTS}/app-page.png`, fullPage: true });
