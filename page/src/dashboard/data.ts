@@ -82,7 +82,7 @@ export interface Dashboard {
 export interface LogEntry {
   id: number;
   at: number;
-  kind: 'dialog' | 'lead';
+  kind: 'dialog' | 'lead' | 'deal' | 'contact';
   objectId: string;
   action: string;
   operatorName: string | null;
