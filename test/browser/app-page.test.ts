@@ -131,6 +131,8 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       /A contact was created[\s\S]*no part of the app handles this event/,
     );
     assert.match((await f.textContent('#tile-backlog')) ?? '', /^\s*\d+\s*events to handle\s*$/);
+    // What the app cannot see, said on the dashboard in words (the server's, RU/EN).
+    assert.match((await f.textContent('#dashboard .notes')) ?? '', /Offline events are unavailable/);
     const security = (await f.textContent('#security-card')) ?? '';
     assert.match(security, /The portal confirmed the application token events are checked against/);
     assert.match(security, /The app was installed/);

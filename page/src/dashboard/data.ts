@@ -10,6 +10,8 @@ export interface Dashboard {
   budget: null | { slowed: boolean; notes: string[]; portalRefusedAt: number | null };
   /** dialogs the portal answers ACCESS_ERROR for (src/web/api/unreadable-view.ts), worded by the server */
   unreadable: null | { count: number; note: string };
+  /** offline events' state (src/web/api/offline-events-view.ts), worded by the server when unavailable */
+  offlineEvents?: { state: string; note: string | null };
   sources: Record<'operators' | 'openlines' | 'leads', boolean>;
   linesFrom: string;
   assumed: string[];
