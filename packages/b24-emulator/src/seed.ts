@@ -263,6 +263,10 @@ export function crmItemFromSeed(
     createdAt: now - 24 * 3600_000,
     updatedAt: now - 24 * 3600_000,
     fm,
+    movedBy: 1,
+    movedTime: now - 24 * 3600_000,
+    lastActivityBy: 1,
+    lastActivityTime: now - 24 * 3600_000,
   };
 }
 
@@ -277,7 +281,14 @@ export function buildState(seed: PortalSeed, now: number, language: 'ru' | 'en')
     chats: new Map(),
     sessions: new Map(),
     messages: new Map(),
-    crm: { leads: new Map(), contacts: new Map(), companies: new Map(), comments: new Map() },
+    crm: {
+      leads: new Map(),
+      contacts: new Map(),
+      companies: new Map(),
+      comments: new Map(),
+      activities: new Map(),
+    },
+    notifications: [],
     bots: new Map(),
     bindings: new Map(),
     offlineQueue: new Map(),
@@ -302,6 +313,8 @@ export function buildState(seed: PortalSeed, now: number, language: 'ru' | 'en')
       company: maxId(seed.companies, 3000),
       multifield: 11001,
       comment: 901,
+      activity: 40001,
+      notification: 90001,
       binding: 401,
       offline: 1,
       queueItem: 201,

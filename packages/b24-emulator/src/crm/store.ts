@@ -1,4 +1,8 @@
-import { CRM_UNKNOWN_RESPONSIBLE_ERROR } from '../assumptions.ts';
+import {
+  CRM_UNKNOWN_RESPONSIBLE_ERROR,
+  LAST_ACTIVITY_FOLLOWS_TIMELINE,
+  MOVED_BY_ON_STAGE_CHANGE_ONLY,
+} from '../assumptions.ts';
 import type { EmulatorCore, Hit } from '../core.ts';
 import { type CrmEntityTypeId, type CrmItem, type CrmMultiField, crmMap, nextId } from '../model.ts';
 import { asInt, asStr } from '../rest/params.ts';
@@ -161,6 +165,10 @@ export function newItem(
     createdAt: now,
     updatedAt: now,
     fm: [],
+    movedBy: by || 1,
+    movedTime: now,
+    lastActivityBy: by || 1,
+    lastActivityTime: now,
   };
 }
 
@@ -195,10 +203,15 @@ export function updateItem(
 ): CrmItem {
   const item = crmMap(core.state, entityTypeId).get(id);
   if (!item) throw restError(400, 'NOT_FOUND', 'Element not found');
+  const stageBefore = item.stageId;
   const changed = applyFields(core, item, fields, false);
   if (changed) {
     item.updatedAt = core.clock();
     item.updatedBy = actingUserId ?? item.updatedBy;
+    if (item.stageId !== stageBefore || !MOVED_BY_ON_STAGE_CHANGE_ONLY) {
+      item.movedBy = actingUserId ?? item.updatedBy;
+      item.movedTime = item.updatedAt;
+    }
     core.events.fire(
       `ONCRM${ENTITY_NAMES[entityTypeId].event}UPDATE`,
       { FIELDS: { ID: item.id } },
@@ -231,4 +244,17 @@ export function findByComm(
     if (ids.length >= 20) break;
   }
   return out;
+}
+
+/**
+ * Someone interacted in the item's timeline (an activity, a comment): lastActivityBy /
+ * lastActivityTime follow (assumption LAST_ACTIVITY_FOLLOWS_TIMELINE).
+ */
+export function touchTimeline(core: EmulatorCore, entityTypeId: number, id: number, userId: number): void {
+  if (!LAST_ACTIVITY_FOLLOWS_TIMELINE) return;
+  if (entityTypeId !== 1 && entityTypeId !== 3 && entityTypeId !== 4) return;
+  const item = crmMap(core.state, entityTypeId).get(id);
+  if (!item) return;
+  item.lastActivityBy = userId;
+  item.lastActivityTime = core.clock();
 }
