@@ -1,4 +1,4 @@
-import { type CrmLink, decide, type OpenLoad } from '../engine/index.ts';
+import type { CrmLink, OpenLoad } from '../engine/index.ts';
 import { type OperatorInfo, toOperatorStates } from '../operators/index.ts';
 import type { BatchResult, PortalClient } from '../portal/client.ts';
 import type { LeadSettings } from '../settings/schema.ts';
@@ -8,6 +8,7 @@ import type { LeadLog } from './lead-log.ts';
 import { clientMatches, type LeadFacts, linkReadCommands, parseLinks } from './lead-read.ts';
 import type { AddOutcome, LeadServiceDeps } from './lead-types.ts';
 import type { LeadQueue } from './policy.ts';
+import { decideUnderQuota } from './quota-decision.ts';
 
 /*
  * The decision half of placing a lead: the engine's choice among the queue (and the client's
@@ -38,20 +39,32 @@ export async function decideAndRecord(
   infos: Map<number, OperatorInfo>,
   opSettings: Awaited<ReturnType<SettingsService['operators']>>,
   settings: LeadSettings,
-  o: { receivedAt: number; wasWaiting: boolean; lang: 'ru' | 'en' },
+  o: { receivedAt: number; wasWaiting: boolean; lang: 'ru' | 'en'; client: PortalClient },
 ): Promise<AddOutcome | 'decided'> {
   const now = d.clock();
-  const [queueState, counts] = await Promise.all([
-    d.queueState.get(memberId, queue.id),
-    d.leads.loads(memberId, [...ids], settings.openStatuses),
-  ]);
-  const loads = new Map<number, Partial<OpenLoad>>([...counts].map(([id, n]) => [id, { notAnswered: n }]));
-  const states = toOperatorStates(ids, infos, { settings: opSettings, queue: queueState, loads });
-  const dec = decide(
-    queue.rules,
-    states,
+  const statesFor = async (q: LeadQueue, extra: number[]) => {
+    const want = new Set([...(q.id === queue.id ? ids : q.rules.queue.map((m) => m.id)), ...extra]);
+    const missing = [...want].filter((id) => !infos.has(id));
+    if (missing.length > 0)
+      for (const [id, i] of await d.operators.get(memberId, o.client, missing)) infos.set(id, i);
+    const [queueState, counts] = await Promise.all([
+      d.queueState.get(memberId, q.id),
+      d.leads.loads(memberId, [...want], settings.openStatuses),
+    ]);
+    const loads = new Map<number, Partial<OpenLoad>>([...counts].map(([id, n]) => [id, { notAnswered: n }]));
+    return toOperatorStates(want, infos, { settings: opSettings, queue: queueState, loads });
+  };
+  // The quota caps the queue first; past everyone's cap its overflow decides (quota-decision.ts).
+  const { decision: dec, queue: target } = await decideUnderQuota(
+    d.quota,
+    memberId,
+    o.client,
+    settings,
+    queue,
     { id: lead.id, kind: 'lead', arrivedAt: o.receivedAt, crm: links },
+    opSettings,
     now,
+    statesFor,
   );
 
   if (dec.action === 'assign') {
@@ -60,14 +73,14 @@ export async function decideAndRecord(
       memberId,
       leadId: lead.id,
       phase: 'decided',
-      queueId: queue.id,
+      queueId: target.id,
       statusId: lead.statusId || null,
       holderId: dec.operatorId,
       previousId: lead.assignedById || null,
       operatorId: dec.operatorId,
       reason: dec.reason,
       comment: withRef(
-        leadComment(o.lang, queue.route, dec.reason, nameOf),
+        leadComment(o.lang, target.route, dec.reason, nameOf),
         o.lang,
         decisionRef(memberId, lead.id, now),
       ),
@@ -76,7 +89,8 @@ export async function decideAndRecord(
     });
     if (!recorded) return 'already';
     // After the decision's record: a crash between the two costs the operator's turn, never a second assignment.
-    await d.queueState.recordAssignment(memberId, queue.id, dec.operatorId, dec.stamp, dec.credits);
+    await d.queueState.recordAssignment(memberId, target.id, dec.operatorId, dec.stamp, dec.credits);
+    await d.quota?.record(memberId, lead.id, dec.operatorId, now);
     return 'decided';
   }
   if (dec.action === 'wait') {

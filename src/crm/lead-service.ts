@@ -138,6 +138,8 @@ export class LeadService {
     const links = queue.rules.responsible.enabled ? await clientLinks(client, read, lead) : [];
     const ids = new Set(queue.rules.queue.map((m) => m.id));
     for (const l of links) ids.add(l.responsibleId);
+    // The quota's overflow person is asked about with the queue (one directory read).
+    if (settings.quota.enabled && settings.quota.overflow.userId) ids.add(settings.quota.overflow.userId);
     const [infos, opSettings, language] = await Promise.all([
       this.d.operators.get(memberId, client, ids),
       this.d.settings.operators(memberId),
@@ -149,6 +151,7 @@ export class LeadService {
         receivedAt,
         wasWaiting: row?.phase === 'waiting',
         lang: portalLang(language),
+        client,
       }),
     );
     if (outcome !== 'decided') return outcome;

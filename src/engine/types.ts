@@ -110,7 +110,9 @@ export type ReasonRule =
   | 'wait'
   | 'pass_on'
   | 'stay'
-  | 'redistribute';
+  | 'redistribute'
+  /** everyone in the queue reached their quota: the settings' overflow person got it */
+  | 'quota_overflow';
 
 export interface Skipped {
   at_capacity: number[];
@@ -119,6 +121,8 @@ export interface Skipped {
   already_had?: number[];
   /** Ineligible members left out of the two lists above (they are capped, in queue order). */
   omitted?: number;
+  /** Members who reached their quota for the day or shift (issue 18), in queue order. */
+  over_quota?: number[];
 }
 
 /** The seed's cases for a dialog whose operator became unavailable, plus departure. */
