@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../src/db/sqlite.ts';
 import { type Emulator, type PortalSeed, startEmulator } from 'b24-emulator';
-import { BOT_TRANSFER } from '../src/openlines/service.ts';
+import { BOT_TRANSFER } from '../src/openlines/move-commands.ts';
 import { type ChildApp, freePort, startChildApp } from '../test/helpers/child-app.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../test/helpers/context.ts';
 import type { BenchModule, BenchRow } from './harness.ts';

@@ -1,5 +1,6 @@
 import type { Feature } from '../app-context.ts';
 import { FirstTouchRepository } from '../db/repositories/first-touch.ts';
+import { LeadSyncMarkRepository } from '../db/repositories/lead-sync-marks.ts';
 import { LeadRepository } from '../db/repositories/leads.ts';
 import { QuotaLedgerRepository } from '../db/repositories/quota-ledger.ts';
 import { PortalZones } from '../jobs/maintenance/portal-time.ts';
@@ -47,6 +48,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         },
       });
       const language = async (memberId: string) => (await ctx.store.find(memberId))?.language;
+      const marks = new LeadSyncMarkRepository(ctx.db);
       const service = new LeadService({
         leads: repository,
         settings: ctx.settings,
@@ -84,7 +86,14 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
           ),
         sync: (j) =>
           syncLeads(
-            { leads: repository, settings: ctx.settings, queueState: ctx.queueState, operators, service },
+            {
+              leads: repository,
+              marks,
+              settings: ctx.settings,
+              queueState: ctx.queueState,
+              operators,
+              service,
+            },
             j,
           ),
       };

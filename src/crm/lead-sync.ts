@@ -1,34 +1,34 @@
-import type { LeadRepository, SyncedLead } from '../db/repositories/leads.ts';
+import type { LeadSyncMarkRepository } from '../db/repositories/lead-sync-marks.ts';
+import type { LeadRepository } from '../db/repositories/leads.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import { decide } from '../engine/index.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { type OperatorDirectory, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
-import { commandError } from './batch.ts';
-import { LEAD } from './lead-read.ts';
 import type { LeadService } from './lead-service.ts';
+import { readLeads, SWEEP_LEADS } from './lead-sync-reads.ts';
 import { allQueues } from './policy.ts';
 
 export interface LeadSyncDeps {
   leads: LeadRepository;
+  marks: LeadSyncMarkRepository;
   settings: SettingsService;
   queueState: QueueStateRepository;
   operators: OperatorDirectory;
   service: LeadService;
 }
 
-const PAGE = 50;
 /** A decision this old whose write is unconfirmed has outlived its event's retries (or its process). */
 export const UNFINISHED_AFTER_MS = 15 * 60_000;
 
 /**
  * The lead side of the sync job. The register's load drifts from the portal when events are
- * missed (closed, converted or reassigned leads); this reads every open lead held by the
- * queues' operators or by a holder in the register — crm.item.list filtered by the open
- * statuses and those operators, every page after the first in one batch — and corrects the
- * register to it. Then leads that waited for a free operator are placed, oldest first, for as
- * long as their queue has someone who can take them.
+ * missed (closed, converted or reassigned leads); this reads what changed on the portal since
+ * the last run, plus a fixed sweep of the register's open leads (lead-sync-reads.ts: one batch
+ * request however many leads are open; a full read of every open lead of the queues' operators
+ * only now and then), and corrects the register to it. Then leads that waited for a free
+ * operator are placed, oldest first, for as long as their queue has someone who can take them.
  */
 export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResult> {
   const { memberId, client, now } = j;
@@ -36,18 +36,28 @@ export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResu
   if (!settings.enabled) return { leads: 'disabled' };
   const statuses = settings.openStatuses;
   const queues = allQueues(settings);
-  const operators = new Set(queues.flatMap((q) => q.rules.queue.map((m) => m.id)));
+  const members = queues.flatMap((q) => q.rules.queue.map((m) => m.id));
+  const operators = new Set(members);
   for (const id of await d.leads.holders(memberId, statuses)) operators.add(id);
 
-  const found = operators.size > 0 ? await listOpenLeads(client, [...operators], statuses) : [];
+  const mark = await d.marks.get(memberId);
+  const sweep = await d.leads.toSweep(memberId, statuses, SWEEP_LEADS);
+  const read = await readLeads(client, { operators: [...operators], members, statuses }, mark, sweep, now);
+  const found = read.found;
   const byId = new Map(found.map((f) => [f.leadId, f]));
+  const looked = new Set(read.looked);
   const open = await d.leads.openLeads(memberId, statuses);
-  const released = open.filter((r) => r.phase !== 'decided' && !byId.has(r.leadId)).map((r) => r.leadId);
+  // Open in the register, looked at now, and not found open with one of the operators: closed,
+  // converted, deleted or moved elsewhere. (A full read looks at every one of them.)
+  const released = open
+    .filter((r) => r.phase !== 'decided' && !byId.has(r.leadId) && (read.full || looked.has(r.leadId)))
+    .map((r) => r.leadId);
   const known = new Map(open.map((r) => [r.leadId, r]));
   const waiting = await d.leads.waiting(memberId);
 
   if (j.dryRun) {
     return {
+      leadsRead: read.full ? 'full' : 'changed',
       leadsOpenOnPortal: found.length,
       leadsToCorrect: found.filter((f) => {
         const r = known.get(f.leadId);
@@ -59,6 +69,8 @@ export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResu
   }
 
   const applied = await d.leads.applySync(memberId, found, released, now);
+  await d.leads.markChecked(memberId, [...new Set([...read.looked, ...released])], now);
+  await d.marks.save(memberId, read.mark, now);
 
   // Decisions whose event handler gave up (the portal was down past every retry): finish them now.
   let finished = 0;
@@ -98,6 +110,8 @@ export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResu
     }
   }
   return {
+    leadsRead: read.full ? 'full' : 'changed',
+    leadsRows: read.rows,
     leadsOpenOnPortal: found.length,
     leadsAdded: applied.added,
     leadsCorrected: applied.changed,
@@ -139,43 +153,4 @@ async function someoneFree(
     now,
   );
   return probe.action === 'assign';
-}
-
-/** Every open lead held by one of `operators`: the first page tells the total, the rest come in one batch. */
-export async function listOpenLeads(
-  client: PortalClient,
-  operators: number[],
-  statuses: readonly string[],
-): Promise<SyncedLead[]> {
-  if (statuses.length === 0) return [];
-  const params = {
-    entityTypeId: LEAD,
-    filter: { '@assignedById': operators, '@stageId': [...statuses] },
-    select: ['id', 'assignedById', 'stageId'],
-    order: { id: 'ASC' },
-  };
-  const first = await client.page<{ items?: unknown[] }>('crm.item.list', { ...params, start: 0 });
-  const rows: unknown[] = [...(first.result?.items ?? [])];
-  const total = first.total ?? rows.length;
-  if (total > rows.length) {
-    const calls: Record<string, [string, Record<string, unknown>]> = {};
-    for (let start = PAGE; start < total; start += PAGE)
-      calls[`p${start}`] = ['crm.item.list', { ...params, start }];
-    const r = await client.batch(calls);
-    for (const label of Object.keys(calls)) {
-      const e = r.errors[label];
-      if (e) throw commandError('crm.item.list', e);
-      rows.push(...((r.results[label] as { items?: unknown[] } | undefined)?.items ?? []));
-    }
-  }
-  const out = new Map<number, SyncedLead>();
-  for (const raw of rows) {
-    const it = raw as Record<string, unknown>;
-    const leadId = Number(it.id);
-    const holderId = Number(it.assignedById);
-    if (Number.isInteger(leadId) && Number.isInteger(holderId)) {
-      out.set(leadId, { leadId, holderId, statusId: String(it.stageId ?? '') });
-    }
-  }
-  return [...out.values()];
 }

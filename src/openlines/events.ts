@@ -99,7 +99,7 @@ export function botEventDefinitions(service: OpenLinesService): EventDefinition[
     async handle({ memberId, body, row, client }) {
       const p = body.data.PARAMS;
       if (!isLines(p.CHAT_ENTITY_TYPE)) return;
-      await service.onJoin(
+      await service.intake.onJoin(
         memberId,
         {
           chatId: p.CHAT_ID,
@@ -121,7 +121,7 @@ export function botEventDefinitions(service: OpenLinesService): EventDefinition[
     async handle({ memberId, body, row, client }) {
       const c = body.data.chat;
       if (!isLines(c.entityType)) return;
-      await service.onJoin(
+      await service.intake.onJoin(
         memberId,
         {
           chatId: c.id,
@@ -141,7 +141,7 @@ export function botEventDefinitions(service: OpenLinesService): EventDefinition[
     async handle({ memberId, body }) {
       const p = body.data.PARAMS;
       if (!isLines(p.CHAT_ENTITY_TYPE)) return;
-      await service.onMessage(memberId, {
+      await service.intake.onMessage(memberId, {
         chatId: p.CHAT_ID,
         messageId: p.MESSAGE_ID,
         authorId: toInt(p.AUTHOR_ID ?? p.FROM_USER_ID) ?? 0,
@@ -158,7 +158,7 @@ export function botEventDefinitions(service: OpenLinesService): EventDefinition[
       const chatId = body.data.message.chatId ?? body.data.chat?.id;
       if (!chatId || (body.data.chat?.entityType !== undefined && !isLines(body.data.chat.entityType)))
         return;
-      await service.onMessage(memberId, {
+      await service.intake.onMessage(memberId, {
         chatId,
         messageId: body.data.message.id,
         authorId: toInt(body.data.message.authorId) ?? 0,

@@ -124,7 +124,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         const line = /^line:(\d+)$/.exec(scope);
         if (!line && scope !== 'operators') return;
         indexes.invalidate(memberId, line ? Number(line[1]) : undefined);
-        service.kickDrain(memberId);
+        service.queue.kickDrain(memberId);
       });
       const watch = new FreedWatch(service, async () =>
         (await ctx.store.listActive()).map((i) => i.memberId),
@@ -134,7 +134,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
       ctx.services.freedWatch = watch;
       ctx.lifecycle.start.push(async () => {
         // Decisions recorded before a crash are finished first.
-        for (const memberId of await dialogs.portalsWithPending()) void service.recover(memberId);
+        for (const memberId of await dialogs.portalsWithPending()) void service.moves.recover(memberId);
       });
       ctx.lifecycle.stop.push(async () => {
         await service.stop();

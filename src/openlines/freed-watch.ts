@@ -135,7 +135,7 @@ export class FreedWatch {
       const over = f === null || f.ownerId === 0 || (f.sessionId !== null && f.sessionId !== row.sessionId);
       if (over) {
         out.closed++;
-        await this.svc.close(row, now); // refreshes the loads and drains the line
+        await this.svc.outcomes.close(row, now); // refreshes the loads and drains the line
         continue;
       }
       if (!histories.has(row) || f.ownerId !== row.operatorId) continue;
@@ -166,7 +166,7 @@ export class FreedWatch {
         }
       }
     }
-    for (const lineId of freedLines) this.svc.kickDrain(memberId, lineId);
+    for (const lineId of freedLines) this.svc.queue.kickDrain(memberId, lineId);
     return out;
   }
 }

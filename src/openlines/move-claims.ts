@@ -28,7 +28,7 @@ export function isMoveClaim(c: unknown): c is MoveClaim {
  * A move is its recorder's to send. Any other process (after a crash, a CLI job, another
  * instance) takes it over only once the recorder is dead and its last send can no longer be
  * under way at the portal; and a move that may have been sent is read back from the portal
- * before it is sent again (service.ts). Just before each write batch leaves, every move in it
+ * before it is sent again (move-runner.ts). Just before each write batch leaves, every move in it
  * is marked, in one commit: sent once more, by this process, now.
  */
 export class MoveClaims {

@@ -2,7 +2,8 @@ import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
 import type { Dispatcher } from '../engine/index.ts';
 import type { Call } from '../portal/client.ts';
 import { answeredPatch, parseHistory } from './portal-adapter.ts';
-import { dryRunCopy, type OpenLinesService } from './service.ts';
+import type { OpenLinesService } from './service.ts';
+import { dryRunCopy } from './waiting-queue.ts';
 
 /**
  * The `pass-on` job (every 15 s): a dialog its operator has not answered within the line's
@@ -58,7 +59,7 @@ export class PassOnJob implements PortalJob {
         if (!dryRun) await d.dialogs.update(row, { passOnAt: null }, now);
         continue;
       }
-      const item = await this.svc.itemFor(memberId, idx, row, client);
+      const item = await this.svc.placement.itemFor(memberId, idx, row, client);
       let dispatcher = idx.dispatcher;
       if (dryRun) {
         dispatcher = copies.get(row.lineId) ?? dryRunCopy(idx.dispatcher, now);
@@ -73,7 +74,7 @@ export class PassOnJob implements PortalJob {
       r.passedOn++;
       dispatcher.commit(decision);
       if (dryRun) continue;
-      const out = await this.svc.record(memberId, idx, row, decision, now, {
+      const out = await this.svc.placement.record(memberId, idx, row, decision, now, {
         committed: true,
         logAction: 'pass_on',
       });

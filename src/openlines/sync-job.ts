@@ -102,7 +102,7 @@ export class SyncJob implements PortalJob {
       const outcome = this.compare(row, f, botId, now);
       if (outcome === 'closed') {
         r.closed++;
-        if (!dryRun) await this.svc.close(row, now);
+        if (!dryRun) await this.svc.outcomes.close(row, now);
         continue;
       }
       if (outcome === 'moved') {
@@ -185,7 +185,7 @@ export class SyncJob implements PortalJob {
       }
       const idx = await d.indexes.get(memberId, row.lineId, client);
       if (!idx) continue;
-      const item = await this.svc.itemFor(memberId, idx, row, client);
+      const item = await this.svc.placement.itemFor(memberId, idx, row, client);
       const decision = idx.dispatcher.decide(item, now);
       if (dryRun) {
         // decide() only looks; the real run would assign (or hand to the portal) or put it back to wait.
@@ -195,7 +195,7 @@ export class SyncJob implements PortalJob {
       }
       const reason: Reason = { ...decision.reason, dialog: outcome.reason.dialog };
       if (decision.action === 'assign' || decision.action === 'portal_queue') {
-        const res = await this.svc.record(memberId, idx, row, { ...decision, reason }, now, {
+        const res = await this.svc.placement.record(memberId, idx, row, { ...decision, reason }, now, {
           logAction: 'return',
         });
         if (res.action !== 'conflict') r.returned++;
@@ -222,8 +222,8 @@ export class SyncJob implements PortalJob {
 
     await Promise.all(returning);
     j.progress?.({ step: 'waiting queue', ...r });
-    if (!dryRun) r.recovered = await this.svc.recover(memberId);
-    const drained = await this.svc.drain(memberId, client, now, { awaitTransfers: true, dryRun });
+    if (!dryRun) r.recovered = await this.svc.moves.recover(memberId);
+    const drained = await this.svc.queue.drain(memberId, client, now, { awaitTransfers: true, dryRun });
     const out: JobResult = {
       ...r,
       assigned: drained.assigned,
@@ -328,7 +328,7 @@ export class SyncJob implements PortalJob {
       });
     }
     await d.indexes.refreshLoads(memberId, row.lineId);
-    if (row.state !== 'waiting') this.svc.kickDrain(memberId, row.lineId);
+    if (row.state !== 'waiting') this.svc.queue.kickDrain(memberId, row.lineId);
   }
 
   private async readHistory(client: JobContext['client'], rows: DialogRow[]) {

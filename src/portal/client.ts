@@ -19,6 +19,8 @@ export interface BatchResult {
   results: Record<string, any>;
   /** label → Bitrix24 error of each command that failed */
   errors: Record<string, { error: string; error_description: string }>;
+  /** label → `total` of each list command that answered one (result_total) */
+  totals?: Record<string, number>;
 }
 
 export interface Page<T> {
@@ -254,6 +256,12 @@ export class SdkPortalClient implements PortalClient {
       }
       const r = (await this.page<any>('batch', { halt: 0, cmd }, o.once === true)).result;
       Object.assign(out.results, plain(r?.result));
+      for (const [label, t] of Object.entries(plain(r?.result_total))) {
+        const n = num(t);
+        if (n === undefined) continue;
+        out.totals = out.totals ?? {};
+        out.totals[label] = n;
+      }
       for (const [label, e] of Object.entries(plain(r?.result_error))) {
         out.errors[label] =
           typeof e === 'string'

@@ -9,7 +9,7 @@ import { Database } from '../../src/db/sqlite.ts';
 import { leadSettingsSchema } from '../../src/settings/schema.ts';
 import { SettingsService } from '../../src/settings/service.ts';
 import { type Emulator, startEmulator } from 'b24-emulator';
-import { BOT_TRANSFER } from '../../src/openlines/service.ts';
+import { BOT_TRANSFER } from '../../src/openlines/move-commands.ts';
 import { type ChildApp, freePort, startChildApp } from '../helpers/child-app.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../helpers/context.ts';
 import { createLeadsFeature } from '../../src/crm/feature.ts';

@@ -533,7 +533,8 @@ describe('leads: sync', () => {
     assert.equal(r.leadsAdded, 1);
     assert.deepEqual(
       callsTo(p, 'crm.item.list').map((x) => x.params.filter),
-      [{ '@assignedById': [2, 3], '@stageId': ['NEW', 'IN_PROCESS', 'PROCESSED'] }],
+      // (inside the sync's one batch request, so the values arrive as the batch's query strings)
+      [{ '@assignedById': ['2', '3'], '@stageId': ['NEW', 'IN_PROCESS', 'PROCESSED'] }],
     );
     const loads = await p.leads.repository.loads(p.memberId, [2, 3], ['NEW', 'IN_PROCESS', 'PROCESSED']);
     assert.deepEqual([...loads], [[3, 2]]);

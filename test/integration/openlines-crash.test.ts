@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { BOT_TRANSFER, OPERATOR_TRANSFER } from '../../src/openlines/service.ts';
+import { BOT_TRANSFER, OPERATOR_TRANSFER } from '../../src/openlines/move-commands.ts';
 import { waitFor } from '../helpers/context.ts';
 import { closeAll, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
@@ -79,7 +79,7 @@ describe('open lines: crash safety and idempotency', () => {
       Date.now(),
     );
     assert.ok(back);
-    await p.svc.recover(p.memberId);
+    await p.svc.moves.recover(p.memberId);
     await p.settle();
     const after = (await p.row(chatId))!;
     assert.equal(after.state, 'assigned');
@@ -175,7 +175,7 @@ describe('open lines: crash safety and idempotency', () => {
     await p.dialogs.update(recorded, { pending: { ...pending, attempts: 1 } }, Date.now());
     const before = p.transfers().length;
 
-    await p.svc.recover(p.memberId);
+    await p.svc.moves.recover(p.memberId);
     await p.settle();
     assert.equal(p.transfers().length, before, 'the move was not sent again');
     assert.equal(ownerOf(p, chatId), movedTo, 'the client stays where the one move put them');

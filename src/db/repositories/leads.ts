@@ -206,6 +206,32 @@ export class LeadRepository {
   }
 
   /**
+   * The sweep of the lead sync: up to `limit` leads the register counts as open (a decided one's
+   * write is its handler's), the longest unchecked first.
+   */
+  async toSweep(memberId: string, openStatuses: readonly string[], limit: number): Promise<number[]> {
+    if (openStatuses.length === 0 || limit <= 0) return [];
+    const rows = await this.db.all<{ lead_id: number }>(
+      `SELECT lead_id FROM leads WHERE member_id = ? AND holder_id IS NOT NULL
+         AND status_id IN (${marks(openStatuses.length)}) AND phase NOT IN ('gone', 'decided')
+       ORDER BY COALESCE(checked_at, 0), lead_id LIMIT ?`,
+      [memberId, ...openStatuses, limit],
+    );
+    return rows.map((r) => Number(r.lead_id));
+  }
+
+  /** The sync read these leads now (the sweep starts with the others next time). */
+  async markChecked(memberId: string, leadIds: readonly number[], at: number): Promise<void> {
+    for (let i = 0; i < leadIds.length; i += 500) {
+      const part = leadIds.slice(i, i + 500);
+      await this.db.run(
+        `UPDATE leads SET checked_at = ? WHERE member_id = ? AND lead_id IN (${marks(part.length)})`,
+        [at, memberId, ...part],
+      );
+    }
+  }
+
+  /**
    * Applies a sync read: leads it found get their holder and status (unknown ones are added as
    * `seen`), and `released` leads (open in the register but not held by anyone the read asked
    * about, so closed, converted or moved elsewhere) stop counting for anyone.

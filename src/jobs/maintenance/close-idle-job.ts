@@ -312,7 +312,7 @@ export class CloseIdleJob implements PortalJob {
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await d.dialogs.get(i.dialogId);
       if (!cur || cur.state === 'closed') break;
-      await svc.close(cur, j.now);
+      await svc.outcomes.close(cur, j.now);
     }
     await this.o.repo.removeIntent(i.dialogId);
   }

@@ -116,8 +116,8 @@ export class ReclaimDepartedJob implements PortalJob {
       const happened =
         sameSession && (p.targetId !== null ? f.ownerId === p.targetId : f.ownerId !== p.fromId);
       const done = happened
-        ? svc.confirm(memberId, row, { note: 'confirmed_after_restart' }).then(() => undefined)
-        : svc.execute(memberId, row.id);
+        ? svc.outcomes.confirm(memberId, row, { note: 'confirmed_after_restart' }).then(() => undefined)
+        : svc.moves.execute(memberId, row.id);
       waits.push({ row, entry, done });
     }
 
@@ -187,7 +187,7 @@ export class ReclaimDepartedJob implements PortalJob {
           },
           cause === 'left_queue' ? 'left_queue' : 'dismissed',
         );
-        const item = await svc.itemFor(memberId, idx, row, client);
+        const item = await svc.placement.itemFor(memberId, idx, row, client);
         if (dryRun)
           bringIn(decider, idx, [
             item.previousOperatorId ?? 0,
@@ -221,7 +221,7 @@ export class ReclaimDepartedJob implements PortalJob {
           list.push(entryOf(row, cause, to, 'would_move', reason.rule));
           continue;
         }
-        const res = await svc.record(memberId, idx, row, { ...decision, reason }, now, {
+        const res = await svc.placement.record(memberId, idx, row, { ...decision, reason }, now, {
           logAction: RECLAIM_ACTION,
         });
         if (res.action === 'conflict') {

@@ -1,0 +1,142 @@
+import type { DialogRow, PendingMove } from '../db/repositories/dialogs.ts';
+import type { Decision, Item } from '../engine/index.ts';
+import type { PortalClient } from '../portal/client.ts';
+import { pendingFor } from './move-commands.ts';
+import type { MoveOutcomes } from './move-outcomes.ts';
+import type { MoveRunner } from './move-runner.ts';
+import { type LineIndex, queueId } from './queue-index.ts';
+import type { OpenLinesDeps } from './service-deps.ts';
+import type { QueueStamps } from './stamps.ts';
+
+/**
+ * Deciding where a dialog in the register goes and recording that decision: the engine's item
+ * for a row (CRM links, the previous operator), the decision, then the row set to
+ * 'transferring' with everything needed to carry it out (PendingMove) before the portal is
+ * asked. The MoveRunner takes it from there.
+ */
+export class Placement {
+  constructor(
+    private readonly d: OpenLinesDeps,
+    private readonly stamps: QueueStamps,
+    private readonly moves: MoveRunner,
+    private readonly outcomes: MoveOutcomes,
+  ) {}
+
+  /** Decides for one waiting row and starts carrying the decision out (not awaited). */
+  async place(
+    memberId: string,
+    row: DialogRow,
+    client: PortalClient,
+    now: number,
+  ): Promise<'assign' | 'portal_queue' | 'wait' | 'conflict'> {
+    const idx = await this.d.indexes.get(memberId, row.lineId, client);
+    if (!idx) return (await this.record(memberId, undefined, row, unknownLine(row.id), now)).action;
+    const item = await this.itemFor(memberId, idx, row, client);
+    const d = idx.dispatcher.decide(item, now);
+    return (await this.record(memberId, idx, row, d, now)).action;
+  }
+
+  /** The engine's item for a register row (CRM links and the previous operator when the rules use them). */
+  async itemFor(
+    memberId: string,
+    idx: LineIndex,
+    row: Pick<DialogRow, 'id' | 'chatId' | 'crm' | 'arrivedAt' | 'priority' | 'userCode'>,
+    client: PortalClient,
+  ): Promise<Item> {
+    const rules = idx.rules;
+    // A row not written yet (id 0) is named by its chat.
+    const item: Item = {
+      id: row.id || `chat${row.chatId}`,
+      kind: 'dialog',
+      arrivedAt: row.arrivedAt,
+      priority: row.priority,
+    };
+    const extra: number[] = [];
+    if (rules.responsible.enabled && row.crm) {
+      item.crm = await this.d.crm.linksFor(
+        memberId,
+        client,
+        row.crm,
+        rules.responsible.precedence,
+        row.arrivedAt,
+      );
+      for (const l of item.crm) extra.push(l.responsibleId);
+    }
+    if (rules.sticky.enabled) {
+      item.previousOperatorId = await this.d.dialogs.previousOperator(
+        memberId,
+        row.userCode,
+        row.id || Number.MAX_SAFE_INTEGER,
+      );
+      if (item.previousOperatorId) extra.push(item.previousOperatorId);
+    }
+    if (extra.length > 0) await this.d.indexes.ensureOperators(idx, client, extra);
+    return item;
+  }
+
+  /**
+   * Writes a decision to the register and starts carrying it out. `committed` = the index
+   * already counted it (drain does); otherwise an assignment is committed here, in the same
+   * tick as the decision, so the next decision sees it.
+   */
+  async record(
+    memberId: string,
+    idx: LineIndex | undefined,
+    row: DialogRow,
+    d: Decision,
+    now: number,
+    o: { committed?: boolean; logAction?: PendingMove['logAction']; logWait?: boolean } = {},
+  ): Promise<{ action: 'assign' | 'portal_queue' | 'wait' | 'conflict'; done?: Promise<void> }> {
+    if (d.action === 'wait' || d.action === 'stay') {
+      if (o.logWait === false) return { action: 'wait' };
+      const upd = await this.d.dialogs.update(row, {}, now);
+      if (!upd) return { action: 'conflict' };
+      await this.d.assignmentLog.add({
+        memberId,
+        kind: 'dialog',
+        objectId: String(row.chatId),
+        queueId: queueId(row.lineId),
+        action: 'wait',
+        operatorId: null,
+        previousOperatorId: row.holder === 'operator' ? row.operatorId : null,
+        reason: d.reason,
+        at: now,
+      });
+      return { action: 'wait' };
+    }
+    if (d.action === 'assign') {
+      if (!o.committed && idx) idx.dispatcher.commit(d);
+      if (idx) this.d.indexes.committed(memberId, row.lineId);
+    }
+    const holder = row.holder === 'bot' ? null : row.operatorId;
+    const pending = pendingFor(this.d.claims.owner, holder, d, now, o.logAction);
+    if (d.action === 'assign' && idx) this.stamp(memberId, idx, d);
+    const upd = await this.d.dialogs.update(row, { state: 'transferring', pending }, now);
+    if (!upd) {
+      if (idx) this.d.indexes.invalidate(memberId, row.lineId);
+      return { action: 'conflict' };
+    }
+    this.outcomes.recordedHere(upd.id, pending.decidedAt);
+    return { action: d.action, done: this.moves.execute(memberId, upd.id, upd) };
+  }
+
+  /** The queue bookkeeping of an assignment (last assignment, weighted credits), written behind. */
+  stamp(memberId: string, idx: LineIndex, d: Extract<Decision, { action: 'assign' }>): void {
+    this.stamps.record(
+      memberId,
+      queueId(idx.lineId),
+      d.operatorId,
+      d.stamp,
+      idx.rules.mode === 'weighted' ? idx.dispatcher.credits() : undefined,
+    );
+  }
+}
+
+/** A line the app cannot read: the line's own queue is the safe place for the client. */
+export function unknownLine(itemId: Item['id']): Decision {
+  return {
+    action: 'portal_queue',
+    itemId,
+    reason: { rule: 'portal_queue', skipped: { at_capacity: [], unavailable: [] }, detail: 'unknown_line' },
+  };
+}
