@@ -6,6 +6,7 @@ import type { SessionTokens } from '../session-token.ts';
 import { requireSession, sessionOf } from './auth.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { settingsRoutes } from './settings-routes.ts';
+import { speedRoutes } from './speed.ts';
 import { whatIfRoute } from './what-if.ts';
 
 /**
@@ -27,6 +28,8 @@ import { whatIfRoute } from './what-if.ts';
  *                                          queue, recent log, job runs, dead letters
  *   POST /api/what-if {scope, settings, n, route?}  the next n decisions under unsaved settings
  *   GET  /api/log?limit=&kind=&objectId=   the assignment log with each decision's reason
+ *   GET  /api/speed?today=<unix ms>        speed to lead: time to first touch per operator and
+ *                                          lead queue (p50/p90, today and 7 days), missed deadlines
  *
  * A rejected value answers 400 `{error: 'invalid_settings', fields: [{path, message}]}`,
  * checked by the same zod schemas the store uses; a saved one takes effect at once (the
@@ -55,6 +58,7 @@ export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData
   r.use(settingsRoutes(ctx, live));
   r.use(dashboardRoutes(ctx, live));
   r.use(whatIfRoute(ctx, live));
+  r.use(speedRoutes(ctx, live));
   // Unknown /api paths answer JSON 404 from the app's own fallback.
   return r;
 }
