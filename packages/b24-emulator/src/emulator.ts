@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_APP_STATUS, DEFAULT_TZ_OFFSET_MIN } from './assumptions.ts';
-import type { EmulatorCore, Hit } from './core.ts';
+import type { EmulatorCore } from './core.ts';
+import type { Hit } from './portal-core.ts';
 import { type DeliveryRecord, DeliveryQueue } from './events/delivery.ts';
 import { EventBus } from './events/bus.ts';
 import { createFrameHost } from './frame-host.ts';

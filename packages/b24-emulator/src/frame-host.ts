@@ -1,5 +1,6 @@
 import { FRAME_FIRST_RUN } from './assumptions.ts';
-import { type EmulatorCore, fullName } from './core.ts';
+import type { EmulatorCore } from './core.ts';
+import { fullName } from './portal-core.ts';
 import { renderFramePage, renderMessagePage } from './frame-host-page.ts';
 import type { ParsedRequest, RouteAnswer } from './http/server.ts';
 import { ensureAppPresent, frameForm, frameQuery, issueTokensFor, joinUrl, newAppSid } from './install.ts';

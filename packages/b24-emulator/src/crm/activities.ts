@@ -5,7 +5,7 @@ import {
   ACTIVITY_TASK_TYPE_REFUSED,
   ACTIVITY_UNKNOWN_FILTER_ERROR,
 } from '../assumptions.ts';
-import type { EmulatorCore } from '../core.ts';
+import type { PortalCore } from '../portal-core.ts';
 import { isoDate } from '../dates.ts';
 import { type CrmActivity, crmMap, nextId } from '../model.ts';
 import type { FilterCondition } from '../rest/list.ts';
@@ -88,7 +88,7 @@ const COMPARABLE: Record<string, (a: CrmActivity) => unknown> = {
 };
 const DATE_FIELDS = new Set(['CREATED', 'LAST_UPDATED', 'START_TIME', 'END_TIME']);
 
-export function activityView(core: EmulatorCore, a: CrmActivity, select: string[] | null) {
+export function activityView(core: PortalCore, a: CrmActivity, select: string[] | null) {
   const tz = core.tzOffsetMin;
   const names = select && select.length > 0 ? select : [ACTIVITY_LIST_DEFAULT_SELECT];
   const out: Record<string, unknown> = {};
@@ -138,7 +138,7 @@ const ms = (v: unknown): number | null => {
   return Number.isFinite(t) ? t : null;
 };
 
-function requireFields(fields: Record<string, unknown>, isAdd: boolean, core: EmulatorCore) {
+function requireFields(fields: Record<string, unknown>, isAdd: boolean, core: PortalCore) {
   const has = (k: string) => fields[k] !== undefined;
   if ((isAdd || has('SUBJECT')) && !asStr(fields.SUBJECT).trim())
     throw restError(400, '', 'The field SUBJECT is not defined or empty');
@@ -159,7 +159,7 @@ function requireFields(fields: Record<string, unknown>, isAdd: boolean, core: Em
 
 /** crm.activity.add: the caller is its author (AUTHOR_ID is not a writable field). */
 export function addActivity(
-  core: EmulatorCore,
+  core: PortalCore,
   fields: Record<string, unknown>,
   callerId: number,
 ): CrmActivity {
@@ -210,14 +210,14 @@ export function addActivity(
   return a;
 }
 
-export function getActivity(core: EmulatorCore, id: unknown): CrmActivity {
+export function getActivity(core: PortalCore, id: unknown): CrmActivity {
   const a = core.state.crm.activities.get(asInt(id) ?? -1);
   if (!a) throw restError(400, ACTIVITY_NOT_FOUND_ERROR.error, ACTIVITY_NOT_FOUND_ERROR.description);
   return a;
 }
 
 export function updateActivity(
-  core: EmulatorCore,
+  core: PortalCore,
   id: unknown,
   fields: Record<string, unknown>,
   editorId: number,
@@ -237,7 +237,7 @@ export function updateActivity(
   return a;
 }
 
-export function deleteActivity(core: EmulatorCore, id: unknown): void {
+export function deleteActivity(core: PortalCore, id: unknown): void {
   if (!core.state.crm.activities.delete(asInt(id) ?? -1)) throw restError(400, '', 'Activity is not found');
 }
 

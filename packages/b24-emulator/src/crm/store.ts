@@ -3,7 +3,8 @@ import {
   LAST_ACTIVITY_FOLLOWS_TIMELINE,
   MOVED_BY_ON_STAGE_CHANGE_ONLY,
 } from '../assumptions.ts';
-import type { EmulatorCore, Hit } from '../core.ts';
+import type { PortalWithEvents } from '../events/bus.ts';
+import type { Hit, PortalCore } from '../portal-core.ts';
 import { type CrmEntityTypeId, type CrmItem, type CrmMultiField, crmMap, nextId } from '../model.ts';
 import { asInt, asStr } from '../rest/params.ts';
 import { restError } from '../rest/rest-error.ts';
@@ -56,7 +57,7 @@ const INT_FIELDS: Record<string, keyof CrmItem> = {
   contactId: 'contactId',
 };
 
-function validUser(core: EmulatorCore, id: number): void {
+function validUser(core: PortalWithEvents, id: number): void {
   if (!core.state.users.has(id)) {
     throw restError(400, CRM_UNKNOWN_RESPONSIBLE_ERROR.error, CRM_UNKNOWN_RESPONSIBLE_ERROR.description);
   }
@@ -64,7 +65,7 @@ function validUser(core: EmulatorCore, id: number): void {
 
 /** Applies `fields` to an item; returns whether anything changed. */
 function applyFields(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   item: CrmItem,
   fields: Record<string, unknown>,
   isAdd: boolean,
@@ -103,7 +104,7 @@ function applyFields(
 }
 
 function applyFm(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   item: CrmItem,
   raw: Record<string, unknown> | unknown[],
   isAdd: boolean,
@@ -138,7 +139,7 @@ function applyFm(
 }
 
 export function newItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   actingUserId: number | null,
 ): CrmItem {
@@ -174,7 +175,7 @@ export function newItem(
 
 /** Creates an item and fires ONCRM<TYPE>ADD (tokens of `actingUserId`, none when null). */
 export function addItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   fields: Record<string, unknown>,
   actingUserId: number | null,
@@ -194,7 +195,7 @@ export function addItem(
 
 /** Updates an item; fires ONCRM<TYPE>UPDATE only when something actually changed (crm.item.update does not save otherwise). */
 export function updateItem(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   entityTypeId: CrmEntityTypeId,
   id: number,
   fields: Record<string, unknown>,
@@ -223,7 +224,7 @@ export function updateItem(
 
 /** Ids per entity type whose phones/emails match any of `values` (crm.duplicate.findbycomm). */
 export function findByComm(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   typeId: 'PHONE' | 'EMAIL',
   values: string[],
   only?: 'LEAD' | 'CONTACT' | 'COMPANY',
@@ -250,7 +251,7 @@ export function findByComm(
  * Someone interacted in the item's timeline (an activity, a comment): lastActivityBy /
  * lastActivityTime follow (assumption LAST_ACTIVITY_FOLLOWS_TIMELINE).
  */
-export function touchTimeline(core: EmulatorCore, entityTypeId: number, id: number, userId: number): void {
+export function touchTimeline(core: PortalCore, entityTypeId: number, id: number, userId: number): void {
   if (!LAST_ACTIVITY_FOLLOWS_TIMELINE) return;
   if (entityTypeId !== 1 && entityTypeId !== 3 && entityTypeId !== 4) return;
   const item = crmMap(core.state, entityTypeId).get(id);

@@ -3,7 +3,7 @@ import {
   EVENTS_WITH_REFRESH_TOKEN,
   OFFLINE_PING_SKIPPED_INSIDE_WINDOW,
 } from '../assumptions.ts';
-import type { EmulatorCore, Hit } from '../core.ts';
+import type { Hit, PortalCore } from '../portal-core.ts';
 import { unixSec } from '../dates.ts';
 import type { EventBinding } from '../model.ts';
 import { httpBuildQuery, type NullPolicy } from './form-encode.ts';
@@ -82,7 +82,7 @@ export class EventBus {
   private lastOfflinePingAt = new Map<number, number>();
   private pingedInHit = new Map<number, number>();
 
-  constructor(private readonly core: EmulatorCore) {}
+  constructor(private readonly core: PortalCore) {}
 
   /** Can the app receive events at all right now? */
   get canDeliver(): boolean {
@@ -211,3 +211,6 @@ export class EventBus {
     }
   }
 }
+
+/** The portal with its event bus: what a part that fires events needs (the CRM store, the open lines). */
+export type PortalWithEvents = PortalCore & { readonly events: EventBus };

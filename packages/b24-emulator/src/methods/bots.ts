@@ -4,7 +4,8 @@ import {
   MAX_V2_BOTS_PER_APP,
   V2_BOT_LIST_FILTERS_BY_APP,
 } from '../assumptions.ts';
-import { type EmulatorCore, fullName } from '../core.ts';
+import type { EmulatorCore } from '../core.ts';
+import { fullName } from '../portal-core.ts';
 import type { EmuBot } from '../model.ts';
 import { nextId } from '../model.ts';
 import { sendBotDelete } from '../openlines/bot-events.ts';

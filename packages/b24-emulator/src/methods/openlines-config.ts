@@ -1,6 +1,6 @@
 import { CONFIG_GET_DEFAULT_WITH_QUEUE, CONFIG_GET_RETURNS_CONFIG_QUEUE } from '../assumptions.ts';
 import type { EmulatorCore } from '../core.ts';
-import { fullName } from '../core.ts';
+import { fullName } from '../portal-core.ts';
 import type { EmuLine, QueueEntry } from '../model.ts';
 import { queueMembers } from '../openlines/availability.ts';
 import { defaultLineConfig, NON_SCALAR_CONFIG_FIELDS } from '../openlines/line-config.ts';

@@ -1,5 +1,5 @@
 import { IM_STATUS_OFFLINE_VALUE } from '../assumptions.ts';
-import { type AnyUser, type EmulatorCore, fullName } from '../core.ts';
+import { type AnyUser, fullName, type PortalCore } from '../portal-core.ts';
 import { dmyDate, isoDate, sqlDate } from '../dates.ts';
 import type { EmuUser } from '../model.ts';
 
@@ -10,7 +10,7 @@ export function colorOf(id: number): string {
 }
 
 /** A row of `user.get` / `user.current` (user-get.md response). */
-export function userGetItem(u: EmuUser, core: EmulatorCore): Record<string, unknown> {
+export function userGetItem(u: EmuUser, core: PortalCore): Record<string, unknown> {
   const tz = core.tzOffsetMin;
   return {
     ID: String(u.id),
@@ -37,7 +37,7 @@ export function userGetItem(u: EmuUser, core: EmulatorCore): Record<string, unkn
   };
 }
 
-function presence(any: AnyUser, core: EmulatorCore) {
+function presence(any: AnyUser, core: PortalCore) {
   const e = any.employee;
   const online = any.kind !== 'employee' ? true : (e?.online ?? false);
   return {
@@ -50,7 +50,7 @@ function presence(any: AnyUser, core: EmulatorCore) {
 }
 
 /** `im.user.list.get` item (snake_case). */
-export function imUserItem(any: AnyUser, core: EmulatorCore): Record<string, unknown> {
+export function imUserItem(any: AnyUser, core: PortalCore): Record<string, unknown> {
   const p = presence(any, core);
   return {
     id: any.id,
@@ -85,7 +85,7 @@ export function imUserItem(any: AnyUser, core: EmulatorCore): Record<string, unk
 }
 
 /** `users` map entry of imopenlines.session.history.get (camelCase, string id). */
-export function historyUserItem(any: AnyUser, core: EmulatorCore): Record<string, unknown> {
+export function historyUserItem(any: AnyUser, core: PortalCore): Record<string, unknown> {
   const p = presence(any, core);
   return {
     id: String(any.id),
@@ -121,7 +121,7 @@ export function historyUserItem(any: AnyUser, core: EmulatorCore): Record<string
 }
 
 /** The User object of chat bots 2.0 (entities.md); in online events idle/lastActivityDate are false. */
-export function v2UserItem(any: AnyUser, core: EmulatorCore): Record<string, unknown> {
+export function v2UserItem(any: AnyUser, core: PortalCore): Record<string, unknown> {
   const p = presence(any, core);
   return {
     id: any.id,

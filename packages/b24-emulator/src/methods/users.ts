@@ -1,4 +1,4 @@
-import { findAnyUser } from '../core.ts';
+import { findAnyUser } from '../portal-core.ts';
 import { hms, isoDate, startOfLocalDay } from '../dates.ts';
 import type { EmuUser } from '../model.ts';
 import { type MethodTable, ok } from '../rest/context.ts';

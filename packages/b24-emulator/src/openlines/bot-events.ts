@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { V2_WEBHOOK_HAS_EVENT_HANDLER_ID } from '../assumptions.ts';
-import { type EmulatorCore, findAnyUser, fullName } from '../core.ts';
+import type { PortalWithEvents } from '../events/bus.ts';
+import { findAnyUser, fullName } from '../portal-core.ts';
 import { isoDate, unixSec } from '../dates.ts';
 import { v1EventUser, v2UserItem } from '../methods/user-views.ts';
 import type { EmuBot, EmuChat, EmuMessage } from '../model.ts';
@@ -12,24 +13,24 @@ import { entityData1, entityData2, v2ChatView } from './chat-views.ts';
  * (webhook mode: data.bot.auth plus a top-level auth).
  */
 
-function botTokenBlock(core: EmulatorCore, bot: EmuBot, event: string): Record<string, unknown> {
+function botTokenBlock(core: PortalWithEvents, bot: EmuBot, event: string): Record<string, unknown> {
   const block = core.events.authBlock({ event, userId: bot.id, scope: 'imbot', botStyle: true });
   // The documented order puts client_id and application_token after user_id/refresh_token.
   const { application_token, ...rest } = block;
   return { ...rest, client_id: bot.clientId, application_token };
 }
 
-function v1BotData(core: EmulatorCore, bot: EmuBot, event: string): Record<string, unknown> {
+function v1BotData(core: PortalWithEvents, bot: EmuBot, event: string): Record<string, unknown> {
   const auth = botTokenBlock(core, bot, event);
   return { [String(bot.id)]: { ...auth, AUTH: { ...auth }, BOT_ID: bot.id, BOT_CODE: bot.code } };
 }
 
-function topAuth(core: EmulatorCore, event: string, actingUserId: number | null) {
+function topAuth(core: PortalWithEvents, event: string, actingUserId: number | null) {
   return core.events.authBlock({ event, userId: actingUserId, scope: 'imbot', botStyle: true });
 }
 
 function postV1(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   url: string,
   event: string,
   handlerId: number,
@@ -46,7 +47,7 @@ function postV1(
 }
 
 function postV2(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   bot: EmuBot,
   event: string,
   data: Record<string, unknown>,
@@ -68,10 +69,10 @@ function postV2(
   core.events.postPayload(bot.webhookUrl, event, payload, 'empty');
 }
 
-const staffOrNull = (core: EmulatorCore, id: number) => (core.state.users.has(id) ? id : null);
+const staffOrNull = (core: PortalWithEvents, id: number) => (core.state.users.has(id) ? id : null);
 
 /** The bot was added to an open-line chat (by the client's new session, or by `addedBy`). */
-export function sendBotJoin(core: EmulatorCore, bot: EmuBot, chat: EmuChat, addedBy: number): void {
+export function sendBotJoin(core: PortalWithEvents, bot: EmuBot, chat: EmuChat, addedBy: number): void {
   const adder = findAnyUser(core.state, addedBy);
   if (bot.version === 2) {
     postV2(
@@ -117,7 +118,7 @@ export function sendBotJoin(core: EmulatorCore, bot: EmuBot, chat: EmuChat, adde
 
 /** A message in a chat the bot is a member of. */
 export function sendBotMessage(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   bot: EmuBot,
   chat: EmuChat,
   msg: EmuMessage,
@@ -193,7 +194,7 @@ export function sendBotMessage(
 }
 
 /** The bot was deleted (imbot.unregister or app uninstall). */
-export function sendBotDelete(core: EmulatorCore, bot: EmuBot, byUserId: number | null): void {
+export function sendBotDelete(core: PortalWithEvents, bot: EmuBot, byUserId: number | null): void {
   if (bot.version === 2) {
     postV2(core, bot, 'ONIMBOTV2DELETE', {}, byUserId);
     return;

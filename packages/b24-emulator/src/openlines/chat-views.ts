@@ -1,17 +1,17 @@
 import { ENTITY_DATA_1_TAIL } from '../assumptions.ts';
-import { type EmulatorCore, findAnyUser } from '../core.ts';
+import { findAnyUser, type PortalCore } from '../portal-core.ts';
 import { isoDate, unixSec } from '../dates.ts';
 import { historyUserItem } from '../methods/user-views.ts';
 import type { EmuChat, EmuMessage, EmuSession } from '../model.ts';
 import { phpArray } from '../rest/params.ts';
 
-export function lastSession(core: EmulatorCore, chat: EmuChat): EmuSession | undefined {
+export function lastSession(core: PortalCore, chat: EmuChat): EmuSession | undefined {
   const id = chat.activeSessionId ?? chat.sessionIds[chat.sessionIds.length - 1];
   return id === undefined ? undefined : core.state.sessions.get(id);
 }
 
 /** `Y|LEAD|1209|N|N|343|1773682918|0|0|0`: CRM-saved flag, CRM type, id, two flags, SESSION_ID (6th), start time. */
-export function entityData1(core: EmulatorCore, chat: EmuChat): string {
+export function entityData1(core: PortalCore, chat: EmuChat): string {
   const s = lastSession(core, chat);
   const crm = chat.crmEntity;
   return [
@@ -32,12 +32,12 @@ export function entityData2(chat: EmuChat): string {
   return `LEAD|${c.LEAD}|COMPANY|${c.COMPANY}|CONTACT|${c.CONTACT}|DEAL|${c.DEAL}`;
 }
 
-function lastMessage(core: EmulatorCore, chat: EmuChat): EmuMessage | undefined {
+function lastMessage(core: PortalCore, chat: EmuChat): EmuMessage | undefined {
   return core.state.messages.get(chat.messageIds[chat.messageIds.length - 1] ?? -1);
 }
 
 /** imopenlines.dialog.get result (snake_case chat). */
-export function dialogView(core: EmulatorCore, chat: EmuChat, viewerId: number): Record<string, unknown> {
+export function dialogView(core: PortalCore, chat: EmuChat, viewerId: number): Record<string, unknown> {
   const last = lastMessage(core, chat);
   const managers = chat.ownerId ? [chat.ownerId] : [];
   return {
@@ -100,7 +100,7 @@ export function dialogView(core: EmulatorCore, chat: EmuChat, viewerId: number):
 }
 
 /** The chat object of session.history.get (camelCase, some numbers as strings). */
-function historyChatView(core: EmulatorCore, chat: EmuChat): Record<string, unknown> {
+function historyChatView(core: PortalCore, chat: EmuChat): Record<string, unknown> {
   return {
     id: String(chat.id),
     parentChatId: 0,
@@ -140,7 +140,7 @@ function historyChatView(core: EmulatorCore, chat: EmuChat): Record<string, unkn
 }
 
 /** imopenlines.session.history.get result for one session. */
-export function historyView(core: EmulatorCore, chat: EmuChat, session: EmuSession): Record<string, unknown> {
+export function historyView(core: PortalCore, chat: EmuChat, session: EmuSession): Record<string, unknown> {
   const msgs = chat.messageIds
     .map((id) => core.state.messages.get(id))
     .filter((m): m is EmuMessage => m !== undefined && m.sessionId === session.id);
@@ -188,7 +188,7 @@ export function historyView(core: EmulatorCore, chat: EmuChat, session: EmuSessi
 }
 
 /** The Chat object of chat bots 2.0 events (entities.md), without role/muteList. */
-export function v2ChatView(core: EmulatorCore, chat: EmuChat): Record<string, unknown> {
+export function v2ChatView(core: PortalCore, chat: EmuChat): Record<string, unknown> {
   return {
     id: chat.id,
     dialogId: `chat${chat.id}`,

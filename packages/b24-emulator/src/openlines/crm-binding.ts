@@ -1,5 +1,6 @@
 import { OPENLINE_LEAD_SOURCE_ID } from '../assumptions.ts';
-import type { EmulatorCore, Hit } from '../core.ts';
+import type { PortalWithEvents } from '../events/bus.ts';
+import type { Hit } from '../portal-core.ts';
 import { addItem, findByComm, updateItem } from '../crm/store.ts';
 import type { EmuChat, EmuClient, EmuLine, EmuSession } from '../model.ts';
 import { configString } from './line-config.ts';
@@ -9,7 +10,7 @@ import { configString } from './line-config.ts';
 
 /** CRM=Y: bind the dialog to the client's existing contact/company/lead, or create a lead. */
 export function bindCrm(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   chat: EmuChat,
   session: EmuSession,
   line: EmuLine,
@@ -55,7 +56,7 @@ export function bindCrm(
 
 /** CRM_TRANSFER_CHANGE=Y: the lead the session created follows the operator. */
 export function followCrmResponsible(
-  core: EmulatorCore,
+  core: PortalWithEvents,
   session: EmuSession,
   userId: number,
   hit: Hit,

@@ -1,10 +1,22 @@
 import { CLIENT_DEFAULT_NAME } from '../assumptions.ts';
-import type { EmulatorCore } from '../core.ts';
+import type { PortalCore } from '../portal-core.ts';
 import { colorOf } from '../methods/user-views.ts';
 import type { EmuChat, EmuClient, EmuLine, EmuSession } from '../model.ts';
 import { nextId } from '../model.ts';
-import type { ClientWrite } from './engine.ts';
 import { configString } from './line-config.ts';
+
+/** A client writing to a line (sim.ts `clientWrites`): who, on which line, what. */
+export interface ClientWrite {
+  lineId: number;
+  /** stable key of the external person (e.g. a phone number or a messenger id) */
+  clientKey: string;
+  text: string;
+  /** connector id; default "livechat" */
+  connector?: string;
+  name?: string;
+  phone?: string;
+  email?: string;
+}
 
 /**
  * The records a client's message creates: the client (one per line, connector and person), their
@@ -15,7 +27,7 @@ export class DialogRecords {
   private readonly clientIndex = new Map<string, number>();
   private readonly chatByClient = new Map<number, number>();
 
-  constructor(private readonly core: EmulatorCore) {}
+  constructor(private readonly core: PortalCore) {}
 
   private get state() {
     return this.core.state;

@@ -8,27 +8,16 @@ import {
   WELCOME_BOT_TIME_ZERO_MEANS_NEVER,
   V2_BOT_NEEDS_OPENLINE_SUPPORT,
 } from '../assumptions.ts';
-import type { EmulatorCore, Hit } from '../core.ts';
+import type { PortalWithEvents } from '../events/bus.ts';
+import type { Hit } from '../portal-core.ts';
 import type { EmuBot, EmuChat, EmuLine, EmuMessage, EmuSession } from '../model.ts';
 import { nextId } from '../model.ts';
 import { isAvailable, operatorLoads, queueMembers } from './availability.ts';
 import { bindCrm, followCrmResponsible } from './crm-binding.ts';
-import { DialogRecords } from './dialog-records.ts';
+import { type ClientWrite, DialogRecords } from './dialog-records.ts';
 import { pickNative } from './native-queue.ts';
 import { sendBotJoin, sendBotMessage } from './bot-events.ts';
 import { configNumber, configString } from './line-config.ts';
-
-export interface ClientWrite {
-  lineId: number;
-  /** stable key of the external person (e.g. a phone number or a messenger id) */
-  clientKey: string;
-  text: string;
-  /** connector id; default "livechat" */
-  connector?: string;
-  name?: string;
-  phone?: string;
-  email?: string;
-}
 
 export interface ClientWriteResult {
   chatId: number;
@@ -46,7 +35,7 @@ export class SimError extends Error {}
 export class OpenLinesEngine {
   private readonly records: DialogRecords;
 
-  constructor(private readonly core: EmulatorCore) {
+  constructor(private readonly core: PortalWithEvents) {
     this.records = new DialogRecords(core);
   }
 

@@ -1,11 +1,11 @@
-import type { EmulatorCore } from '../core.ts';
+import type { PortalCore } from '../portal-core.ts';
 import type { EmuChat, EmuLine, EmuSession } from '../model.ts';
 import { isAvailable, operatorLoads, queueMembers } from './availability.ts';
 import { configString } from './line-config.ts';
 
 /** Who the native queue would give the dialog to now (null = nobody available). */
 export function pickNative(
-  core: EmulatorCore,
+  core: PortalCore,
   line: EmuLine,
   chat: EmuChat,
   session: EmuSession,

@@ -1,5 +1,5 @@
 import qs from 'qs';
-import type { Hit } from '../core.ts';
+import type { Hit } from '../portal-core.ts';
 import type { Caller, MethodResult } from './context.ts';
 import { asBool, type Params, phpArray, pick } from './params.ts';
 import { normalizeMethod, type RestPipeline } from './pipeline.ts';

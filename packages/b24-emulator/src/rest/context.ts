@@ -1,4 +1,5 @@
-import type { EmulatorCore, Hit } from '../core.ts';
+import type { EmulatorCore } from '../core.ts';
+import type { Hit } from '../portal-core.ts';
 import type { Params } from './params.ts';
 
 /** Who is calling: the token's user, within the app that owns the token. */

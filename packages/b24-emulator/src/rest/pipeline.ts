@@ -1,4 +1,5 @@
-import type { EmulatorCore, Hit } from '../core.ts';
+import type { EmulatorCore } from '../core.ts';
+import type { Hit } from '../portal-core.ts';
 import type { Caller, MethodResult, MethodTable } from './context.ts';
 import type { Params } from './params.ts';
 import { LeakyBucket, type RateLimitSettings } from './rate-limiter.ts';
