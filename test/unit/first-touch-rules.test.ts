@@ -211,6 +211,10 @@ describe('first touch: words', () => {
     }
     const w = breachWords(f, { action: 'reassign', nobodyElse: false, supervisor: 'Sofia' });
     assert.match(w.text_en, /\(2nd time\).*passed on to Vera.*supervisor Sofia/);
-    assert.match(w.text_ru, /\(2-й раз\).*Лид передан дальше: Vera.*руководителю: Sofia/);
+    assert.match(
+      w.text_ru,
+      /\(2-й раз\): нет контакта с клиентом «Olga \[VIP\]» за 15 мин \(ответственный: Boris\)/,
+    );
+    assert.match(w.text_ru, /Лид передан дальше: Vera.*руководителю: Sofia/);
   });
 });

@@ -72,7 +72,7 @@ export function breachWords(
     const ru = lang === 'ru';
     const waited = duration(f.waitedMs, lang);
     const head = ru
-      ? `Пропущен срок первого контакта (${f.breachNo}-й раз): ${f.holder} не связался с клиентом «${f.client}» за ${f.minutes} мин, клиент ждёт ${waited}.`
+      ? `Пропущен срок первого контакта (${f.breachNo}-й раз): нет контакта с клиентом «${f.client}» за ${f.minutes} мин (ответственный: ${f.holder}), клиент ждёт ${waited}.`
       : `First-touch deadline missed (${ordinal(f.breachNo)} time): ${f.holder} did not contact the client "${f.client}" within ${f.minutes} min; the client has waited ${waited}.`;
     const what =
       o.action === 'reassign'
