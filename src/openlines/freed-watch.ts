@@ -3,7 +3,8 @@ import { eligibility, membersById } from '../engine/availability.ts';
 import { availabilityOf } from '../engine/index.ts';
 import { toOperatorState } from '../operators/index.ts';
 import type { Call } from '../portal/client.ts';
-import { dialogGone, parseDialog, parseHistory, answeredPatch } from './portal-adapter.ts';
+import { answeredPatch, dialogUnreadable, parseDialog, parseHistory } from './portal-adapter.ts';
+import { readDue } from './unreadable.ts';
 import type { OpenLinesService } from './service.ts';
 import { withRestClass } from '../portal/rest-priority.ts';
 
@@ -109,7 +110,7 @@ export class FreedWatch {
     const plan = d.directory.refreshPlan(memberId, away.keys());
     const calls: Record<string, Call> = away.size > 0 ? { ...plan.calls } : {};
     const held = (await d.dialogs.open(memberId, ['assigned', 'portal']))
-      .filter((r) => r.operatorId !== null && full.has(r.operatorId))
+      .filter((r) => r.operatorId !== null && full.has(r.operatorId) && readDue(r, now))
       .sort((a, b) => (a.checkedAt ?? 0) - (b.checkedAt ?? 0) || a.id - b.id);
     const rows: DialogRow[] = [];
     const histories = new Set<DialogRow>();
@@ -128,11 +129,16 @@ export class FreedWatch {
     const res = await client.batch(calls);
 
     const freedLines = new Set<number>();
+    const refused: number[] = [];
+    const readAgain: number[] = [];
     for (const row of rows) {
       const e = res.errors[`dlg${row.id}`];
-      const f = e ? (dialogGone(e.error) ? null : undefined) : parseDialog(res.results[`dlg${row.id}`]);
-      if (f === undefined) continue;
-      const over = f === null || f.ownerId === 0 || (f.sessionId !== null && f.sessionId !== row.sessionId);
+      // Not found or no access: unknown, never "over" (unreadable.ts).
+      if (e && dialogUnreadable(e.error)) refused.push(row.id);
+      const f = e ? null : parseDialog(res.results[`dlg${row.id}`]);
+      if (f === null) continue;
+      if (row.unreadableSince !== null) readAgain.push(row.id);
+      const over = f.ownerId === 0 || (f.sessionId !== null && f.sessionId !== row.sessionId);
       if (over) {
         out.closed++;
         await this.svc.outcomes.close(row, now); // refreshes the loads and drains the line
@@ -166,6 +172,8 @@ export class FreedWatch {
         }
       }
     }
+    await d.dialogs.markUnreadable(refused, now);
+    await d.dialogs.markChecked(readAgain, now);
     for (const lineId of freedLines) this.svc.queue.kickDrain(memberId, lineId);
     return out;
   }

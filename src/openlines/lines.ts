@@ -14,6 +14,13 @@ export type LineInfo = StoredLine;
 const LIST_LIMIT = 200;
 
 /**
+ * The line's queue as configured (users and departments, in order) is config.list.get's
+ * `CONFIG_QUEUE`, "returned when OPTIONS.CONFIG_QUEUE = Y" (imopenlines-config-list-get.md);
+ * imopenlines.config.get does not list it.
+ */
+const LIST_OPTIONS = { CONFIG_QUEUE: 'Y' };
+
+/**
  * The rules a line's dialogs are distributed by: the line's own queue settings unless the app's
  * settings for the line say otherwise. With the app's rules and an empty app queue, the line's
  * queue is used, so overriding the mode alone keeps the line's members.
@@ -40,9 +47,10 @@ export interface LineSyncResult {
 }
 
 /**
- * Each open line's queue settings (imopenlines.config.get WITH_QUEUE=Y), with department
- * entries expanded to their users; kept in the database and memory, refreshed by the sync job
- * in one batch request for all lines. Also keeps the app's bot attached to every line.
+ * Each open line's queue settings (imopenlines.config.get WITH_QUEUE=Y) and configured queue
+ * entries (config.list.get CONFIG_QUEUE), department entries expanded to their users; kept in
+ * the database and memory, refreshed by the sync job in one batch request for all lines. Also
+ * keeps the app's bot attached to every line.
  */
 export class LineDirectory {
   private readonly cache = new Map<string, Map<number, LineInfo>>();
@@ -99,7 +107,10 @@ export class LineDirectory {
     const known = (await this.o.repo.lines(memberId)).map((l) => l.lineId);
     const calls: Record<string, Call> = {
       ...piggyback,
-      list: ['imopenlines.config.list.get', { PARAMS: { limit: LIST_LIMIT, offset: 0 } }],
+      list: [
+        'imopenlines.config.list.get',
+        { PARAMS: { limit: LIST_LIMIT, offset: 0 }, OPTIONS: LIST_OPTIONS },
+      ],
     };
     for (const id of known) calls[`c${id}`] = configGet(id);
     const r = await client.batch(calls);
@@ -107,7 +118,10 @@ export class LineDirectory {
     let rows: any[] = asRows(r.results.list);
     for (let offset = LIST_LIMIT; rows.length === offset; offset += LIST_LIMIT) {
       const more = asRows(
-        await client.call('imopenlines.config.list.get', { PARAMS: { limit: LIST_LIMIT, offset } }),
+        await client.call('imopenlines.config.list.get', {
+          PARAMS: { limit: LIST_LIMIT, offset },
+          OPTIONS: LIST_OPTIONS,
+        }),
       );
       if (more.length === 0) break;
       rows = rows.concat(more);
@@ -139,11 +153,13 @@ export class LineDirectory {
       }
     }
     const before = new Map((await this.o.repo.lines(memberId, false)).map((l) => [l.lineId, l]));
+    const entries = new Map([...present].map(([id, row]) => [id, row?.CONFIG_QUEUE]));
     const lines = await this.build(
       memberId,
       client,
       [...present.keys()].filter((id) => configs.has(id)),
       configs,
+      entries,
     );
     const changed = lines
       .filter((l) => {
@@ -174,11 +190,22 @@ export class LineDirectory {
   /** Reads the given lines' settings from the portal (one batch request) and stores them. */
   async refresh(memberId: string, client: PortalClient, lineIds: number[]): Promise<LineInfo[]> {
     const calls: Record<string, Call> = {};
-    for (const id of lineIds) calls[`c${id}`] = configGet(id);
+    for (const id of lineIds) {
+      calls[`c${id}`] = configGet(id);
+      // The configured entries travel in the same request (config.get does not carry them).
+      calls[`q${id}`] = [
+        'imopenlines.config.list.get',
+        { PARAMS: { select: ['ID'], filter: { ID: id } }, OPTIONS: LIST_OPTIONS },
+      ];
+    }
     const r = await client.batch(calls);
     const configs = new Map<number, any>();
-    for (const id of lineIds) if (r.results[`c${id}`]) configs.set(id, r.results[`c${id}`]);
-    const lines = await this.build(memberId, client, [...configs.keys()], configs);
+    const entries = new Map<number, unknown>();
+    for (const id of lineIds) {
+      if (r.results[`c${id}`]) configs.set(id, r.results[`c${id}`]);
+      entries.set(id, asRows(r.results[`q${id}`])[0]?.CONFIG_QUEUE);
+    }
+    const lines = await this.build(memberId, client, [...configs.keys()], configs, entries);
     await this.o.repo.saveLines(lines);
     const m = this.portal(memberId);
     for (const l of lines) m.set(l.lineId, l);
@@ -201,8 +228,14 @@ export class LineDirectory {
     client: PortalClient,
     ids: number[],
     configs: Map<number, any>,
+    /** each line's CONFIG_QUEUE from config.list.get */
+    entries: Map<number, unknown>,
   ): Promise<LineInfo[]> {
-    const parsed = ids.map((id) => ({ id, config: configs.get(id), queue: parseQueue(configs.get(id)) }));
+    const parsed = ids.map((id) => ({
+      id,
+      config: configs.get(id),
+      queue: parseQueue(configs.get(id), entries.get(id)),
+    }));
     const departments = new Set<number>();
     for (const p of parsed)
       for (const e of p.queue.entries) if (e.type === 'department') departments.add(e.id);

@@ -1,8 +1,9 @@
 import type { LogEntry } from '../db/repositories/assignment-log.ts';
 import type { DialogRepository, DialogRow } from '../db/repositories/dialogs.ts';
+import { PortalError } from '../errors.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { rulesFor } from './lines.ts';
-import { type DialogFacts, parseDialog } from './portal-adapter.ts';
+import { type DialogFacts, dialogUnreadable, parseDialog } from './portal-adapter.ts';
 import { queueId } from './queue-index.ts';
 import type { OpenLinesDeps } from './service-deps.ts';
 import type { WriteOutcome } from './write-queue.ts';
@@ -85,11 +86,12 @@ export class MoveOutcomes {
       await this.confirm(memberId, row, { note: 'confirmed_on_retry' });
       return;
     }
-    if (v === 'unknown') {
+    if (v === 'unknown' || !facts) {
       this.d.log.warn(
         { memberId, chatId: row.chatId },
-        'dialog unreadable: its move is neither sent again nor forgotten; sync retries',
+        'dialog unreadable: its move is neither sent again nor forgotten; read again later',
       );
+      await this.d.dialogs.markUnreadable([row.id], this.d.clock());
       return;
     }
     await this.reconcileWith(memberId, row, facts, 'read back');
@@ -156,7 +158,11 @@ export class MoveOutcomes {
     return upd;
   }
 
-  /** The portal refused a write: who holds the chat now tells what happened (reconcileWith). */
+  /**
+   * The portal refused a write: who holds the chat now tells what happened (reconcileWith). A
+   * chat that cannot be read tells nothing (ACCESS_ERROR is "not found or no access"): the row
+   * keeps its recorded move, is marked unreadable, and is read back later (unreadable.ts).
+   */
   async reconcile(
     memberId: string,
     row: DialogRow,
@@ -169,10 +175,12 @@ export class MoveOutcomes {
     } catch (err) {
       this.d.log.warn(
         { memberId, chatId: row.chatId, err: (err as Error).message },
-        'dialog unreadable after a refused transfer',
+        'dialog unreadable after a refused transfer; read back later',
       );
+      if (err instanceof PortalError && dialogUnreadable(err.b24Error))
+        await this.d.dialogs.markUnreadable([row.id], this.d.clock());
     }
-    await this.reconcileWith(memberId, row, facts, out.error);
+    if (facts) await this.reconcileWith(memberId, row, facts, out.error);
   }
 
   /**
@@ -181,10 +189,10 @@ export class MoveOutcomes {
    * refused, so the dialog goes back to distribution without them; somebody else → the portal
    * or a person moved it; nobody or another session → it is over.
    */
-  private async reconcileWith(memberId: string, row: DialogRow, facts: DialogFacts | null, error: string) {
+  private async reconcileWith(memberId: string, row: DialogRow, facts: DialogFacts, error: string) {
     const p = row.pending!;
     const now = this.d.clock();
-    if (!facts || (facts.sessionId !== null && facts.sessionId !== row.sessionId)) {
+    if (facts.sessionId !== null && facts.sessionId !== row.sessionId) {
       await this.close(row, now);
       return;
     }

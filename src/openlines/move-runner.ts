@@ -70,6 +70,11 @@ export class MoveRunner {
       this.recoverLater(memberId, 2000);
       return 0;
     }
+    // Shown again: no longer unreadable.
+    await this.d.dialogs.markChecked(
+      sent.filter((r) => r.unreadableSince !== null && facts.has(r.id)).map((r) => r.id),
+      now,
+    );
     const runs: Promise<void>[] = [];
     for (const r of free) {
       if (r.pending!.attempts > 0) {
@@ -138,6 +143,7 @@ export class MoveRunner {
           await this.sleep(RETRY_DELAYS_MS[attempt]);
           continue;
         }
+        if (facts && row.unreadableSince !== null) await this.d.dialogs.markChecked([row.id], this.d.clock());
         const v = await this.outcomes.verdict(memberId, row, facts);
         if (v !== 'not_done') {
           await this.outcomes.settle(memberId, row, v, facts);

@@ -66,11 +66,11 @@ export interface DialogFacts {
 }
 
 /**
- * ASSUMPTION: with the admin token the app keeps, imopenlines.dialog.get answers ACCESS_ERROR
- * (or a not-found code) only for a chat that no longer exists.
+ * imopenlines.dialog.get's ACCESS_ERROR: "Dialog not found or no access to it"
+ * (imopenlines-dialog-get.md). Unknown, never "gone": what follows is in unreadable.ts.
  */
-export function dialogGone(error: string): boolean {
-  return /ACCESS_ERROR|NOT_FOUND/i.test(error);
+export function dialogUnreadable(error: string): boolean {
+  return /^ACCESS_ERROR$/i.test(error.trim());
 }
 
 export function parseDialog(r: any): DialogFacts | null {
@@ -169,16 +169,18 @@ export function authorOfV2(message: any, user: any): Author {
 }
 
 /**
- * A line's queue from imopenlines.config.get WITH_QUEUE=Y. ASSUMPTION: CONFIG_QUEUE (documented
- * for config.list.get only) lists the entries as configured, departments included; QUEUE lists
- * user ids. Entries come back in queue order (QUEUE_FULL SORT when present).
+ * A line's queue: the users of imopenlines.config.get WITH_QUEUE=Y (`QUEUE`: "IDs of operators
+ * in the queue", ordered by `QUEUE_FULL[].SORT`, "Position in the queue": imopenlines-config-get.md)
+ * and the entries as configured, departments included, from imopenlines.config.list.get's
+ * `CONFIG_QUEUE` ("Ordered list of line queue objects", each with `ENTITY_TYPE` and `ENTITY_ID`:
+ * imopenlines-config-list-get.md); config.get does not return CONFIG_QUEUE.
  */
 export interface QueueEntries {
   entries: { type: 'user' | 'department'; id: number }[];
   users: number[];
 }
 
-export function parseQueue(config: any): QueueEntries {
+export function parseQueue(config: any, configQueue: unknown): QueueEntries {
   const list = (v: unknown): unknown[] =>
     Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v) : [];
   let users = list(config?.QUEUE)
@@ -194,7 +196,7 @@ export function parseQueue(config: any): QueueEntries {
     }
     users = [...users].sort((a, b) => (sort.get(a) ?? 0) - (sort.get(b) ?? 0));
   }
-  const entries = list(config?.CONFIG_QUEUE)
+  const entries = list(configQueue)
     .map((e: any) => ({
       type:
         String(e?.ENTITY_TYPE ?? '').toLowerCase() === 'department'

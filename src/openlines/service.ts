@@ -81,6 +81,11 @@ export class OpenLinesService {
     return this.d.dialogs.open(memberId, ['waiting']);
   }
 
+  /** Open dialogs the portal refuses to show (ACCESS_ERROR), oldest first (unreadable.ts). */
+  unreadable(memberId: string): Promise<DialogRow[]> {
+    return this.d.dialogs.unreadable(memberId);
+  }
+
   /** For the lead handler: the operator the app gave this client's open dialog to (DialogLookup). */
   assignedOperator(memberId: string, userCode: string): Promise<number | null> {
     return this.d.dialogs.assignedOperator(memberId, userCode);

@@ -11,7 +11,7 @@ import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
 import { toOperatorState } from '../operators/index.ts';
 import type { BatchResult, Call } from '../portal/client.ts';
 import { rulesFor } from './lines.ts';
-import { type DialogFacts, dialogGone, parseDialog, parseHistory } from './portal-adapter.ts';
+import { type DialogFacts, dialogUnreadable, parseDialog, parseHistory } from './portal-adapter.ts';
 import { queueId } from './queue-index.ts';
 import { chooseReads } from './sync-reads.ts';
 import type { OpenLinesService } from './service.ts';
@@ -82,13 +82,22 @@ export class SyncJob implements PortalJob {
       returnedToWait: 0,
       stayed: 0,
       recovered: 0,
+      unreadable: 0,
     };
-    const facts = this.dialogFacts(lines.piggyback, Object.keys(dialogCalls));
-    if (!dryRun)
+    const { facts, unreadable } = this.dialogFacts(lines.piggyback, Object.keys(dialogCalls));
+    const refused = watched.filter((w) => unreadable.has(w.chatId));
+    r.unreadable = refused.length;
+    if (!dryRun) {
       await d.dialogs.markChecked(
         watched.filter((w) => facts.has(w.chatId)).map((w) => w.id),
         now,
       );
+      // Not found or no access: never a reason to close (unreadable.ts); read again later.
+      await d.dialogs.markUnreadable(
+        refused.map((w) => w.id),
+        now,
+      );
+    }
 
     j.progress?.({ step: 'dialogs read', ...r });
     const live: DialogRow[] = [];
@@ -107,10 +116,10 @@ export class SyncJob implements PortalJob {
       }
       if (outcome === 'moved') {
         r.movedByPortal++;
-        if (!dryRun) await this.movedByPortal(memberId, row, f as DialogFacts, now);
+        if (!dryRun) await this.movedByPortal(memberId, row, f, now);
         continue;
       }
-      const newMessages = (f as DialogFacts).lastMessageId > row.lastMessageId;
+      const newMessages = f.lastMessageId > row.lastMessageId;
       const whoWroteLastCounts = lineFacts.get(row.lineId)?.counting === 'excluding_waiting_client';
       if (
         (row.state === 'assigned' || row.state === 'portal') &&
@@ -260,24 +269,25 @@ export class SyncJob implements PortalJob {
     return out;
   }
 
-  private dialogFacts(res: BatchResult, labels: string[]): Map<number, DialogFacts | null> {
-    const out = new Map<number, DialogFacts | null>();
+  /** What the batch said of each chat: its facts, or that the portal refused to show it. */
+  private dialogFacts(res: BatchResult, labels: string[]) {
+    const facts = new Map<number, DialogFacts>();
+    const unreadable = new Set<number>();
     for (const label of labels) {
       const chat = Number(label.slice(3));
       const e = res.errors[label];
       if (e) {
-        if (dialogGone(e.error)) out.set(chat, null);
+        if (dialogUnreadable(e.error)) unreadable.add(chat);
         continue;
       }
       const f = parseDialog(res.results[label]);
-      if (f) out.set(chat, f);
+      if (f) facts.set(chat, f);
     }
-    return out;
+    return { facts, unreadable };
   }
 
   /** What the portal's view means for the register row. */
-  private compare(row: DialogRow, f: DialogFacts | null, botId: number | null, now: number) {
-    if (f === null) return 'closed' as const;
+  private compare(row: DialogRow, f: DialogFacts, botId: number | null, now: number) {
     if (f.sessionId !== null && f.sessionId !== row.sessionId) return 'closed' as const;
     if (f.ownerId === 0) {
       if (row.state === 'portal' && now - row.updatedAt < PORTAL_FOLLOW_MS) return 'same' as const;

@@ -1,5 +1,6 @@
 import type { DialogRow } from '../db/repositories/dialogs.ts';
 import type { LoadCounting } from '../engine/index.ts';
+import { readDue } from './unreadable.ts';
 
 /**
  * Which open dialogs the sync job reads from the portal this run, so that its cost follows what
@@ -52,6 +53,8 @@ export function chooseReads(
   const first: DialogRow[] = [];
   const sweep: { row: DialogRow; since: number }[] = [];
   for (const row of open) {
+    // The portal refused to show it: read again only after its pause (unreadable.ts).
+    if (!readDue(row, now)) continue;
     const line = lines.get(row.lineId);
     const since = row.checkedAt ?? row.assignedAt ?? row.arrivedAt;
     const held = (row.state === 'assigned' || row.state === 'portal') && row.operatorId !== null;

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { LineConfig, OpenLoad, OperatorState } from '../engine/index.ts';
 import type { LeadsServices } from '../crm/feature.ts';
+import type { DialogRow } from '../db/repositories/dialogs.ts';
 import type { OpenLinesService } from '../openlines/service.ts';
 import type { OperatorDirectory, OperatorInfo } from '../operators/index.ts';
 import type { OperatorSettings } from '../settings/schema.ts';
@@ -159,6 +160,18 @@ export class LiveData {
   }
 
   /** Dialogs and leads waiting for an operator, oldest first; null when neither register is there. */
+  /** Open dialogs the portal refuses to show the app (ACCESS_ERROR); null without the open-lines part. */
+  async unreadable(memberId: string): Promise<DialogRow[] | null> {
+    const ol = this.openlines;
+    if (!ol) return null;
+    try {
+      return await ol.unreadable(memberId);
+    } catch (err) {
+      this.warn(memberId, 'could not read unreadable dialogs', err);
+      return null;
+    }
+  }
+
   async waiting(memberId: string): Promise<WaitingEntry[] | null> {
     const ol = this.openlines;
     const repo = this.leads?.repository;

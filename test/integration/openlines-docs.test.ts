@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { waitFor } from '../helpers/context.ts';
-import { closeAll, olPortal, ownerOf } from './openlines-helpers.ts';
+import { closeAll, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
 /*
  * Readings of the official REST docs (bitrix24/b24restdocs, paths under api-reference/) that
@@ -48,5 +48,53 @@ describe('docs: the open-line bot (chat-bots/chat-bots-v2/imbot.v2/bots/)', () =
     const chatId = await p.newDialog();
     await p.settle();
     assert.ok([2, 3, 4].includes(ownerOf(p, chatId)));
+  });
+});
+
+describe("docs: where a line queue's department entries are (imopenlines/openlines/)", () => {
+  test('they are read from config.list.get with OPTIONS.CONFIG_QUEUE=Y (config.get does not return them) and expanded to the members', async () => {
+    const p = await olPortal({
+      seed: {
+        ...SEED,
+        lines: [
+          {
+            id: 1,
+            name: 'Sales chat',
+            queue: [{ type: 'department', id: 3 }, 2],
+            config: { QUEUE_TYPE: 'strictly' },
+          },
+        ],
+      },
+    });
+    const listed = p.emu.calls.filter((c) => c.method === 'imopenlines.config.list.get' && !c.error);
+    assert.ok(listed.length > 0);
+    // imopenlines-config-list-get.md: CONFIG_QUEUE "is returned when OPTIONS.CONFIG_QUEUE = Y".
+    assert.ok(
+      listed.every((c) => (c.params as any).OPTIONS?.CONFIG_QUEUE === 'Y'),
+      'every line list asks for the configured entries',
+    );
+    // The department entry itself was seen: its members were read (user.get by UF_DEPARTMENT).
+    const deptReads = p.emu.calls.filter(
+      (c) =>
+        c.method === 'user.get' &&
+        JSON.stringify((c.params as any).FILTER?.UF_DEPARTMENT ?? []).includes('3'),
+    );
+    assert.ok(deptReads.length > 0, 'department 3 was expanded by the app');
+    assert.deepEqual((await p.svc.d.lines.get(p.memberId, 1))!.queue, [6, 2]);
+
+    // A line read on its own (never seen before, or refreshed) gets its entries in the same request.
+    p.emu.resetCalls();
+    const client = await p.app.ctx.clients.get(p.memberId);
+    const [line] = await p.svc.d.lines.refresh(p.memberId, client, [1]);
+    assert.deepEqual(line.queue, [6, 2]);
+    const inBatch = p.emu.calls.filter((c) => c.viaBatch);
+    assert.ok(inBatch.some((c) => c.method === 'imopenlines.config.get'));
+    const list = inBatch.find((c) => c.method === 'imopenlines.config.list.get')!;
+    assert.equal((list.params as any).OPTIONS.CONFIG_QUEUE, 'Y');
+    assert.equal(p.emu.calls.filter((c) => c.method === 'batch').length, 1, 'one request for both');
+
+    const c = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, c), 6, 'the department member first, as configured');
   });
 });

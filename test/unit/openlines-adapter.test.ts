@@ -93,15 +93,17 @@ describe('open lines portal adapter', () => {
     assert.equal(authorOfV2({ isSystem: '0', authorId: '5' }, { connector: '0', bot: '0' }), 'staff');
   });
 
-  test('line queue: CONFIG_QUEUE entries in order, QUEUE users sorted by QUEUE_FULL', () => {
-    const q = parseQueue({
-      QUEUE: ['4', '2'],
-      QUEUE_FULL: { '4': { USER_ID: '4', SORT: '1' }, '2': { USER_ID: '2', SORT: '0' } },
-      CONFIG_QUEUE: [
+  test("line queue: config.list.get's CONFIG_QUEUE entries in order, config.get's QUEUE users sorted by QUEUE_FULL", () => {
+    const q = parseQueue(
+      {
+        QUEUE: ['4', '2'],
+        QUEUE_FULL: { '4': { USER_ID: '4', SORT: '1' }, '2': { USER_ID: '2', SORT: '0' } },
+      },
+      [
         { ENTITY_TYPE: 'department', ENTITY_ID: '3' },
         { ENTITY_TYPE: 'user', ENTITY_ID: '2' },
       ],
-    });
+    );
     assert.deepEqual(q.users, [2, 4]);
     assert.deepEqual(q.entries, [
       { type: 'department', id: 3 },

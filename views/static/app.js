@@ -458,6 +458,8 @@
     if (!d.sources.openlines) notes.push(t('note_no_openlines'));
     if (d.linesFrom === 'missing') notes.push(t('note_no_lines'));
     for (const a of d.assumed) if (Object.hasOwn(T, `assumed_${a}`)) notes.push(t(`assumed_${a}`));
+    // The server words these (RU/EN from i18n.json) with their counts.
+    if (d.unreadable?.note) notes.push(d.unreadable.note);
     return [...new Set(notes)];
   }
 

@@ -248,9 +248,6 @@ export const TRANSFER_UNKNOWN_CHAT_ERROR = 'ACCESS_DENIED';
 /** On close the operator (and the bot) leave the chat and `owner` becomes 0. */
 export const CLOSE_RESETS_OWNER = true;
 
-/** `imopenlines.config.get` with WITH_QUEUE=Y also returns CONFIG_QUEUE (documented only for config.list.get). */
-export const CONFIG_GET_RETURNS_CONFIG_QUEUE = true;
-
 /** WITH_QUEUE and SHOW_OFFLINE default to "Y". */
 export const CONFIG_GET_DEFAULT_WITH_QUEUE = 'Y';
 

@@ -17,6 +17,8 @@ export interface UserPatch {
   online?: boolean;
   timeman?: TimemanStatus;
   absentUntil?: string | null;
+  /** portal administrator rights (taken away: admin-only methods and others' dialogs are refused) */
+  admin?: boolean;
 }
 
 export interface NewUser {
@@ -141,6 +143,7 @@ export function createSimulation(core: EmulatorCore): Simulation {
         u.timeman = patch.timeman;
       }
       if (patch.absentUntil !== undefined) u.absentUntil = patch.absentUntil;
+      if (patch.admin !== undefined) u.admin = patch.admin;
       return u;
     },
     addUser: (n) => {

@@ -318,7 +318,11 @@ describe('emulator open lines', () => {
     assert.deepEqual(r.QUEUE, ['2', '3', '4', '5']);
     assert.equal(r.QUEUE_FULL['3'].DEPARTMENT_ID, '2');
     assert.equal(r.QUEUE_FULL['3'].SORT, '1');
-    assert.deepEqual(r.CONFIG_QUEUE, [{ ENTITY_ID: '2', ENTITY_TYPE: 'department' }]);
+    assert.equal(
+      'CONFIG_QUEUE' in r,
+      false,
+      'config.get does not list CONFIG_QUEUE (imopenlines-config-get.md)',
+    );
     assert.equal((await h.call('imopenlines.config.get', { CONFIG_ID: 77 })).body.result, false);
     assert.equal((await h.call('imopenlines.config.get', {})).body.error, 'CONFIG_ID_EMPTY');
     const list = await h.call('imopenlines.config.list.get', {
@@ -328,6 +332,28 @@ describe('emulator open lines', () => {
     assert.equal(list.body.result.length, 1);
     assert.equal(list.body.result[0].ID, '2');
     assert.deepEqual(list.body.result[0].QUEUE, [6, 7, 8, 9]);
+    // The configured entries, departments as such, come from config.list.get with OPTIONS.CONFIG_QUEUE=Y.
+    const entries = await h.call('imopenlines.config.list.get', {
+      PARAMS: { select: ['ID'], filter: { ID: 1 } },
+      OPTIONS: { CONFIG_QUEUE: 'Y' },
+    });
+    assert.deepEqual(entries.body.result, [
+      { ID: '1', CONFIG_QUEUE: [{ ENTITY_ID: '2', ENTITY_TYPE: 'department' }] },
+    ]);
+    // imopenlines-config-list-get.md's error table: unknown PARAMS / OPTIONS fields, non-scalar options.
+    const badOption = await h.call('imopenlines.config.list.get', { OPTIONS: { WITH_QUEUE: 'Y' } });
+    assert.equal(badOption.status, 400);
+    assert.deepEqual(badOption.body, {
+      error: 'INVALID_FORMAT',
+      error_description: 'Unsupported OPTIONS fields are passed: WITH_QUEUE',
+    });
+    const badParam = await h.call('imopenlines.config.list.get', { PARAMS: { start: 0 } });
+    assert.equal(badParam.body.error_description, 'Unsupported PARAMS fields are passed: start');
+    const nonScalar = await h.call('imopenlines.config.list.get', { OPTIONS: { CONFIG_QUEUE: ['Y'] } });
+    assert.equal(
+      nonScalar.body.error_description,
+      "A wrong format for the OPTIONS field 'CONFIG_QUEUE' is passed",
+    );
     const denied = await h.call(
       'imopenlines.config.update',
       { CONFIG_ID: 1, PARAMS: { MAX_CHAT: 3 } },

@@ -58,6 +58,10 @@ export interface DialogRow {
   firstAssignedAt: number | null;
   eventId: number | null;
   checkedAt: number | null;
+  /** since when every read was refused (ACCESS_ERROR: not found or no access); null = readable */
+  unreadableSince: number | null;
+  /** refused reads in a row (the pause before the next read grows with it) */
+  unreadableChecks: number;
   version: number;
   updatedAt: number;
   closedAt: number | null;

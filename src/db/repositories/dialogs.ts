@@ -62,6 +62,8 @@ function toRow(r: any): DialogRow {
     firstAssignedAt: r.first_assigned_at,
     eventId: r.event_id,
     checkedAt: r.checked_at,
+    unreadableSince: r.unreadable_since ?? null,
+    unreadableChecks: r.unreadable_checks ?? 0,
     version: r.version,
     updatedAt: r.updated_at,
     closedAt: r.closed_at,
@@ -205,15 +207,45 @@ export class DialogRepository {
     return rows.map(toRow);
   }
 
-  /** Records that sync read these rows from the portal (not a move: the version stays). */
+  /**
+   * Records that these rows were read from the portal (not a move: the version stays); a read
+   * that worked ends an unreadable streak.
+   */
   async markChecked(ids: number[], now: number): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
       await this.db.run(
-        `UPDATE ol_dialogs SET checked_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        `UPDATE ol_dialogs SET checked_at = ?, unreadable_since = NULL, unreadable_checks = 0
+         WHERE id IN (${chunk.map(() => '?').join(', ')})`,
         [now, ...chunk],
       );
     }
+  }
+
+  /**
+   * Records that the portal refused to show these rows (ACCESS_ERROR): the streak starts or
+   * grows; the row itself (state, holder, load) stays as it was. Not a move: the version stays.
+   */
+  async markUnreadable(ids: number[], now: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      await this.db.run(
+        `UPDATE ol_dialogs SET checked_at = ?, unreadable_since = COALESCE(unreadable_since, ?),
+           unreadable_checks = unreadable_checks + 1
+         WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        [now, now, ...chunk],
+      );
+    }
+  }
+
+  /** A portal's open rows the portal refuses to show, oldest streak first (the dashboard lists them). */
+  async unreadable(memberId: string): Promise<DialogRow[]> {
+    const rows = await this.db.all<any>(
+      `SELECT * FROM ol_dialogs WHERE member_id = ? AND ${OPEN} AND unreadable_since IS NOT NULL
+       ORDER BY unreadable_since, id`,
+      [memberId],
+    );
+    return rows.map(toRow);
   }
 
   /** Lines that have dialogs waiting for an operator. */

@@ -244,10 +244,8 @@ export class CloseIdleJob implements PortalJob {
           }
           const f = facts.get(i.chatId);
           const over =
-            f === null ||
-            (f !== undefined &&
-              (f.ownerId === 0 ||
-                (f.sessionId !== null && row !== undefined && f.sessionId !== row.sessionId)));
+            f !== undefined &&
+            (f.ownerId === 0 || (f.sessionId !== null && row !== undefined && f.sessionId !== row.sessionId));
           if (over) {
             // Asked before (a run that died after the portal closed it): that close was ours.
             const ours = i.sentAt !== null;
@@ -317,9 +315,9 @@ export class CloseIdleJob implements PortalJob {
     await this.o.repo.removeIntent(i.dialogId);
   }
 
-  /** imopenlines.dialog.get for the chats (≤ 50 per request): null = the chat is gone, absent = unreadable. */
-  private async readDialogs(j: JobContext, chatIds: number[]): Promise<Map<number, DialogFacts | null>> {
-    const out = new Map<number, DialogFacts | null>();
+  /** imopenlines.dialog.get for the chats (≤ 50 per request); a chat that could not be read is absent. */
+  private async readDialogs(j: JobContext, chatIds: number[]): Promise<Map<number, DialogFacts>> {
+    const out = new Map<number, DialogFacts>();
     if (chatIds.length === 0) return out;
     const calls: Record<string, Call> = {};
     for (const c of new Set(chatIds)) calls[`d${c}`] = ['imopenlines.dialog.get', { CHAT_ID: c }];
@@ -327,11 +325,9 @@ export class CloseIdleJob implements PortalJob {
       const res = await j.client.batch(calls);
       for (const c of chatIds) {
         const e = res.errors[`d${c}`];
-        if (e) {
-          // ASSUMPTION (as sync): the app's admin token reads every dialog, so an access error means it is gone.
-          if (/ACCESS_ERROR|NOT_FOUND/i.test(e.error)) out.set(c, null);
-          continue;
-        }
+        // An error leaves the chat unread: ACCESS_ERROR is "not found or no access"
+        // (imopenlines-dialog-get.md), never proof that the dialog is over (openlines/unreadable.ts).
+        if (e) continue;
         const f = parseDialog(res.results[`d${c}`]);
         if (f) out.set(c, f);
       }

@@ -1,4 +1,5 @@
 import { budgetView } from './budget-view.ts';
+import { unreadableView } from './unreadable-view.ts';
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import type { LogRow } from '../../db/repositories/assignment-log.ts';
@@ -199,6 +200,12 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
 
     const waiting = await live.waiting(s.memberId);
     const lineName = new Map(lines.map((l) => [l.id, l.name]));
+    const lang = s.lang === 'ru' ? 'ru' : 'en';
+    const unreadable = unreadableView(
+      await live.unreadable(s.memberId),
+      lang,
+      (id) => lineName.get(id) ?? `#${id}`,
+    );
     const [recent, runs, dead, inbox, installation] = await Promise.all([
       ctx.assignmentLog.recent(s.memberId, { limit: 15 }),
       jobs().recentRuns({ memberId: s.memberId, limit: 15, includeSkipped: false }),
@@ -211,7 +218,9 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
     res.json({
       now,
       since,
-      budget: budgetView(ctx, s.memberId, s.lang === 'ru' ? 'ru' : 'en'),
+      budget: budgetView(ctx, s.memberId, lang),
+      // Dialogs the portal answers ACCESS_ERROR for: kept, counted, read again later (openlines/unreadable.ts).
+      unreadable,
       sources: live.sources(),
       linesFrom,
       assumed: [...assumed],

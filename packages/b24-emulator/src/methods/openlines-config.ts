@@ -1,4 +1,4 @@
-import { CONFIG_GET_DEFAULT_WITH_QUEUE, CONFIG_GET_RETURNS_CONFIG_QUEUE } from '../assumptions.ts';
+import { CONFIG_GET_DEFAULT_WITH_QUEUE } from '../assumptions.ts';
 import type { EmulatorCore } from '../core.ts';
 import { fullName } from '../portal-core.ts';
 import type { EmuLine, QueueEntry } from '../model.ts';
@@ -86,6 +86,28 @@ export function applyLineParams(line: EmuLine, params: Record<string, unknown>, 
   }
 }
 
+const LIST_PARAMS = ['select', 'order', 'filter', 'limit', 'offset'];
+const LIST_OPTIONS = ['QUEUE', 'CONFIG_QUEUE', 'CHECK_PERMISSION'];
+
+/**
+ * imopenlines-config-list-get.md, "Possible Error Codes": PARAMS may hold only select / order /
+ * filter / limit / offset, OPTIONS only QUEUE / CONFIG_QUEUE / CHECK_PERMISSION, and QUEUE /
+ * CONFIG_QUEUE are scalars; anything else is 400 INVALID_FORMAT with the documented wording.
+ */
+function checkListArguments(p: Record<string, unknown>, options: Record<string, unknown>): void {
+  const badParams = Object.keys(p).filter((k) => !LIST_PARAMS.includes(k.toLowerCase()));
+  if (badParams.length > 0)
+    throw restError(400, 'INVALID_FORMAT', `Unsupported PARAMS fields are passed: ${badParams.join(', ')}`);
+  const badOptions = Object.keys(options).filter((k) => !LIST_OPTIONS.includes(k.toUpperCase()));
+  if (badOptions.length > 0)
+    throw restError(400, 'INVALID_FORMAT', `Unsupported OPTIONS fields are passed: ${badOptions.join(', ')}`);
+  for (const k of ['QUEUE', 'CONFIG_QUEUE']) {
+    const v = pick(options, k);
+    if (v !== undefined && v !== null && typeof v === 'object')
+      throw restError(400, 'INVALID_FORMAT', `A wrong format for the OPTIONS field '${k}' is passed`);
+  }
+}
+
 export const openlinesConfigMethods: MethodTable = {
   'imopenlines.config.get': {
     scope: 'imopenlines',
@@ -105,7 +127,8 @@ export const openlinesConfigMethods: MethodTable = {
         view.QUEUE_FULL = q.full;
         view.QUEUE_USERS_FIELDS = q.usersFields;
         view.QUEUE_ONLINE = q.members.some((m) => core.state.users.get(m.userId)?.online) ? 'Y' : 'N';
-        if (CONFIG_GET_RETURNS_CONFIG_QUEUE) view.CONFIG_QUEUE = configQueue(line);
+        // No CONFIG_QUEUE here: imopenlines-config-get.md does not list it; the configured entries
+        // (departments included) are config.list.get's, with OPTIONS.CONFIG_QUEUE=Y.
       }
       return ok(view);
     },
@@ -115,6 +138,7 @@ export const openlinesConfigMethods: MethodTable = {
     handler: ({ core, params }) => {
       const p = asObject(pick(params, 'PARAMS'));
       const options = asObject(pick(params, 'OPTIONS'));
+      checkListArguments(p, options);
       const limit = Math.min(200, Math.max(1, asInt(pick(p, 'limit')) ?? 50));
       const offset = Math.max(0, asInt(pick(p, 'offset')) ?? 0);
       const conds = parseFilter(asObject(pick(p, 'filter')));
