@@ -32,6 +32,9 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The browser and page tests serve the built page: build it when page/ is newer than dist/page.
+const built = spawnSync(process.execPath, ['scripts/build-if-stale.mjs', '--page'], { stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],

@@ -5,6 +5,7 @@ import type { InstallationStore } from '../portal/installation.ts';
 import { normaliseLang } from '../portal/install-service.ts';
 import { dictionary, type Lang } from './i18n.ts';
 import type { SessionTokens } from './session-token.ts';
+import { pageAssets } from './page-assets.ts';
 import { checkViewer, type RefusalWhy, ViewerRefused } from './viewer-check.ts';
 import { framedPageCsp, render } from './views.ts';
 
@@ -31,7 +32,7 @@ const LIMITED_RETRY_SEC = 5;
 /**
  * POST (and GET) /app: the settings and dashboard page the portal frames. The server checks
  * the viewer with the portal before the page gets its token; the page itself is a shell that
- * views/static/app.js fills from /api.
+ * the Vue page (page/, built into dist/page) fills from /api.
  */
 export function appPageRouter(d: AppPageDeps): Router {
   const r = express.Router();
@@ -65,6 +66,13 @@ export function appPageRouter(d: AppPageDeps): Router {
       return;
     }
     const origin = new URL(inst.clientEndpoint).origin;
+    const assets = pageAssets();
+    if (!assets) {
+      d.log.error('the page is not built: run npm run build');
+      res.setHeader('Content-Security-Policy', framedPageCsp(origin, nonce, { inlineStyles: false }));
+      res.status(503).type('text').send('The page is not built: run npm run build.');
+      return;
+    }
     try {
       const check = async () => {
         await d.budget?.(inst.memberId);
@@ -101,6 +109,8 @@ export function appPageRouter(d: AppPageDeps): Router {
             lang,
             title: t.title,
             nonce,
+            script: assets.script,
+            style: assets.style,
             boot: {
               token,
               expiresAt: claims.exp,
@@ -109,7 +119,6 @@ export function appPageRouter(d: AppPageDeps): Router {
               isAdmin: viewer.isAdmin,
               viewerName: viewer.name,
               domain: inst.domain,
-              t,
             },
           }),
         );

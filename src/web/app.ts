@@ -7,6 +7,7 @@ import type { Store as Database } from '../db/store.ts';
 import { isIntakeRequest } from '../events/intake.ts';
 import type { Logger } from '../log/logger.ts';
 import { homePage } from './home-page.ts';
+import { PAGE_DIST_DIR } from './page-assets.ts';
 
 const require = createRequire(import.meta.url);
 /** The SDK's browser build, served from node_modules (no CDN). */
@@ -31,6 +32,11 @@ export function createApp(d: { db: Database; log: Logger; routers: Router[]; pub
   if (d.publicUrl) app.get('/', homePage(d.publicUrl));
   app.use('/vendor/b24jssdk', express.static(SDK_UMD_DIR, { maxAge: '1d', index: false }));
   app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
+  // The built page: its file names carry a hash of their content, so they may be kept long.
+  app.use(
+    '/page',
+    express.static(PAGE_DIST_DIR, { maxAge: '30d', immutable: true, index: false, dotfiles: 'ignore' }),
+  );
   for (const r of d.routers) app.use(r);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', error_description: 'no such route' });

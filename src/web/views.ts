@@ -41,8 +41,9 @@ export function render(name: string, vars: Record<string, unknown>): string {
 /**
  * Content-Security-Policy for pages the portal frames: only our own scripts (plus the one
  * inline script carrying `nonce`), and only the portal may frame us. `inlineStyles: false`
- * also refuses style attributes and <style> blocks (the settings page needs none: its script
- * sets sizes through the CSSOM, which CSP does not govern).
+ * also refuses style attributes and <style> blocks but those carrying `nonce` (the UI kit
+ * writes its theme variables in one, given the nonce; sizes go through the CSSOM, which CSP
+ * does not govern).
  */
 export function framedPageCsp(
   portalOrigin: string | undefined,
@@ -53,7 +54,7 @@ export function framedPageCsp(
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
-    o.inlineStyles === false ? "style-src 'self'" : "style-src 'self' 'unsafe-inline'",
+    o.inlineStyles === false ? `style-src 'self' 'nonce-${nonce}'` : "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "connect-src 'self'",
     "object-src 'none'",

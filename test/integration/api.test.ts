@@ -179,8 +179,8 @@ describe('the settings API', () => {
       assert.equal(d.body.dead.count, 1);
       assert.ok(!JSON.stringify(d.body).includes('secret-in-payload'), 'event payloads stay on the server');
       assert.deepEqual(
-        d.body.jobs.map((j: any) => j.summary),
-        ['closed: 2'],
+        d.body.jobs.map((j: any) => j.result),
+        [{ counters: { closed: 2 } }],
       );
       assert.ok(d.body.today.some((t: any) => t.operatorId === 3 && t.dialog >= 1));
       assert.ok(!JSON.stringify(d.body).includes('dialog-of-b'));

@@ -70,7 +70,11 @@ describe('the /app page', () => {
     assert.match(csp, new RegExp(`frame-ancestors 'self' ${h.a.url.replace(/[.]/g, '\\.')}(;|$)`));
     assert.match(csp, /script-src 'self' 'nonce-[A-Za-z0-9+/=]+'(;|$)/);
     assert.match(csp, /object-src 'none'/);
-    assert.match(csp, /style-src 'self'(;|$)/, 'no inline styles either');
+    // No inline styles either: only a <style> carrying this response's nonce (the UI kit's theme).
+    const nonce = /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+    assert.ok(nonce);
+    assert.ok(csp.includes(`style-src 'self' 'nonce-${nonce}';`), csp);
+    assert.ok(!csp.includes('unsafe-inline'));
     assert.ok(!csp.includes('evil.example'));
     assert.ok(!csp.includes('unsafe-eval'));
     assert.equal(bootOf(res.text).domain, h.a.domain);
@@ -90,8 +94,31 @@ describe('the /app page', () => {
     assert.equal(res.status, 200);
     const boot = bootOf(res.text);
     assert.equal(boot.lang, 'ru');
-    assert.equal(boot.t.title, 'Распределение обращений');
+    assert.match(res.text, /<title>Распределение обращений<\/title>/);
     assert.match(res.text, /<html lang="ru">/);
+  });
+
+  it('serves the built page (script and stylesheet) from this server, no other host', async () => {
+    const res = await request(h.app.ctx.app).post('/app?LANG=en').type('form').send(appForm(h.a, 1));
+    const script = /<script type="module" src="(\/page\/assets\/[\w.-]+\.js)" nonce=/.exec(res.text)?.[1];
+    const style = /<link rel="stylesheet" href="(\/page\/assets\/[\w.-]+\.css)">/.exec(res.text)?.[1];
+    assert.ok(script && style, res.text);
+    assert.ok(!/src="https?:|href="https?:/.test(res.text), 'nothing from another host');
+    const js = await request(h.app.ctx.app).get(script);
+    assert.equal(js.status, 200);
+    assert.match(String(js.headers['content-type']), /javascript/);
+    const css = await request(h.app.ctx.app).get(style);
+    assert.equal(css.status, 200);
+    // The JSON island carries no words and no secret but the page's own token.
+    assert.deepEqual(Object.keys(bootOf(res.text)).sort(), [
+      'domain',
+      'expiresAt',
+      'isAdmin',
+      'lang',
+      'token',
+      'userId',
+      'viewerName',
+    ]);
   });
 
   it('refuses with a 403 page when the portal does not know the token', async () => {

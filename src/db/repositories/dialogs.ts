@@ -143,6 +143,11 @@ export class DialogRepository {
     const keys = Object.keys(patch) as (keyof DialogPatch)[];
     const sets = keys.map((k) => `${COLUMNS[k]} = ?`);
     const params = keys.map((k) => encode(k, patch[k]));
+    // The first answer the register learns of, by whichever step notices it (the page's chart).
+    if (patch.answered === true) {
+      sets.push('first_answered_at = COALESCE(first_answered_at, ?)');
+      params.push(now);
+    }
     const r = await this.db.all<any>(
       `UPDATE ol_dialogs SET ${[...sets, 'version = version + 1', 'updated_at = ?'].join(', ')}
        WHERE id = ? AND version = ? RETURNING *`,

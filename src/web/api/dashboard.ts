@@ -4,34 +4,14 @@ import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import type { LogRow } from '../../db/repositories/assignment-log.ts';
 import { JobRepository } from '../../db/repositories/jobs.ts';
-import { availabilityOf, countedLoad, explain, type Reason } from '../../engine/index.ts';
+import { availabilityOf, countedLoad, type Reason } from '../../engine/index.ts';
 import type { LiveData } from '../live.ts';
 import { sessionOf } from './auth.ts';
 import { leadQueue, lineRules, queueIdOf, type QueueView, queueStates } from './queues.ts';
+import { reasonText } from './reason-words.ts';
+import { errorKind, jobResultView } from './result-words.ts';
 
 const DAY = 86_400_000;
-
-/** Renders a log row's reason: the engine's reasons through explain(), a job's as its own words. */
-export function reasonText(
-  row: Pick<LogRow, 'reason'>,
-  lang: 'ru' | 'en',
-  nameOf: (id: number) => string,
-): string {
-  const r = row.reason as Partial<Reason> | null;
-  if (r && typeof r === 'object' && typeof r.rule === 'string' && r.skipped) {
-    try {
-      return explain(r as Reason, lang, nameOf);
-    } catch {
-      // fall through to the raw form
-    }
-  }
-  if (r && typeof r === 'object') {
-    const text = (r as Record<string, unknown>)[`text_${lang}`] ?? (r as Record<string, unknown>).text;
-    if (typeof text === 'string') return text.slice(0, 500);
-    return JSON.stringify(r).slice(0, 300);
-  }
-  return r === null || r === undefined ? '' : String(r).slice(0, 300);
-}
 
 /** Every operator a reason names (skipped lists, responsible, previous operator, pass-on source). */
 export function reasonIds(reason: unknown): number[] {
@@ -48,17 +28,6 @@ export function reasonIds(reason: unknown): number[] {
     ...(r.skipped?.unavailable ?? []).map((u) => u?.id),
   ];
   return ids.filter((x): x is number => Number.isInteger(x) && (x as number) > 0);
-}
-
-/** Job summaries as short "key: value" text; numbers and errors only, nothing nested. */
-function summaryText(summary: unknown): string {
-  if (!summary || typeof summary !== 'object') return summary == null ? '' : String(summary).slice(0, 200);
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(summary as Record<string, unknown>)) {
-    if (typeof v === 'number' || typeof v === 'boolean') parts.push(`${k}: ${v}`);
-    else if (typeof v === 'string') parts.push(`${k}: ${v.slice(0, 160)}`);
-  }
-  return parts.join(', ').slice(0, 300);
 }
 
 /**
@@ -253,7 +222,7 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
         dryRun: j.dryRun,
         startedAt: j.startedAt,
         finishedAt: j.finishedAt,
-        summary: summaryText(j.summary),
+        result: jobResultView(j.summary),
       })),
       // Payloads stay on the server: they may carry the portal's tokens.
       dead: {
@@ -265,7 +234,8 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
           attempts: d.attempts,
           receivedAt: d.receivedAt,
           finishedAt: d.finishedAt,
-          lastError: (d.lastError ?? '').slice(0, 300),
+          errorKind: errorKind(d.lastError),
+          detail: (d.lastError ?? '').slice(0, 300),
         })),
       },
       inbox,

@@ -2,6 +2,9 @@ import { withRestClass } from '../../portal/rest-priority.ts';
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import type { LiveData } from '../live.ts';
+import type { LiveHub } from '../live-hub.ts';
+import { chartsRoute } from './charts.ts';
+import { liveRoute } from './live-route.ts';
 import type { SessionTokens } from '../session-token.ts';
 import { requireSession, sessionOf } from './auth.ts';
 import { dashboardRoutes } from './dashboard.ts';
@@ -30,12 +33,16 @@ import { whatIfRoute } from './what-if.ts';
  *   GET  /api/log?limit=&kind=&objectId=   the assignment log with each decision's reason
  *   GET  /api/speed?today=<unix ms>        speed to lead: time to first touch per operator and
  *                                          lead queue (p50/p90, today and 7 days), missed deadlines
+ *   GET  /api/charts?range=today|week&since=  assignments per hour by operator, the waiting queue
+ *                                          over time, time to first answer p50/p90 per line
+ *   GET  /api/live                         server-sent events: `change` when anything the
+ *                                          dashboard shows changed for this portal
  *
  * A rejected value answers 400 `{error: 'invalid_settings', fields: [{path, message}]}`,
  * checked by the same zod schemas the store uses; a saved one takes effect at once (the
  * settings service notifies its listeners) and is logged with who changed what.
  */
-export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData): Router {
+export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData, hub: LiveHub): Router {
   const r = express.Router();
   r.use('/api', requireSession(tokens, ctx.store), express.json({ limit: '256kb' }), (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -59,6 +66,8 @@ export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData
   r.use(dashboardRoutes(ctx, live));
   r.use(whatIfRoute(ctx, live));
   r.use(speedRoutes(ctx, live));
+  r.use(chartsRoute(ctx, live));
+  r.use(liveRoute(hub, ctx.clock));
   // Unknown /api paths answer JSON 404 from the app's own fallback.
   return r;
 }

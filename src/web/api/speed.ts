@@ -3,7 +3,7 @@ import type { AppContext } from '../../app-context.ts';
 import type { LeadsServices } from '../../crm/feature.ts';
 import type { LiveData } from '../live.ts';
 import { sessionOf } from './auth.ts';
-import { reasonText } from './dashboard.ts';
+import { reasonText } from './reason-words.ts';
 
 const DAY = 86_400_000;
 

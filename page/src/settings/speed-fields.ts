@@ -1,0 +1,136 @@
+import type { SectionDef } from '../forms/fields.ts';
+import { nameOf } from '../people.ts';
+
+/**
+ * Speed to lead (src/settings/speed.ts): a line's first-message deadline, the leads'
+ * first-touch deadline (also per route) and the per-operator quotas.
+ */
+export const firstMessageSection: SectionDef = {
+  title: 'f_first_message',
+  fields: [
+    {
+      path: 'firstMessage.seconds',
+      kind: 'nullableInt',
+      label: 'f_first_message_seconds',
+      hint: 'f_first_message_hint',
+      none: 'first_message_line_default',
+      min: 5,
+      max: 86400,
+      fallback: 60,
+      unit: 'seconds',
+      id: 'first-message',
+    },
+  ],
+};
+
+/** `base` is where the first-touch object sits: 'firstTouch' for every lead, the route's own for a route. */
+export function firstTouchSection(base = 'firstTouch'): SectionDef {
+  const on = (v: any) => {
+    const ft = base.split('.').reduce((o, k) => o?.[k], v);
+    return ft?.enabled === true;
+  };
+  return {
+    title: 'f_first_touch',
+    hint: 'f_first_touch_hint',
+    fields: [
+      { path: `${base}.enabled`, kind: 'switch', label: 'f_first_touch_enabled' },
+      {
+        path: `${base}.minutes`,
+        kind: 'int',
+        label: 'f_first_touch_minutes',
+        min: 1,
+        unit: 'minutes',
+        show: on,
+      },
+      {
+        path: `${base}.onBreach`,
+        kind: 'select',
+        label: 'f_on_breach',
+        options: ['reassign', 'notify'],
+        optionWord: 'on_breach',
+        show: on,
+      },
+      {
+        path: `${base}.escalateAfterBreaches`,
+        kind: 'int',
+        label: 'f_escalate_after',
+        min: 1,
+        max: 10,
+        show: on,
+      },
+      {
+        path: `${base}.supervisorId`,
+        kind: 'nullableInt',
+        label: 'f_supervisor',
+        hint: 'f_supervisor_hint',
+        none: 'nobody',
+        min: 1,
+        fallback: 1,
+        show: on,
+      },
+      { path: `${base}.stageChangeCounts`, kind: 'switch', label: 'f_stage_change_counts', show: on },
+      {
+        path: `${base}.workingHours`,
+        kind: 'schedule',
+        label: 'f_working_hours',
+        hint: 'f_working_hours_hint',
+        show: on,
+      },
+    ],
+  };
+}
+
+export const quotaSection: SectionDef = {
+  title: 'f_quota',
+  hint: 'f_quota_hint',
+  fields: [
+    { path: 'quota.enabled', kind: 'switch', label: 'f_quota_enabled' },
+    {
+      path: 'quota.period',
+      kind: 'select',
+      label: 'f_quota_period',
+      options: ['day', 'shift'],
+      optionWord: 'quota_period',
+      show: (v) => v?.quota?.enabled,
+    },
+    {
+      path: 'quota.perOperator',
+      kind: 'nullableInt',
+      label: 'f_quota_per_operator',
+      none: 'unlimited',
+      min: 0,
+      max: 10000,
+      fallback: 20,
+      show: (v) => v?.quota?.enabled,
+    },
+    { path: 'quota.operators', kind: 'userCaps', label: 'f_quota_operators', show: (v) => v?.quota?.enabled },
+    {
+      path: 'quota.overflow.to',
+      kind: 'select',
+      label: 'f_overflow_to',
+      options: ['wait', 'person', 'route'],
+      optionWord: 'overflow',
+      show: (v) => v?.quota?.enabled,
+    },
+    {
+      path: 'quota.overflow.userId',
+      kind: 'select',
+      label: 'f_overflow_person',
+      options: (v) => [
+        ...new Set(
+          [...(v?.rules?.queue ?? []).map((m: any) => m.id), v?.quota?.overflow?.userId].filter(Boolean),
+        ),
+      ],
+      optionLabel: (id) => nameOf(Number(id)),
+      show: (v) => v?.quota?.enabled && v?.quota?.overflow?.to === 'person',
+    },
+    {
+      path: 'quota.overflow.route',
+      kind: 'select',
+      label: 'f_overflow_route',
+      options: (v) => (v?.routes ?? []).map((r: any) => r.name),
+      optionLabel: (name) => String(name),
+      show: (v) => v?.quota?.enabled && v?.quota?.overflow?.to === 'route',
+    },
+  ],
+};
