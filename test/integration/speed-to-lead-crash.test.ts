@@ -1,3 +1,5 @@
+// Named to sort away from exactly-once.test.ts: both kill child processes, and with two test files
+// at a time they would run side by side and slow each other's restarts.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
