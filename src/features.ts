@@ -4,6 +4,8 @@ import { offlineEventsFeature } from './events/offline-events.ts';
 import { jobsFeature } from './jobs/feature.ts';
 import { maintenanceFeature } from './jobs/maintenance/feature.ts';
 import { openLinesFeature } from './openlines/feature.ts';
+import { ownerFeature } from './owner/feature.ts';
+import { absenceFeature } from './absence/feature.ts';
 import { retentionFeature } from './jobs/retention-feature.ts';
 import { webFeature } from './web/feature.ts';
 
@@ -17,6 +19,8 @@ export const allFeatures: Feature[] = [
   webFeature,
   leadsFeature,
   openLinesFeature,
+  ownerFeature,
+  absenceFeature,
   maintenanceFeature,
   retentionFeature,
 ];

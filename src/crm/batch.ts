@@ -11,13 +11,18 @@ type CommandError = { error: string; error_description: string };
  * a path it cannot resolve, Bitrix substitutes the nearest structure it did find.) Commands
  * are encoded the way PortalClient.batch encodes them; at most 50.
  */
-export async function haltingBatch(client: PortalClient, calls: Record<string, Call>): Promise<BatchResult> {
+export async function haltingBatch(
+  client: PortalClient,
+  calls: Record<string, Call>,
+  /** false: every command runs whatever the others do (writes that stand on their own) */
+  halt = true,
+): Promise<BatchResult> {
   const cmd: Record<string, string> = {};
   for (const [label, [method, params]] of Object.entries(calls)) {
     cmd[label] = `${method}?${qs.stringify(params ?? {}, { encodeValuesOnly: false })}`;
   }
   // Writes: never resent by the transport after a lost answer (the lead's recovery reads back).
-  const r = await client.callOnce<any>('batch', { halt: 1, cmd });
+  const r = await client.callOnce<any>('batch', { halt: halt ? 1 : 0, cmd });
   const errors: BatchResult['errors'] = {};
   for (const [label, e] of Object.entries(plain(r?.result_error))) {
     errors[label] =

@@ -19,14 +19,15 @@ export function leadComment(
   route: string | null,
   reason: Reason,
   nameOf?: (id: number) => string,
+  defaultQueue: { ru: string; en: string } = { ru: 'основная очередь лидов', en: 'default lead queue' },
 ): string {
   const queue =
     lang === 'ru'
       ? route === null
-        ? 'основная очередь лидов'
+        ? defaultQueue.ru
         : `очередь «${route}»`
       : route === null
-        ? 'default lead queue'
+        ? defaultQueue.en
         : `queue "${route}"`;
   const head = lang === 'ru' ? `Диспетчер (${queue}):` : `Dispatcher (${queue}):`;
   return `${head} ${explain(reason, lang, nameOf)}`;

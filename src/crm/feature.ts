@@ -1,27 +1,29 @@
 import type { Feature } from '../app-context.ts';
 import { FirstTouchRepository } from '../db/repositories/first-touch.ts';
-import { LeadSyncMarkRepository } from '../db/repositories/lead-sync-marks.ts';
-import { LeadRepository } from '../db/repositories/leads.ts';
+import { DEAL_SYNC_MARKS, LeadSyncMarkRepository } from '../db/repositories/lead-sync-marks.ts';
+import { DEAL_TABLE, LeadRepository } from '../db/repositories/leads.ts';
 import { QuotaLedgerRepository } from '../db/repositories/quota-ledger.ts';
+import { type BreachReportRow, SpeedReportRepository } from '../db/repositories/speed-reports.ts';
+import { dayStart } from '../engine/index.ts';
 import { PortalZones } from '../jobs/maintenance/portal-time.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { operatorDirectory } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { dialogLookupOf } from './dialog-lookup.ts';
-import { checkFirstTouch } from './first-touch/check.ts';
 import { leadAddDefinition, leadUpdateDefinition } from './events.ts';
+import { ownerHooksOf } from '../owner/hooks.ts';
+import { DEAL_KIND } from './kind.ts';
 import { LeadService, type LeadServiceDeps } from './lead-service.ts';
 import { syncLeads } from './lead-sync.ts';
-import { QuotaGate } from './quota.ts';
+import { checkFirstTouch } from './first-touch/check.ts';
 import { type SpeedReport, speedReport } from './first-touch/report.ts';
-import { type BreachReportRow, SpeedReportRepository } from '../db/repositories/speed-reports.ts';
-import { dayStart } from '../engine/index.ts';
+import { QuotaGate } from './quota.ts';
 
-/** What this feature shares as `ctx.services.leads`. */
+/** What this feature shares as `ctx.services.leads` (and the deal half as `ctx.services.deals`). */
 export interface LeadsServices {
   service: LeadService;
   repository: LeadRepository;
-  /** The lead step of the sync job: corrects the register's load, then places waiting leads. */
+  /** The CRM step of the sync job: corrects each register's load, then places waiting leads and deals. */
   sync(j: JobContext): Promise<JobResult>;
   /** The lead step of the pass-on job: first-touch deadlines (crm/first-touch/check.ts). */
   firstTouch(j: JobContext): Promise<JobResult>;
@@ -36,16 +38,25 @@ export interface SpeedReportData extends SpeedReport {
   recent: BreachReportRow[];
 }
 
+export interface DealsServices {
+  service: LeadService;
+  repository: LeadRepository;
+}
+
 export interface LeadsFeatureOptions {
   echoWindowMs?: LeadServiceDeps['echoWindowMs'];
 }
 
-/** Leads (ONCRMLEADADD/ONCRMLEADUPDATE): queue rules for new CRM leads, the register and its sync. */
+/**
+ * Leads (ONCRMLEADADD/ONCRMLEADUPDATE) and deals (ONCRMDEALADD/ONCRMDEALUPDATE/
+ * ONCRMDEALMOVETOCATEGORY): one machinery, two kinds (kind.ts), each with its register.
+ */
 export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
   return {
     name: 'leads',
     register(ctx) {
       const repository = new LeadRepository(ctx.db);
+      const dealRepository = new LeadRepository(ctx.db, DEAL_TABLE);
       const operators = operatorDirectory(ctx);
       const zones = new PortalZones({
         clock: ctx.clock,
@@ -58,8 +69,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
       };
       const quota = new QuotaGate({ ledger: new QuotaLedgerRepository(ctx.db), portalZone });
       const language = async (memberId: string) => (await ctx.store.find(memberId))?.language;
-      const marks = new LeadSyncMarkRepository(ctx.db);
-      const service = new LeadService({
+      const deps: LeadServiceDeps = {
         leads: repository,
         settings: ctx.settings,
         queueState: ctx.queueState,
@@ -71,7 +81,21 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         clock: ctx.clock,
         log: ctx.log.child({ part: 'leads' }),
         echoWindowMs: o.echoWindowMs,
+        owner: () => ownerHooksOf(ctx.services),
+      };
+      const service = new LeadService(deps);
+      const deals = new LeadService({
+        ...deps,
+        leads: dealRepository,
+        kind: DEAL_KIND,
+        // Quotas cap leads (the settings' `leads.quota`); deals are not capped.
+        quota: undefined,
+        sourceLeads: repository,
+        log: ctx.log.child({ part: 'deals' }),
       });
+      const common = { settings: ctx.settings, queueState: ctx.queueState, operators };
+      const marks = new LeadSyncMarkRepository(ctx.db);
+      const dealMarks = new LeadSyncMarkRepository(ctx.db, DEAL_SYNC_MARKS);
       const firstTouchRepository = new FirstTouchRepository(ctx.db);
       const reports = new SpeedReportRepository(ctx.db);
       const leads: LeadsServices = {
@@ -115,22 +139,30 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
             },
             j,
           ),
-        sync: (j) =>
-          syncLeads(
-            {
-              leads: repository,
-              marks,
-              settings: ctx.settings,
-              queueState: ctx.queueState,
-              operators,
-              service,
-            },
+        async sync(j) {
+          const out = await syncLeads({ ...common, leads: repository, marks, service }, j);
+          const d = await syncLeads(
+            { ...common, leads: dealRepository, marks: dealMarks, service: deals, kind: DEAL_KIND },
             j,
-          ),
+          );
+          for (const [k, v] of Object.entries(d)) out[k.replace(/^leads/, 'deals')] = v;
+          // One owner: follows whose answer was lost are read back and finished on the same schedule.
+          const owner = ownerHooksOf(ctx.services);
+          if (owner && !j.dryRun) {
+            const { finished } = await owner.recover(j.memberId, j.client, j.now);
+            if (finished > 0) out.ownerFollowsFinished = finished;
+          }
+          return out;
+        },
       };
       ctx.services.leads = leads;
+      ctx.services.deals = { service: deals, repository: dealRepository } satisfies DealsServices;
       ctx.router.on(leadAddDefinition(service));
       ctx.router.on(leadUpdateDefinition(service));
+      ctx.router.on(leadAddDefinition(deals, DEAL_KIND));
+      ctx.router.on(leadUpdateDefinition(deals, DEAL_KIND));
+      // A deal moved to another pipeline: read again like any update (its route may change while it waits).
+      ctx.router.on(leadUpdateDefinition(deals, DEAL_KIND, 'ONCRMDEALMOVETOCATEGORY'));
     },
   };
 }

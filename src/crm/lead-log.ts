@@ -1,7 +1,7 @@
 import type { LogAction } from '../db/repositories/assignment-log.ts';
 import type { LeadRow } from '../db/repositories/leads.ts';
 import type { LeadFacts } from './lead-read.ts';
-import type { LeadServiceDeps } from './lead-types.ts';
+import { kindOf, type LeadServiceDeps } from './lead-types.ts';
 
 /**
  * The assignment log's lead entries. A lead's outcome is recorded in the register first and
@@ -56,7 +56,7 @@ export class LeadLog {
   async log(row: LeadRow, action: LogAction, latencyMs: number | null, reason: unknown): Promise<void> {
     await this.d.assignmentLog.add({
       memberId: row.memberId,
-      kind: 'lead',
+      kind: kindOf(this.d).name,
       objectId: String(row.leadId),
       queueId: row.queueId,
       action,

@@ -3,6 +3,7 @@ import type { BatchResult, Call } from '../portal/client.ts';
 
 /** Entity type ids of the universal CRM API. */
 export const LEAD = 1;
+export const DEAL = 2;
 export const CONTACT = 3;
 export const COMPANY = 4;
 
@@ -22,6 +23,10 @@ export interface LeadFacts {
   /** USER_CODE of the open-line dialog the lead came from (`connector|line|chat|user`), if any */
   userCode: string | null;
   lineId: number | null;
+  /** a deal's pipeline (CATEGORY_ID); null for a lead */
+  categoryId: number | null;
+  /** a deal's lead (the one it was converted from); 0 = none */
+  sourceLeadId: number;
 }
 
 /**
@@ -30,8 +35,12 @@ export interface LeadFacts {
  * the lead's answer (`$result[lead][item][phone]`, the flat aliases crm.item.get returns). A
  * lead without one makes that search fail, which the batch reports per command.
  */
-export function leadReadCommands(leadId: number, findClient: boolean): Record<string, Call> {
-  const calls: Record<string, Call> = { lead: ['crm.item.get', { entityTypeId: LEAD, id: leadId }] };
+export function leadReadCommands(
+  leadId: number,
+  findClient: boolean,
+  entityTypeId = LEAD,
+): Record<string, Call> {
+  const calls: Record<string, Call> = { lead: ['crm.item.get', { entityTypeId, id: leadId }] };
   if (!findClient) return calls;
   calls.byPhone = ['crm.duplicate.findbycomm', { type: 'PHONE', values: ['$result[lead][item][phone]'] }];
   calls.byEmail = ['crm.duplicate.findbycomm', { type: 'EMAIL', values: ['$result[lead][item][email]'] }];
@@ -56,6 +65,8 @@ export function parseLead(result: unknown): LeadFacts | null {
     hasEmail: hasComm(item, 'EMAIL', 'email'),
     userCode,
     lineId: userCode ? int(userCode.split('|')[1]) : null,
+    categoryId: int(item.categoryId),
+    sourceLeadId: int(item.leadId) ?? 0,
   };
 }
 

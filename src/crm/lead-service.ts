@@ -1,23 +1,26 @@
 import type { LeadRow } from '../db/repositories/leads.ts';
 import { RetryLaterError } from '../errors.ts';
 import type { PortalClient } from '../portal/client.ts';
-import type { LeadSettings } from '../settings/schema.ts';
 import { commandError, isNotFound } from './batch.ts';
 import { portalLang } from './comment.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { clientLinks, decideAndRecord } from './lead-decision.ts';
 import { LeadLog } from './lead-log.ts';
-import { leadReadCommands, parseLead } from './lead-read.ts';
+import { type Cover, coverLinks, deputiesOf } from '../absence/cover.ts';
+import { handoverRule } from '../settings/absences.ts';
+import { fromLead } from './from-lead.ts';
+import type { CrmKind, CrmSettings } from './kind.ts';
+import { type LeadFacts, leadReadCommands } from './lead-read.ts';
 import {
   type AddOutcome,
   type ClientSource,
+  kindOf,
   type LeadServiceDeps,
   resolveClient,
   type UpdateOutcome,
 } from './lead-types.ts';
 import { leadUpdated } from './lead-updates.ts';
 import { LeadWriter } from './lead-write.ts';
-import { anyQueueFindsClient, leaveAloneWhy, queueFor } from './policy.ts';
 
 export type { AddOutcome, ClientSource, LeadServiceDeps, UpdateOutcome } from './lead-types.ts';
 export { ECHO_WINDOW_MS } from './lead-types.ts';
@@ -41,6 +44,11 @@ export class LeadService {
   private readonly journal: LeadLog;
   private readonly writer: LeadWriter;
 
+  /** What this service places: leads or deals. */
+  get kind(): CrmKind {
+    return kindOf(this.d);
+  }
+
   constructor(private readonly d: LeadServiceDeps) {
     this.journal = new LeadLog(d);
     this.writer = new LeadWriter(d, this.journal);
@@ -53,7 +61,7 @@ export class LeadService {
     client: ClientSource,
     receivedAt: number,
   ): Promise<AddOutcome> {
-    const settings = await this.d.settings.leads(memberId);
+    const settings = await kindOf(this.d).settings(this.d.settings, memberId);
     if (!settings.enabled) return 'disabled';
     const row = await this.d.leads.get(memberId, leadId);
     if (row?.phase === 'decided') return this.finish(row, await resolveClient(client), true);
@@ -65,8 +73,8 @@ export class LeadService {
   }
 
   /** ONCRMLEADUPDATE: see lead-updates.ts. */
-  onUpdate(memberId: string, leadId: number, client: ClientSource): Promise<UpdateOutcome> {
-    return leadUpdated(this.d, memberId, leadId, client);
+  onUpdate(memberId: string, leadId: number, client: ClientSource, byPerson = false): Promise<UpdateOutcome> {
+    return leadUpdated(this.d, memberId, leadId, client, byPerson);
   }
 
   /** Reads, decides and records one lead; then writes it. `row`: the register's row, if any (seen or waiting). */
@@ -76,9 +84,10 @@ export class LeadService {
     client: PortalClient,
     receivedAt: number,
     row: LeadRow | undefined,
-    settings: LeadSettings,
+    settings: CrmSettings,
   ): Promise<AddOutcome> {
-    const read = await client.batch(leadReadCommands(leadId, anyQueueFindsClient(settings)));
+    const kind = kindOf(this.d);
+    const read = await client.batch(leadReadCommands(leadId, kind.findsClient(settings), kind.entityTypeId));
     if (read.errors.lead) {
       if (isNotFound(read.errors.lead)) {
         await this.d.leads.markGone(memberId, leadId, this.d.clock());
@@ -86,8 +95,8 @@ export class LeadService {
       }
       throw commandError('crm.item.get', read.errors.lead);
     }
-    const lead = parseLead(read.results.lead);
-    if (!lead) throw new Error(`crm.item.get returned no lead ${leadId}`);
+    const lead = kind.parse(read.results.lead);
+    if (!lead) throw new Error(`crm.item.get returned no ${kind.name} ${leadId}`);
 
     if (row?.phase === 'waiting' && (lead.assignedById || null) !== row.previousId) {
       // While it waited, a person gave it to someone: theirs.
@@ -99,17 +108,11 @@ export class LeadService {
       return 'skipped';
     }
 
+    const fromDialogs = kind.fromDialogs(settings);
     const lookup = this.d.dialogs();
     const dialogOperator =
-      settings.skipIfFromAssignedDialog && lead.userCode && lookup
-        ? await lookup.assignedOperator(memberId, lead.userCode)
-        : null;
-    if (
-      settings.skipIfFromAssignedDialog &&
-      lead.userCode &&
-      lookup?.dialogState &&
-      dialogOperator === null
-    ) {
+      fromDialogs && lead.userCode && lookup ? await lookup.assignedOperator(memberId, lead.userCode) : null;
+    if (fromDialogs && lead.userCode && lookup?.dialogState && dialogOperator === null) {
       // An open line creates its lead as the dialog arrives, before the app has placed the
       // dialog: wait for the dialog's operator instead of racing them with the lead queue. A
       // dialog that never shows up, or stays unplaced (nobody free), stops holding its lead back.
@@ -122,7 +125,12 @@ export class LeadService {
         throw new RetryLaterError(`lead ${leadId} waits for its dialog to be placed`);
       }
     }
-    const why = leaveAloneWhy(settings, lead, dialogOperator);
+    // A deal converted from a lead the app placed: the lead's person first (from-lead.ts).
+    const converted = await fromLead(this.d, memberId, settings, lead);
+    // An absent person's item waiting since their handover is the app's to place, whoever holds it.
+    const handedOver =
+      row?.phase === 'waiting' && (row.reason as { cover?: unknown } | null)?.cover !== undefined;
+    const why = converted || handedOver ? null : kind.leaveAloneWhy(settings, lead, dialogOperator);
     if (why) {
       const reason = {
         rule: 'skip',
@@ -134,29 +142,98 @@ export class LeadService {
       return 'skipped';
     }
 
-    const queue = queueFor(settings, lead);
-    const links = queue.rules.responsible.enabled ? await clientLinks(client, read, lead) : [];
+    const queue = converted?.queue ?? kind.queueFor(settings, lead);
+    const links = queue.rules.responsible.enabled
+      ? [...(converted?.links ?? []), ...(await clientLinks(client, read, lead))]
+      : [];
     const ids = new Set(queue.rules.queue.map((m) => m.id));
     for (const l of links) ids.add(l.responsibleId);
-    // The quota's overflow person is asked about with the queue (one directory read).
-    if (settings.quota.enabled && settings.quota.overflow.userId) ids.add(settings.quota.overflow.userId);
+    // The lead quota's overflow person is asked about with the queue (one directory read).
+    const overflowPerson = 'quota' in settings && settings.quota.enabled ? settings.quota.overflow.userId : null;
+    if (overflowPerson) ids.add(overflowPerson);
+    const [opSettings, handover, language] = await Promise.all([
+      this.d.settings.operators(memberId),
+      this.d.settings.handover(memberId),
+      this.d.language(memberId),
+    ]);
+    // An absent responsible's deputy is read with them, in case they stand in (absence/cover.ts).
+    if (handover.enabled)
+      for (const id of deputiesOf(
+        links.map((l) => l.responsibleId),
+        opSettings,
+      ))
+        ids.add(id);
+    const infos = await this.d.operators.get(memberId, client, ids);
+    const where = kind.name === 'lead' ? { leads: queue.route } : { deals: queue.route };
+    const rule = handover.enabled ? handoverRule(handover, where) : null;
+    const covered = coverLinks(links, rule, infos, opSettings, this.d.clock());
+
+    const outcome = await this.lock.run(`${memberId}\u0000${queue.id}`, () =>
+      decideAndRecord(
+        this.d,
+        this.journal,
+        memberId,
+        lead,
+        queue,
+        covered.links,
+        ids,
+        infos,
+        opSettings,
+        settings,
+        {
+          receivedAt,
+          wasWaiting: row?.phase === 'waiting',
+          lang: portalLang(language),
+          covers: covered.covers,
+          client,
+        },
+      ),
+    );
+    if (outcome !== 'decided') return outcome;
+    const decided = await this.d.leads.get(memberId, leadId);
+    return this.finish(decided!, client, false);
+  }
+
+  /**
+   * An absent person's untouched item at the start of the absence: decided again, to the
+   * deputy (`h.to`, when available for the item's queue) or by the queue, then written like
+   * any decision (recorded first, read back before a resend). Nobody free: it waits.
+   */
+  async handOver(
+    memberId: string,
+    lead: LeadFacts,
+    client: PortalClient,
+    h: { to: number | null; cover: Cover },
+  ): Promise<AddOutcome> {
+    const kind = kindOf(this.d);
+    const settings = await kind.settings(this.d.settings, memberId);
+    if (!settings.enabled) return 'disabled';
+    const now = this.d.clock();
+    const reopened = await this.d.leads.reopen(memberId, lead.id, {
+      holderId: lead.assignedById || null,
+      statusId: lead.statusId || null,
+      at: now,
+    });
+    if (!reopened) return 'already';
+    const queue = kind.queueFor(settings, lead);
+    const ids = new Set(queue.rules.queue.map((m) => m.id));
+    if (h.to !== null) ids.add(h.to);
     const [infos, opSettings, language] = await Promise.all([
       this.d.operators.get(memberId, client, ids),
       this.d.settings.operators(memberId),
       this.d.language(memberId),
     ]);
-
     const outcome = await this.lock.run(`${memberId}\u0000${queue.id}`, () =>
-      decideAndRecord(this.d, this.journal, memberId, lead, queue, links, ids, infos, opSettings, settings, {
-        receivedAt,
-        wasWaiting: row?.phase === 'waiting',
+      decideAndRecord(this.d, this.journal, memberId, lead, queue, [], ids, infos, opSettings, settings, {
+        receivedAt: now,
+        wasWaiting: false,
         lang: portalLang(language),
+        handover: h,
         client,
       }),
     );
     if (outcome !== 'decided') return outcome;
-    const decided = await this.d.leads.get(memberId, leadId);
-    return this.finish(decided!, client, false);
+    return this.finish((await this.d.leads.get(memberId, lead.id))!, client, false);
   }
 
   /** Writes a recorded decision (see lead-write.ts); `recovering`: read back before writing. */

@@ -2,7 +2,7 @@ import type { LeadSyncMark } from '../db/repositories/lead-sync-marks.ts';
 import type { SyncedLead } from '../db/repositories/leads.ts';
 import type { Call, PortalClient } from '../portal/client.ts';
 import { commandError } from './batch.ts';
-import { LEAD } from './lead-read.ts';
+import { type CrmKind, LEAD_KIND } from './kind.ts';
 
 /**
  * What the lead sync reads from the portal, so that its cost follows what changed, not how many
@@ -26,8 +26,6 @@ export const SWEEP_LEADS = 50;
 export const CHANGE_OVERLAP_MS = 60_000;
 export const FULL_READ_EVERY_MS = 6 * 3600_000;
 const PAGE = 50;
-
-const SELECT = ['id', 'assignedById', 'stageId'];
 
 export interface LeadSyncScope {
   /** everyone whose open leads count: queue members and holders in the register */
@@ -61,6 +59,7 @@ export async function readLeads(
   mark: LeadSyncMark | undefined,
   sweepIds: readonly number[],
   now: number,
+  kind: CrmKind = LEAD_KIND,
 ): Promise<LeadReads> {
   const key = scopeKey(scope);
   const full = !mark || mark.scope !== key || mark.since === null || now - mark.fullAt >= FULL_READ_EVERY_MS;
@@ -68,18 +67,18 @@ export async function readLeads(
     return { full, found: [], looked: [], rows: 0, mark: { scope: key, since: null, fullAt: now } };
   }
   const filter: Record<string, unknown> = full
-    ? { '@assignedById': [...scope.operators], '@stageId': [...scope.statuses] }
+    ? { '@assignedById': [...scope.operators], [`@${kind.statusField}`]: [...scope.statuses] }
     : {
         '>=updatedTime': shiftIso(mark!.since!, -CHANGE_OVERLAP_MS),
         '@assignedById': [...scope.operators],
       };
-  const params = listParams(filter);
+  const params = listParams(kind, filter);
   const calls: Record<string, Call> = {
     now: ['server.time', {}],
     list: ['crm.item.list', { ...params, start: 0 }],
   };
   if (!full && sweepIds.length > 0)
-    calls.sweep = ['crm.item.list', { ...listParams({ '@id': [...sweepIds] }), start: 0 }];
+    calls.sweep = ['crm.item.list', { ...listParams(kind, { '@id': [...sweepIds] }), start: 0 }];
   const r = await client.batch(calls);
   for (const [label, [method]] of Object.entries(calls)) {
     const e = r.errors[label];
@@ -104,7 +103,7 @@ export async function readLeads(
     }
   }
   const all = [...listed, ...itemsOf(r.results.sweep)];
-  const found = openOf(all, scope);
+  const found = openOf(all, scope, kind);
   const looked = new Set<number>(full ? [] : sweepIds);
   for (const it of all) {
     const id = Number((it as Record<string, unknown>).id);
@@ -119,8 +118,13 @@ export async function readLeads(
   };
 }
 
-function listParams(filter: Record<string, unknown>): Record<string, unknown> {
-  return { entityTypeId: LEAD, filter, select: SELECT, order: { id: 'ASC' } };
+function listParams(kind: CrmKind, filter: Record<string, unknown>): Record<string, unknown> {
+  return {
+    entityTypeId: kind.entityTypeId,
+    filter,
+    select: ['id', 'assignedById', kind.statusField],
+    order: { id: 'ASC' },
+  };
 }
 
 function itemsOf(result: unknown): unknown[] {
@@ -129,7 +133,7 @@ function itemsOf(result: unknown): unknown[] {
 }
 
 /** The open leads held by the scope's operators, once each. */
-function openOf(items: readonly unknown[], scope: LeadSyncScope): SyncedLead[] {
+function openOf(items: readonly unknown[], scope: LeadSyncScope, kind: CrmKind): SyncedLead[] {
   const open = new Set(scope.statuses);
   const ours = new Set(scope.operators);
   const out = new Map<number, SyncedLead>();
@@ -137,7 +141,7 @@ function openOf(items: readonly unknown[], scope: LeadSyncScope): SyncedLead[] {
     const it = raw as Record<string, unknown>;
     const leadId = Number(it.id);
     const holderId = Number(it.assignedById);
-    const statusId = String(it.stageId ?? '');
+    const statusId = String(it[kind.statusField] ?? '');
     if (!Number.isInteger(leadId) || !Number.isInteger(holderId)) continue;
     if (open.has(statusId) && ours.has(holderId)) out.set(leadId, { leadId, holderId, statusId });
   }

@@ -6,9 +6,9 @@ import type { JobContext, JobResult } from '../jobs/types.ts';
 import { type OperatorDirectory, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
+import { type CrmKind, type CrmSettings, LEAD_KIND } from './kind.ts';
 import type { LeadService } from './lead-service.ts';
 import { readLeads, SWEEP_LEADS } from './lead-sync-reads.ts';
-import { allQueues } from './policy.ts';
 
 export interface LeadSyncDeps {
   leads: LeadRepository;
@@ -17,6 +17,8 @@ export interface LeadSyncDeps {
   queueState: QueueStateRepository;
   operators: OperatorDirectory;
   service: LeadService;
+  /** leads (default) or deals: the same sync over the other register (kind.ts) */
+  kind?: CrmKind;
 }
 
 /** A decision this old whose write is unconfirmed has outlived its event's retries (or its process). */
@@ -32,17 +34,25 @@ export const UNFINISHED_AFTER_MS = 15 * 60_000;
  */
 export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResult> {
   const { memberId, client, now } = j;
-  const settings = await d.settings.leads(memberId);
+  const kind = d.kind ?? LEAD_KIND;
+  const settings = await kind.settings(d.settings, memberId);
   if (!settings.enabled) return { leads: 'disabled' };
-  const statuses = settings.openStatuses;
-  const queues = allQueues(settings);
+  const statuses = kind.openStatuses(settings);
+  const queues = kind.allQueues(settings);
   const members = queues.flatMap((q) => q.rules.queue.map((m) => m.id));
   const operators = new Set(members);
   for (const id of await d.leads.holders(memberId, statuses)) operators.add(id);
 
   const mark = await d.marks.get(memberId);
   const sweep = await d.leads.toSweep(memberId, statuses, SWEEP_LEADS);
-  const read = await readLeads(client, { operators: [...operators], members, statuses }, mark, sweep, now);
+  const read = await readLeads(
+    client,
+    { operators: [...operators], members, statuses },
+    mark,
+    sweep,
+    now,
+    kind,
+  );
   const found = read.found;
   const byId = new Map(found.map((f) => [f.leadId, f]));
   const looked = new Set(read.looked);
@@ -92,7 +102,7 @@ export async function syncLeads(d: LeadSyncDeps, j: JobContext): Promise<JobResu
   const roomByQueue = new Map<string, boolean>();
   for (const w of waiting) {
     if (j.signal?.aborted) break;
-    const queueId = w.queueId ?? 'leads:default';
+    const queueId = w.queueId ?? queues[0]!.id;
     let hasRoom = roomByQueue.get(queueId);
     if (hasRoom === undefined) {
       hasRoom = await someoneFree(d, memberId, client, queueId, settings, now);
@@ -128,10 +138,11 @@ async function someoneFree(
   memberId: string,
   client: PortalClient,
   queueId: string,
-  settings: Awaited<ReturnType<SettingsService['leads']>>,
+  settings: CrmSettings,
   now: number,
 ): Promise<boolean> {
-  const queue = allQueues(settings).find((q) => q.id === queueId);
+  const kind = d.kind ?? LEAD_KIND;
+  const queue = kind.allQueues(settings).find((q) => q.id === queueId);
   if (!queue) return true;
   const ids = queue.rules.queue.map((m) => m.id);
   const [infos, opSettings, queueState, counts] = await Promise.all([
@@ -139,7 +150,7 @@ async function someoneFree(
     d.operators.get(memberId, client, ids, { fresh: true }),
     d.settings.operators(memberId),
     d.queueState.get(memberId, queueId),
-    d.leads.loads(memberId, ids, settings.openStatuses),
+    d.leads.loads(memberId, ids, kind.openStatuses(settings)),
   ]);
   const loads = new Map([...counts].map(([id, n]) => [id, { notAnswered: n }]));
   const states = toOperatorStates(ids, infos, { settings: opSettings, queue: queueState, loads });

@@ -5,7 +5,9 @@ import type { Logger } from '../log/logger.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
+import type { OwnerHooks } from '../owner/hooks.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
+import { type CrmKind, LEAD_KIND } from './kind.ts';
 import type { QuotaGate } from './quota.ts';
 
 /** What the lead service and its parts (decision, write, updates, log) are built from. */
@@ -25,6 +27,17 @@ export interface LeadServiceDeps {
   log: Logger;
   /** how long after its own crm.item.update the app takes the next ONCRMLEADUPDATE for its echo */
   echoWindowMs?: number;
+  /** what this service places: leads (the default) or deals (kind.ts) */
+  kind?: CrmKind;
+  /** deals: the lead register, for a deal converted from a lead the app placed */
+  sourceLeads?: LeadRepository;
+  /** the one-owner policy (ctx.services.owner), when loaded: told of responsibles changed outside the app */
+  owner?: () => OwnerHooks | null;
+}
+
+/** The kind a service built from `d` places. */
+export function kindOf(d: Pick<LeadServiceDeps, 'kind'>): CrmKind {
+  return d.kind ?? LEAD_KIND;
 }
 
 export type AddOutcome =
@@ -38,7 +51,8 @@ export type AddOutcome =
   | 'gone'
   | 'superseded';
 
-export type UpdateOutcome = 'disabled' | 'unknown' | 'own' | 'unchanged' | 'moved' | 'gone';
+/** `owner`: an item outside the register whose new responsible the one-owner policy was told of. */
+export type UpdateOutcome = 'disabled' | 'unknown' | 'own' | 'unchanged' | 'moved' | 'gone' | 'owner';
 
 /** The echo of the app's own write arrives within seconds; two minutes leaves room for a slow event queue. */
 export const ECHO_WINDOW_MS = 120_000;

@@ -4,8 +4,7 @@ import type { PortalClient } from '../portal/client.ts';
 import { commandError, haltingBatch, isNotFound } from './batch.ts';
 import { refOf } from './comment.ts';
 import type { LeadLog } from './lead-log.ts';
-import { LEAD, parseLead } from './lead-read.ts';
-import { type AddOutcome, ECHO_WINDOW_MS, type LeadServiceDeps } from './lead-types.ts';
+import { type AddOutcome, ECHO_WINDOW_MS, kindOf, type LeadServiceDeps } from './lead-types.ts';
 
 /**
  * The write half of placing a lead: a decision already in the register becomes the lead's
@@ -29,18 +28,19 @@ export class LeadWriter {
    */
   async finish(row: LeadRow, client: PortalClient, recovering: boolean): Promise<AddOutcome> {
     const { memberId, leadId } = row;
+    const kind = kindOf(this.d);
     const operatorId = row.operatorId!;
     let updateDone = row.updateDone || row.previousId === operatorId;
     let commentId = row.commentId;
 
     if (recovering && (!updateDone || commentId === null)) {
       const r = await client.batch({
-        lead: ['crm.item.get', { entityTypeId: LEAD, id: leadId }],
+        lead: ['crm.item.get', { entityTypeId: kind.entityTypeId, id: leadId }],
         ...(commentId === null
           ? {
               comments: [
                 'crm.timeline.comment.list',
-                { filter: { ENTITY_ID: leadId, ENTITY_TYPE: 'lead' }, order: { ID: 'DESC' } },
+                { filter: { ENTITY_ID: leadId, ENTITY_TYPE: kind.timeline }, order: { ID: 'DESC' } },
               ],
             }
           : {}),
@@ -50,7 +50,7 @@ export class LeadWriter {
         return 'gone';
       }
       if (r.errors.lead) throw commandError('crm.item.get', r.errors.lead);
-      const lead = parseLead(r.results.lead);
+      const lead = kind.parse(r.results.lead);
       if (commentId === null) commentId = findComment(r.results.comments, row.comment);
       if (!updateDone && lead) {
         if (lead.assignedById === operatorId) updateDone = true;
@@ -77,7 +77,7 @@ export class LeadWriter {
     if (!updateDone) {
       writes.update = [
         'crm.item.update',
-        { entityTypeId: LEAD, id: leadId, fields: { assignedById: operatorId } },
+        { entityTypeId: kind.entityTypeId, id: leadId, fields: { assignedById: operatorId } },
       ];
     }
     if (commentId === null && row.comment) {
@@ -86,7 +86,7 @@ export class LeadWriter {
         {
           fields: {
             ENTITY_ID: leadId,
-            ENTITY_TYPE: 'lead',
+            ENTITY_TYPE: kind.timeline,
             COMMENT: row.comment,
           },
         },

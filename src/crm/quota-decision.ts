@@ -1,7 +1,7 @@
 import { type Decision, decide, type Item, type OperatorState } from '../engine/index.ts';
-import type { OperatorsSettings } from '../settings/schema.ts';
-import type { LeadSettings } from '../settings/schema.ts';
+import type { LeadSettings, OperatorsSettings } from '../settings/schema.ts';
 import type { PortalClient } from '../portal/client.ts';
+import type { CrmSettings } from './kind.ts';
 import { allQueues, type LeadQueue } from './policy.ts';
 import { type QuotaGate, withQuotaSkips } from './quota.ts';
 
@@ -21,18 +21,21 @@ export async function decideUnderQuota(
   gate: QuotaGate | undefined,
   memberId: string,
   client: PortalClient,
-  settings: LeadSettings,
+  settings: CrmSettings,
   queue: LeadQueue,
   item: Item,
   opSettings: OperatorsSettings,
   now: number,
   statesFor: (q: LeadQueue, extra: number[]) => Promise<OperatorState[]>,
 ): Promise<QuotaDecision> {
-  const overflow = settings.quota.overflow;
-  const person = overflow.to === 'person' ? overflow.userId : null;
-  const view = gate
-    ? await gate.view(memberId, client, settings.quota, queue.rules, opSettings, now, person ? [person] : [])
-    : null;
+  // Deals have no quota in their settings: only leads are capped.
+  const lead = 'quota' in settings ? (settings as LeadSettings) : null;
+  const overflow = lead?.quota.overflow;
+  const person = overflow?.to === 'person' ? overflow.userId : null;
+  const view =
+    gate && lead
+      ? await gate.view(memberId, client, lead.quota, queue.rules, opSettings, now, person ? [person] : [])
+      : null;
   const states = await statesFor(queue, person ? [person] : []);
   const plain = decide(view?.rules ?? queue.rules, states, item, now);
   if (!view || view.over.length === 0) return { decision: plain, queue };
@@ -51,10 +54,10 @@ export async function decideUnderQuota(
       },
     };
   }
-  if (overflow.to === 'route') {
-    const other = allQueues(settings).find((q) => q.route === overflow.route && q.id !== queue.id);
+  if (lead && overflow?.to === 'route') {
+    const other = allQueues(lead).find((q) => q.route === overflow.route && q.id !== queue.id);
     if (other) {
-      const otherView = await gate!.view(memberId, client, settings.quota, other.rules, opSettings, now);
+      const otherView = await gate!.view(memberId, client, lead.quota, other.rules, opSettings, now);
       const d = decide(otherView.rules, await statesFor(other, []), { ...item, crm: [] }, now);
       if (d.action === 'assign') {
         const reason = { ...withQuotaSkips(d.reason, otherView.over), detail: 'quota_overflow_route' };

@@ -35,6 +35,12 @@ export function availabilityWindow(
     why = 'absent';
     recheckAt = op.absentUntil;
   }
+  for (const a of op.absences ?? []) {
+    if (a.from <= now && now < a.to) {
+      why = 'absent';
+      recheckAt = Math.min(recheckAt, a.to);
+    } else if (now < a.from) recheckAt = Math.min(recheckAt, a.from);
+  }
   if (op.paused === true) why ??= 'manual_pause';
   else if (op.pausedUntil != null && now < op.pausedUntil) {
     why ??= 'manual_pause';

@@ -244,6 +244,7 @@ export class Dispatcher {
     const st = this.#s.state[slot];
     this.#s.last[slot] = st?.lastAssignedAt ?? Number.NEGATIVE_INFINITY;
     this.#s.counted[slot] = countedLoad(st?.load, this.#rules.capacity.counts);
+    this.#s.ranked[slot] = this.#s.counted[slot] + (st?.loadOffset ?? 0);
   }
 
   /** Re-reads the slot's keys and eligibility after its state changed. */

@@ -175,6 +175,9 @@ export function explain(
               : `Остаётся за оператором (${op}): больше никто не может его принять.`,
       );
       break;
+    case 'handover':
+      parts.push(en ? `Handed over to ${op}.` : `Передано: ${op}.`);
+      break;
     case 'redistribute':
       parts.push(
         reason.dialog === 'not_accepted'
@@ -190,6 +193,15 @@ export function explain(
               : `Возвращено в распределение: оператор вне очереди или уволен (${op}).`,
       );
       break;
+  }
+  if (reason.cover) {
+    const c = reason.cover;
+    const until = c.until === null ? '' : new Date(c.until).toISOString().slice(0, 10);
+    parts.push(
+      en
+        ? `Covering for ${who(c.absentId)}, absent${until ? ` until ${until}` : ''}.`
+        : `Замещает: ${who(c.absentId)} отсутствует${until ? ` до ${until}` : ''}.`,
+    );
   }
   if (reason.responsible?.passedOver) {
     const r = reason.responsible;

@@ -60,6 +60,11 @@ function assign(v: QueueView, item: Item, operatorId: number, now: number, reaso
   return { action: 'assign', itemId: item.id, operatorId, stamp: v.stamp(now), reason };
 }
 
+function coverOf(item: Item, operatorId: number): Pick<Reason, 'cover'> {
+  const c = item.covers?.[operatorId];
+  return c ? { cover: c } : {};
+}
+
 export function decideWith(v: QueueView, rules: QueueRules, item: Item, now: number): Decision {
   const extra: Pick<Reason, 'responsible' | 'sticky'> = {};
   if (rules.responsible.enabled) {
@@ -78,6 +83,7 @@ export function decideWith(v: QueueView, rules: QueueRules, item: Item, now: num
           operatorId: r.operatorId,
           skipped: noneSkipped(),
           responsible,
+          ...coverOf(item, r.operatorId),
         });
       }
       extra.responsible = { operatorId: r.operatorId, entity: r.entity, passedOver: why };
@@ -87,7 +93,13 @@ export function decideWith(v: QueueView, rules: QueueRules, item: Item, now: num
     const id = item.previousOperatorId;
     const why = v.isMember(id) ? v.status(id) : 'not_in_queue';
     if (why === null) {
-      return assign(v, item, id, now, { rule: 'sticky', operatorId: id, skipped: noneSkipped(), ...extra });
+      return assign(v, item, id, now, {
+        rule: 'sticky',
+        operatorId: id,
+        skipped: noneSkipped(),
+        ...extra,
+        ...coverOf(item, id),
+      });
     }
     extra.sticky = { operatorId: id, passedOver: why };
   }

@@ -112,6 +112,7 @@ export {
   workScheduleSchema,
 } from './schema.ts';
 export type {
+  AbsencePeriod,
   AssignedDialog,
   CrmLink,
   Decision,
@@ -141,3 +142,4 @@ export {
   workingMs,
 } from './deadlines.ts';
 export { applyQuota, capOf, type QuotaApplied, type QuotaCaps, underCap } from './quotas.ts';
+export { RETURN_GRACE_MS, returnedAt, returnOffsets } from './returns.ts';

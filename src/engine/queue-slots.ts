@@ -36,6 +36,8 @@ export class QueueSlots {
   readonly last: number[] = [];
   /** The load the capacity limit counts. */
   readonly counted: number[] = [];
+  /** Least-loaded's rank: the counted load plus the operator's offset (OperatorState.loadOffset). */
+  readonly ranked: number[] = [];
   readonly eligibleBits = new BitSet();
   readonly ineligibleBits = new BitSet();
   memberCount = 0;
@@ -58,6 +60,7 @@ export class QueueSlots {
     this.recheckAt.push(NEVER);
     this.last.push(Number.NEGATIVE_INFINITY);
     this.counted.push(0);
+    this.ranked.push(0);
     this.state.push(undefined);
     return slot;
   }
@@ -197,7 +200,7 @@ export function rankHeapFor(mode: Mode, s: QueueSlots): SlotHeap | null {
     return new SlotHeap((a, b) => last[a] < last[b] || (last[a] === last[b] && pos[a] < pos[b]));
   }
   if (mode === 'least_loaded') {
-    const c = s.counted;
+    const c = s.ranked;
     return new SlotHeap(
       (a, b) =>
         c[a] < c[b] || (c[a] === c[b] && (last[a] < last[b] || (last[a] === last[b] && pos[a] < pos[b]))),

@@ -61,8 +61,11 @@ export class ReferenceView implements QueueView {
     if (mode === 'strictly') return best.id;
     if (mode === 'weighted') return weightedChoice(eligible, (id) => this.#byId.get(id)?.credit ?? 0);
     const counts = this.#rules.capacity.counts;
-    const load = (id: number) =>
-      mode === 'least_loaded' ? countedLoad(this.#byId.get(id)?.load, counts) : 0;
+    const load = (id: number) => {
+      if (mode !== 'least_loaded') return 0;
+      const st = this.#byId.get(id);
+      return countedLoad(st?.load, counts) + (st?.loadOffset ?? 0);
+    };
     for (const m of eligible) {
       const dl = load(m.id) - load(best.id);
       if (dl < 0 || (dl === 0 && this.#last(m.id) < this.#last(best.id))) best = m;

@@ -49,6 +49,18 @@ export interface OperatorState {
   workday?: WorkdayStatus | null;
   /** im `absent`: end of the current absence; null/absent = not absent. */
   absentUntil?: number | null;
+  /**
+   * Absences known ahead (entered in the app, or the portal's as the app saw them): absent
+   * from `from` (inclusive) to `to` (exclusive), unix ms. An ended one says when they came back.
+   */
+  absences?: readonly AbsencePeriod[];
+  /**
+   * Least-loaded only: added to the counted load when ranking (never toward the limit). Given to
+   * someone just back from an absence (`returnOffsets`): their empty desk ranks as full as the
+   * least loaded colleague's, so they take their turn with everyone instead of drawing every
+   * new item until they have caught up.
+   */
+  loadOffset?: number;
   /** The app's manual pause, until further notice. */
   paused?: boolean;
   /** The app's manual pause with an end. */
@@ -59,6 +71,11 @@ export interface OperatorState {
   lastAssignedAt?: number | null;
   /** Weighted mode's running credit (smooth weighted round robin); absent = 0. */
   credit?: number;
+}
+
+export interface AbsencePeriod {
+  from: number;
+  to: number;
 }
 
 export interface CrmLink {
@@ -78,6 +95,11 @@ export interface Item {
   crm?: readonly CrmLink[];
   /** The operator of the client's last dialog (for the sticky rule). */
   previousOperatorId?: number | null;
+  /**
+   * Deputies the caller put in an absent responsible's or previous operator's place, by
+   * deputy: whom they stand in for. An assignment to one of them by those rules says so.
+   */
+  covers?: Readonly<Record<number, { absentId: number; until: number | null }>>;
 }
 
 /** An item handed out before, to pass on after the line's timeout. */
@@ -112,7 +134,9 @@ export type ReasonRule =
   | 'stay'
   | 'redistribute'
   /** everyone in the queue reached their quota: the settings' overflow person got it */
-  | 'quota_overflow';
+  | 'quota_overflow'
+  /** an absent person's item handed to their deputy */
+  | 'handover';
 
 export interface Skipped {
   at_capacity: number[];
@@ -143,6 +167,11 @@ export interface Reason {
   /** The client's previous operator under the sticky rule, when passed over. */
   sticky?: { operatorId: number; passedOver: IneligibleWhy | 'not_in_queue' };
   passOn?: { fromId: number; by: Mode; newRound: boolean };
+  /**
+   * The operator stands in for an absent colleague: the item would have been theirs (the
+   * client's responsible, their previous operator, their open item at the absence's start).
+   */
+  cover?: { absentId: number; until: number | null };
   dialog?: DialogCase;
   /** A short code for what the fields above do not say, e.g. `empty_queue`, `nobody_else_eligible`. */
   detail?: string;

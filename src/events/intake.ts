@@ -196,12 +196,22 @@ function send(res: ServerResponse, a: Answer, close = false): void {
 }
 
 /**
- * Tokens in events belong to whoever triggered them; the app never uses or stores them.
+ * Tokens in events belong to whoever triggered them; the app never uses or stores them. What
+ * their presence says is kept as `acting_user: 'Y'`: a person's action brings their tokens, an
+ * automation's (a robot, a workflow, an agent) none (events/index.md) — the one-owner policy
+ * follows a person's change of a lead differently from a robot's.
  * Copies only the objects it changes (the parsed body is not used again, but stays intact).
  */
 export function stripTokens(body: any): any {
   const copy = { ...body };
-  if (copy.auth) copy.auth = { member_id: copy.auth.member_id, domain: copy.auth.domain };
+  if (copy.auth) {
+    const person = typeof copy.auth.access_token === 'string' && copy.auth.access_token !== '';
+    copy.auth = {
+      member_id: copy.auth.member_id,
+      domain: copy.auth.domain,
+      ...(person ? { acting_user: 'Y' } : {}),
+    };
+  }
   const data = copy.data;
   if (data && typeof data === 'object') {
     if (data.BOT && typeof data.BOT === 'object') {

@@ -9,6 +9,7 @@ import { LineDirectory } from './lines.ts';
 import { MoveClaims } from './move-claims.ts';
 import { PassOnJob } from './pass-on-job.ts';
 import { QueueIndexes } from './queue-index.ts';
+import { ownerHooksOf } from '../owner/hooks.ts';
 import { OpenLinesService } from './service.ts';
 import { FreedWatch } from './freed-watch.ts';
 import { SyncJob } from './sync-job.ts';
@@ -103,6 +104,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         publicUrl: ctx.config.publicUrl,
         clock: ctx.clock,
         log: ctx.log,
+        owner: () => ownerHooksOf(ctx.services),
       });
       for (const def of botEventDefinitions(service)) ctx.router.on(def);
       ctx.setupSteps.push(openLinesSetupStep(service));
@@ -111,6 +113,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         new SyncJob(
           service,
           () => ctx.services.leads as { sync(j: JobContext): Promise<JobResult> } | undefined,
+          () => ctx.services.absences as { sync(j: JobContext): Promise<JobResult> } | undefined,
         ),
       );
       ctx.jobs.set(

@@ -1,5 +1,5 @@
 import type { LogEntry } from '../db/repositories/assignment-log.ts';
-import type { DialogRepository, DialogRow } from '../db/repositories/dialogs.ts';
+import type { DialogRepository, DialogRow, PendingMove } from '../db/repositories/dialogs.ts';
 import { PortalError } from '../errors.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { rulesFor } from './lines.ts';
@@ -155,7 +155,48 @@ export class MoveOutcomes {
       await this.d.indexes.refreshLoads(memberId, row.lineId);
       this.freed(memberId, row.lineId);
     }
+    if (upd && p.targetId !== null && p.fromId !== p.targetId) {
+      await this.tellOwner(upd, {
+        from: p.fromId,
+        to: p.targetId,
+        cause: p.logAction,
+        byPerson: false,
+        at: now,
+      });
+    }
     return upd;
+  }
+
+  /**
+   * The one-owner policy hears of every chat that changed hands (owner/hooks.ts). Its own
+   * failures are its own: they never undo or hold up the move itself.
+   */
+  async tellOwner(
+    row: DialogRow,
+    c: {
+      from: number | null;
+      to: number;
+      cause: PendingMove['logAction'] | 'transfer';
+      byPerson: boolean;
+      at: number;
+    },
+  ): Promise<void> {
+    const owner = this.d.owner?.();
+    if (!owner) return;
+    try {
+      await owner.chatChanged({
+        memberId: row.memberId,
+        chatId: row.chatId,
+        lineId: row.lineId,
+        crm: row.crm,
+        ...c,
+      });
+    } catch (err) {
+      this.d.log.warn(
+        { memberId: row.memberId, chatId: row.chatId, err: (err as Error).message },
+        'one owner: the CRM side could not follow the chat now',
+      );
+    }
   }
 
   /**

@@ -1,5 +1,7 @@
 import type { DialogRow, PendingMove } from '../db/repositories/dialogs.ts';
+import { absenceNow, type Cover, coverLinks, deputyOf } from '../absence/cover.ts';
 import type { Decision, Item } from '../engine/index.ts';
+import { handoverRule } from '../settings/absences.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { pendingFor } from './move-commands.ts';
 import type { MoveOutcomes } from './move-outcomes.ts';
@@ -71,7 +73,39 @@ export class Placement {
       if (item.previousOperatorId) extra.push(item.previousOperatorId);
     }
     if (extra.length > 0) await this.d.indexes.ensureOperators(idx, client, extra);
+    if (extra.length > 0) await this.cover(memberId, idx, item, client);
     return item;
+  }
+
+  /**
+   * During an absence the deputy gets what the absent person would have got (the line's rule
+   * `deputy`): an absent responsible's or previous operator's place in the item goes to their
+   * deputy, and the item says whom the deputy covers (absence/cover.ts).
+   */
+  private async cover(memberId: string, idx: LineIndex, item: Item, client: PortalClient): Promise<void> {
+    const handover = await this.d.settings.handover(memberId);
+    if (!handover.enabled || handoverRule(handover, { line: idx.lineId }) !== 'deputy') return;
+    const settings = await this.d.settings.operators(memberId);
+    const now = this.d.clock();
+    const stateOf = (id: number) => idx.dispatcher.stateOf(id);
+    const states = new Map<number, { absentUntil: number | null }>();
+    for (const l of item.crm ?? [])
+      states.set(l.responsibleId, { absentUntil: stateOf(l.responsibleId)?.absentUntil ?? null });
+    const covered = coverLinks(item.crm ?? [], 'deputy', states, settings, now);
+    const covers: Record<number, Cover> = Object.fromEntries(covered.covers);
+    const prev = item.previousOperatorId;
+    if (prev != null) {
+      const away = absenceNow(stateOf(prev) ?? undefined, settings[String(prev)], now);
+      const deputy = away ? deputyOf(prev, settings, now) : null;
+      if (away && deputy !== null) {
+        item.previousOperatorId = deputy;
+        covers[deputy] = { absentId: prev, until: away.until };
+      }
+    }
+    if (Object.keys(covers).length === 0) return;
+    item.crm = covered.links;
+    item.covers = covers;
+    await this.d.indexes.ensureOperators(idx, client, Object.keys(covers).map(Number));
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { DialogRepository } from '../db/repositories/dialogs.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
-import { Dispatcher, type OperatorState, type QueueRules } from '../engine/index.ts';
+import { Dispatcher, type OperatorState, type QueueRules, returnOffsets } from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { type OperatorDirectory, toOperatorState, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
@@ -167,8 +167,13 @@ export class QueueIndexes {
       ]);
       // Holders outside the queue still need their load known (a responsible, a former member).
       const ids = [...rules.queue.map((m) => m.id), ...[...loads.keys()].filter((id) => infos.has(id))];
-      const states: OperatorState[] = toOperatorStates(ids, infos, { settings, queue, loads });
       const now = this.o.clock();
+      // Someone back from an absence takes their turn with the others (engine/returns.ts).
+      const states: OperatorState[] = returnOffsets(
+        toOperatorStates(ids, infos, { settings, queue, loads }),
+        rules,
+        now,
+      );
       const idx: LineIndex = {
         memberId,
         lineId,

@@ -4,6 +4,7 @@ import type { OpenLinesRepository } from '../db/repositories/openlines.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Manifest } from '../manifest.ts';
+import type { OwnerHooks } from '../owner/hooks.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
 import type { ClientFactory } from '../portal/client-pool.ts';
 import type { SettingsService } from '../settings/service.ts';
@@ -36,4 +37,6 @@ export interface OpenLinesDeps {
   publicUrl: string;
   clock: () => number;
   log: Logger;
+  /** the one-owner policy (ctx.services.owner), when loaded: told of every chat that changed hands */
+  owner?: () => OwnerHooks | null;
 }

@@ -1,7 +1,9 @@
 import type { DialogRow } from '../db/repositories/dialogs.ts';
-import type { OpenLoad } from '../engine/index.ts';
+import type { OpenLoad, Reason } from '../engine/index.ts';
 import type { PortalClient } from '../portal/client.ts';
+import type { Cover } from '../absence/cover.ts';
 import { ensureOpenlineBot } from './bot-setup.ts';
+import { type DialogHandover, handOverDialogs } from './handover-moves.ts';
 import { DialogIntake } from './dialog-intake.ts';
 import type { LineInfo } from './lines.ts';
 import { MoveOutcomes, storedBotId } from './move-outcomes.ts';
@@ -94,6 +96,49 @@ export class OpenLinesService {
   /** For the lead handler: whether the client's dialog is still being placed (DialogLookup). */
   dialogState(memberId: string, userCode: string): Promise<'placing' | 'placed' | 'unknown'> {
     return this.d.dialogs.stateByUserCode(memberId, userCode);
+  }
+
+  // ---------------------------------------------------------------- moves asked for by others
+
+  /**
+   * Moves the open dialog of `chatId` to `operatorId` (the one-owner policy, an absence's
+   * handover): recorded in the register before it is sent, like every move, without the queue's
+   * bookkeeping (it is nobody's turn). A dialog on its way somewhere, waiting, or closed is not
+   * moved.
+   */
+  async moveChat(
+    memberId: string,
+    chatId: number,
+    operatorId: number,
+    o: { logAction: 'follow' | 'handover'; reason: unknown },
+  ): Promise<'recorded' | 'already' | 'not_open'> {
+    const [row] = (await this.d.dialogs.openByChat(memberId, chatId)).filter(
+      (r) => r.state === 'assigned' || r.state === 'portal',
+    );
+    if (!row) return 'not_open';
+    if (row.holder === 'operator' && row.operatorId === operatorId) return 'already';
+    const now = this.d.clock();
+    const decision = {
+      action: 'assign' as const,
+      itemId: row.id,
+      operatorId,
+      stamp: now,
+      reason: o.reason as Reason,
+    };
+    const r = await this.placement.record(memberId, undefined, row, decision, now, {
+      logAction: o.logAction,
+    });
+    return r.action === 'conflict' ? 'not_open' : 'recorded';
+  }
+
+  /** An absence starts: the absent person's unanswered dialogs to their deputy or back to distribution. */
+  handOverDialogs(
+    memberId: string,
+    client: PortalClient,
+    userId: number,
+    o: { deputy: number | null; cover: Cover },
+  ): Promise<DialogHandover> {
+    return handOverDialogs(this, memberId, client, userId, o);
   }
 
   // ---------------------------------------------------------------- lifecycle

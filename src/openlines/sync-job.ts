@@ -39,6 +39,9 @@ export class SyncJob implements PortalJob {
     private readonly svc: OpenLinesService,
     /** the lead part's sync step, when leads are loaded (it runs on this job's schedule) */
     private readonly leads: () => { sync(j: JobContext): Promise<JobResult> } | undefined = () => undefined,
+    /** the absence step (absence/step.ts), when loaded: it runs first, so a handover's moves go before returns */
+    private readonly absences: () => { sync(j: JobContext): Promise<JobResult> } | undefined = () =>
+      undefined,
   ) {}
 
   async runForPortal(j: JobContext): Promise<JobResult> {
@@ -173,6 +176,12 @@ export class SyncJob implements PortalJob {
     // What was just learnt (answers, who wrote last) changes the counted load.
     if (needHistory.size > 0) d.indexes.invalidate(memberId);
 
+    // Absences that start or end now, once the answers are known: a starting one hands its
+    // person's unanswered dialogs to the deputy before the returns below would send them back
+    // to distribution (the rows it moved are no longer theirs to return).
+    const absences = this.absences();
+    const absenceOut = absences ? await absences.sync(j) : {};
+
     // The portal's rules for dialogs whose operator is no longer available.
     const returning: Promise<unknown>[] = [];
     for (const row of live) {
@@ -239,6 +248,7 @@ export class SyncJob implements PortalJob {
       handedToPortal: drained.portal,
       waiting: drained.waiting,
     };
+    for (const [k, v] of Object.entries(absenceOut)) if (v) out[`absences_${k}`] = v;
     // Leads have their own register to correct and waiting queue to drain, on the same schedule.
     const leads = this.leads();
     if (leads) {
@@ -337,8 +347,34 @@ export class SyncJob implements PortalJob {
         at: now,
       });
     }
+    // An operator's dialog that someone else holds now: a person moved it in Bitrix24.
+    const byPerson = row.state !== 'waiting' && row.holder === 'operator' && row.operatorId !== null;
+    if (byPerson) {
+      await d.assignmentLog.add({
+        memberId,
+        kind: 'dialog',
+        objectId: String(row.chatId),
+        queueId: queueId(row.lineId),
+        action: 'transfer',
+        operatorId: f.ownerId,
+        previousOperatorId: row.operatorId,
+        reason: {
+          rule: 'transfer',
+          text_en: 'A person transferred the dialog in Bitrix24',
+          text_ru: 'Сотрудник передал диалог в Битрикс24',
+        },
+        at: now,
+      });
+    }
     await d.indexes.refreshLoads(memberId, row.lineId);
     if (row.state !== 'waiting') this.svc.queue.kickDrain(memberId, row.lineId);
+    await this.svc.outcomes.tellOwner(upd, {
+      from: row.holder === 'operator' ? row.operatorId : null,
+      to: f.ownerId,
+      cause: byPerson ? 'transfer' : 'portal_queue',
+      byPerson,
+      at: now,
+    });
   }
 
   private async readHistory(client: JobContext['client'], rows: DialogRow[]) {

@@ -1,11 +1,15 @@
 import type { OpenLoad, OperatorState } from '../engine/index.ts';
 import type { QueueOperatorState } from '../db/repositories/queue-state.ts';
-import type { OperatorSettings, OperatorsSettings } from '../settings/schema.ts';
+import type { OperatorSettings } from '../settings/schema.ts';
+
+/** An operator's settings as the engine needs them (the absence fields may be left out). */
+export type OperatorStateSettings = Omit<OperatorSettings, 'deputyId' | 'absences'> &
+  Partial<Pick<OperatorSettings, 'deputyId' | 'absences'>>;
 import type { OperatorInfo } from './types.ts';
 
 export interface OperatorStateInputs {
   /** the app's own per-operator settings (schedule, manual pause), scope 'operators' */
-  settings?: OperatorSettings;
+  settings?: OperatorStateSettings;
   /** the queue's persisted state for this operator (ctx.queueState) */
   queue?: QueueOperatorState;
   /** open items counted for this queue, by who wrote last */
@@ -32,6 +36,8 @@ export function toOperatorState(
     absentUntil: info.absentUntil,
     paused: s?.paused === true && s.pausedUntil == null,
     pausedUntil: s?.paused ? (s.pausedUntil ?? null) : null,
+    // Absences entered in the app and the portal's as the app saw them (settings/service.ts adds those).
+    absences: (s?.absences ?? []).map((a) => ({ from: a.from, to: a.to })),
     schedule: s?.schedule ?? null,
     load: { notAnswered: 0, clientLast: 0, operatorLast: 0, ...inputs.load },
     lastAssignedAt: inputs.queue?.lastAssignedAt ?? null,
@@ -44,7 +50,7 @@ export function toOperatorStates(
   ids: Iterable<number>,
   infos: ReadonlyMap<number, OperatorInfo>,
   o: {
-    settings?: OperatorsSettings;
+    settings?: Record<string, OperatorStateSettings>;
     queue?: ReadonlyMap<number, QueueOperatorState>;
     loads?: ReadonlyMap<number, Partial<OpenLoad>>;
   } = {},

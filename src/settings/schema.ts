@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { queueRulesSchema, SCHEMA_MESSAGES, workScheduleSchema } from '../engine/index.ts';
+import { checkOperatorAbsences, operatorAbsenceFields } from './absences.ts';
 import { firstMessageSchema, firstTouchSchema, quotaSchema, SPEED_MESSAGES } from './speed.ts';
 
 /**
@@ -77,11 +78,12 @@ export const operatorSettingsSchema = z.object({
   paused: z.boolean().default(false),
   /** end of a timed pause (unix ms); null = until switched off */
   pausedUntil: z.number().int().nullable().default(null),
+  /** their deputy and the absences entered in the app (absences.ts) */
+  ...operatorAbsenceFields,
 });
-export const operatorsSettingsSchema = z.record(
-  z.string().regex(/^\d+$/, SCHEMA_MESSAGES.err_user_id),
-  operatorSettingsSchema,
-);
+export const operatorsSettingsSchema = z
+  .record(z.string().regex(/^\d+$/, SCHEMA_MESSAGES.err_user_id), operatorSettingsSchema)
+  .superRefine(checkOperatorAbsences);
 
 /** Scope `portal`. */
 export const portalSettingsSchema = z.object({
@@ -100,6 +102,9 @@ export type PortalSettings = z.output<typeof portalSettingsSchema>;
 export const SETTINGS_SCOPES = {
   line: (lineId: number | string) => `line:${lineId}`,
   leads: 'leads',
+  deals: 'deals',
+  owner: 'owner',
+  handover: 'handover',
   operators: 'operators',
   portal: 'portal',
 } as const;

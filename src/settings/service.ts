@@ -1,11 +1,15 @@
 import type { z } from 'zod';
 import type { SettingsRepository } from '../db/repositories/settings.ts';
+import { type DealSettings, dealSettingsSchema } from './deals.ts';
+import { type HandoverSettings, handoverSettingsSchema } from './absences.ts';
+import { type OwnerSettings, ownerSettingsSchema } from './owner.ts';
 import {
   type LeadSettings,
   type LineSettings,
   leadSettingsSchema,
   lineSettingsSchema,
   type OperatorsSettings,
+  operatorSettingsSchema,
   operatorsSettingsSchema,
   type PortalSettings,
   portalSettingsSchema,
@@ -13,6 +17,8 @@ import {
 } from './schema.ts';
 
 type Listener = (memberId: string, scope: string) => void;
+/** The portal's absences per user as the app saw them (absence/feature.ts reads them from the store). */
+type ObservedAbsences = (memberId: string) => Promise<Map<number, { from: number; to: number }[]>>;
 
 /**
  * Typed access to a portal's settings. Reads fill defaults (nothing stored = defaults);
@@ -21,6 +27,7 @@ type Listener = (memberId: string, scope: string) => void;
  */
 export class SettingsService {
   private readonly listeners: Listener[] = [];
+  private observed: ObservedAbsences | null = null;
   constructor(
     private readonly repo: SettingsRepository,
     private readonly clock: () => number = Date.now,
@@ -36,8 +43,38 @@ export class SettingsService {
   leads(memberId: string): Promise<LeadSettings> {
     return this.read(memberId, SETTINGS_SCOPES.leads, leadSettingsSchema);
   }
-  operators(memberId: string): Promise<OperatorsSettings> {
-    return this.read(memberId, SETTINGS_SCOPES.operators, operatorsSettingsSchema);
+  deals(memberId: string): Promise<DealSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.deals, dealSettingsSchema);
+  }
+  handover(memberId: string): Promise<HandoverSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.handover, handoverSettingsSchema);
+  }
+  owner(memberId: string): Promise<OwnerSettings> {
+    return this.read(memberId, SETTINGS_SCOPES.owner, ownerSettingsSchema);
+  }
+  /**
+   * Every operator's settings as decisions use them: what admins stored, plus the portal's
+   * absences the app saw (so an ended one still says when someone came back: engine/returns.ts).
+   * The settings page and the API read the stored value alone.
+   */
+  async operators(memberId: string, o: { observed?: boolean } = {}): Promise<OperatorsSettings> {
+    const own = await this.read(memberId, SETTINGS_SCOPES.operators, operatorsSettingsSchema);
+    const seen = this.observed && o.observed !== false ? await this.observed(memberId) : null;
+    if (!seen || seen.size === 0) return own;
+    const out: OperatorsSettings = { ...own };
+    for (const [id, list] of seen) {
+      const s = out[String(id)] ?? operatorSettingsSchema.parse({});
+      out[String(id)] = {
+        ...s,
+        absences: [...s.absences, ...list.map((a) => ({ ...a, deputyId: null, note: '' }))],
+      };
+    }
+    return out;
+  }
+
+  /** Where the portal's absences come from (set once by the absence feature). */
+  observeAbsences(source: ObservedAbsences): void {
+    this.observed = source;
   }
   portal(memberId: string): Promise<PortalSettings> {
     return this.read(memberId, SETTINGS_SCOPES.portal, portalSettingsSchema);

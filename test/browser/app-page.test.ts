@@ -131,7 +131,7 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     assert.match(jobs, /Sync[\s\S]*lines read: 2/);
     assert.match(
       (await f.textContent('#dead-card')) ?? '',
-      /A deal was created[\s\S]*no part of the app handles this event/,
+      /A contact was created[\s\S]*no part of the app handles this event/,
     );
     assert.match((await f.textContent('#tile-backlog')) ?? '', /^\s*\d+\s*events to handle\s*$/);
     const security = (await f.textContent('#security-card')) ?? '';

@@ -197,8 +197,8 @@ export async function seedPage(ctx: AppContext, memberId: string): Promise<void>
     {
       memberId,
       dedupKey: 'seed-dead-1',
-      event: 'ONCRMDEALADD',
-      objectKey: 'deal:1003',
+      event: 'ONCRMCONTACTADD',
+      objectKey: 'contact:1003',
       source: 'online',
       payload: {},
       receivedAt: at(20),

@@ -134,7 +134,7 @@ describe('the settings API', () => {
           {
             memberId,
             dedupKey: `dead-${objectId}`,
-            event: 'ONCRMDEALADD',
+            event: 'ONCRMCOMPANYADD',
             objectKey: objectId,
             source: 'online',
             payload: { auth: { access_token: 'secret-in-payload' } },

@@ -27,8 +27,13 @@ async function snapshot(p: OlPortal): Promise<Record<string, unknown[]>> {
   for (const { name } of tables) out[name] = await db.all(`SELECT * FROM "${name}" ORDER BY rowid`);
   // When sync last read each line is a reading time, not a change.
   for (const row of out.ol_lines as { fetched_at?: number }[]) delete row.fetched_at;
-  // Likewise the portal time the lead sync reads changes from next time (server.time moves on).
-  for (const row of (out.lead_sync_marks ?? []) as { since?: string }[]) delete row.since;
+  // Nor is the portal time the lead and deal syncs read changes from next (it moves with the clock).
+  for (const table of ['lead_sync_marks', 'deal_sync_marks']) {
+    for (const row of (out[table] ?? []) as { since?: string; updated_at?: number }[]) {
+      delete row.since;
+      delete row.updated_at;
+    }
+  }
   return out;
 }
 

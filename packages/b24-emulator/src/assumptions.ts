@@ -343,6 +343,64 @@ export const NOTIFY_TAG_REPLACES_PER_RECIPIENT = true;
 export const SIM_LEAD_DEFAULT_CREATOR: number | null = null;
 
 // ---------------------------------------------------------------------------------------------
+// Deals
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A deal moved to another pipeline (`crm.item.update` with a new `categoryId`) fires
+ * ONCRMDEALMOVETOCATEGORY with `FIELDS {ID, CATEGORY_ID, STAGE_ID}`
+ * (on-crm-deal-move-to-category.md) and, only when other fields changed too, ONCRMDEALUPDATE.
+ * Whether the move alone also fires ONCRMDEALUPDATE is not documented.
+ */
+export const DEAL_CATEGORY_CHANGE_EVENTS: readonly string[] = ['ONCRMDEALMOVETOCATEGORY'];
+
+/** crm.item.add/update of a deal with a `categoryId` that is no pipeline of the portal. */
+export const DEAL_UNKNOWN_CATEGORY_ERROR = {
+  error: 'CATEGORY_NOT_FOUND',
+  description: 'Category not found',
+};
+
+/**
+ * A pipeline's first stage is `NEW` in the general pipeline (0) and `C<id>:NEW` in the others,
+ * and a deal's stage group (`stageSemanticId`) is S for `…WON`, F for `…LOSE`, else P; the
+ * documented stage ids follow this pattern, the full stage lists (crm.status) are not modelled.
+ */
+export const DEAL_STAGE_IDS = { first: 'NEW', won: 'WON', lost: 'LOSE' } as const;
+
+/**
+ * Converting a lead to a deal (`sim.convertLead`) makes a deal with `leadId` set, the lead's
+ * responsible, contact and company copied, created by whoever converted it; the lead moves to
+ * CONVERTED (one ONCRMLEADUPDATE) and ONCRMDEALADD fires. What the portal copies is not
+ * documented for REST.
+ */
+export const DEAL_CONVERSION_COPIES_RESPONSIBLE = true;
+
+/** A lead bound to an open-line chat, once converted, binds the chat to its deal as well (entity_data_2 `DEAL|<id>`). */
+export const DEAL_CONVERSION_BINDS_CHAT = true;
+
+/** crm.item.list filters deals by the read-only `stageSemanticId` and `categoryId`. */
+export const ITEM_LIST_FILTERS_STAGE_SEMANTIC = true;
+
+// ---------------------------------------------------------------------------------------------
+// Transfers by people
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An operator who transfers a dialog in the UI (`sim.operatorTransfers`) fires no event an app
+ * can bind: OnSessionStart/OnOpenLineMessage* are only for the app's own connectors
+ * (imopenlines/openlines/events), and the bot has left the chat. The chat's `owner`
+ * (imopenlines.dialog.get) changes and a system message is written to the session.
+ */
+export const OPERATOR_TRANSFER_FIRES_NO_APP_EVENT = true;
+
+/**
+ * The responsible change CRM_TRANSFER_CHANGE=Y makes (the lead the line created follows the new
+ * operator, one ONCRMLEADUPDATE) is the transferring person's when a person transferred in the
+ * UI (their tokens in `auth`); after a REST transfer it carries no tokens.
+ */
+export const TRANSFER_CRM_CHANGE_ACTOR = true;
+
+// ---------------------------------------------------------------------------------------------
 // Iframe
 // ---------------------------------------------------------------------------------------------
 
@@ -376,6 +434,15 @@ export const MAX_CHAT_COUNTED_PER_LINE = true;
 
 /** Native CRM_FORWARD routes by CRM objects found for the client, not by a lead the line itself just created. */
 export const CRM_FORWARD_IGNORES_LINE_CREATED_LEAD = true;
+
+/**
+ * The absence chart (vacations, sick leave; `sim.addAbsence`) has no REST method and fires no
+ * event (none is documented; a search of the docs found none): im.user.list.get / im.user.get
+ * `absent` is its only trace, the end of the absence the user is on now ("date until which the
+ * user is on vacation, in ATOM format", im-user-list-get.md), `false` before it starts and after
+ * it ends. Overlapping entries report the latest end.
+ */
+export const ABSENCE_CHART_NOT_IN_REST = true;
 
 /** `absentUntil` given as a date (YYYY-MM-DD) means absent through the end of that day. */
 export const ABSENCE_DATE_COVERS_WHOLE_DAY = true;

@@ -23,6 +23,8 @@ export interface EmuUser {
   timemanOpenedAt: number | null;
   /** ISO date the current absence ends, or null */
   absentUntil: string | null;
+  /** the absence chart's entries (vacation, sick leave…): unix ms, `to` exclusive; `absent` is the current one's end */
+  absences?: Array<{ from: number; to: number }>;
   registeredAt: number;
   lastLoginAt: number;
   timeZone: string;
@@ -143,7 +145,7 @@ export interface CrmMultiField {
   value: string;
 }
 
-export type CrmEntityTypeId = 1 | 3 | 4;
+export type CrmEntityTypeId = 1 | 2 | 3 | 4;
 
 export interface CrmItem {
   entityTypeId: CrmEntityTypeId;
@@ -159,6 +161,10 @@ export interface CrmItem {
   stageId: string;
   companyId: number;
   contactId: number;
+  /** deal: pipeline (CATEGORY_ID, 0 = the general one); 0 for the other types */
+  categoryId: number;
+  /** deal: the lead it was converted from; 0 = none */
+  leadId: number;
   comments: string;
   opened: 'Y' | 'N';
   createdBy: number;
@@ -214,6 +220,14 @@ export interface EmuNotification {
   date: number;
   /** removed because a later notification carried the same tag */
   replaced: boolean;
+}
+
+/** A deal pipeline (crm.category.list `categories[]`). */
+export interface DealCategory {
+  id: number;
+  name: string;
+  sort: number;
+  isDefault: boolean;
 }
 
 export interface TimelineComment {
@@ -304,6 +318,9 @@ export interface PortalState {
   messages: Map<number, EmuMessage>;
   crm: {
     leads: Map<number, CrmItem>;
+    deals: Map<number, CrmItem>;
+    /** deal pipelines (crm.category.*, entityTypeId 2); 0 is the general one */
+    dealCategories: Map<number, DealCategory>;
     contacts: Map<number, CrmItem>;
     companies: Map<number, CrmItem>;
     comments: Map<number, TimelineComment>;
@@ -322,6 +339,8 @@ export interface PortalState {
     session: number;
     message: number;
     lead: number;
+    deal: number;
+    dealCategory: number;
     contact: number;
     company: number;
     multifield: number;
@@ -344,6 +363,7 @@ export function nextId(state: PortalState, kind: keyof PortalState['seq']): numb
 
 export function crmMap(state: PortalState, entityTypeId: CrmEntityTypeId): Map<number, CrmItem> {
   if (entityTypeId === 1) return state.crm.leads;
+  if (entityTypeId === 2) return state.crm.deals;
   if (entityTypeId === 3) return state.crm.contacts;
   return state.crm.companies;
 }

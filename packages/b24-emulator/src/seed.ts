@@ -46,8 +46,16 @@ export interface SeedCrmItem {
   companyId?: number;
 }
 
+export interface SeedDealCategory {
+  id: number;
+  name: string;
+  sort?: number;
+}
+
 export interface PortalSeed {
   departments?: SeedDepartment[];
+  /** deal pipelines besides the general one (id 0) */
+  dealCategories?: SeedDealCategory[];
   users?: SeedUser[];
   lines?: SeedLine[];
   leads?: SeedCrmItem[];
@@ -256,6 +264,8 @@ export function crmItemFromSeed(
     stageId: s.stageId ?? defaultStage,
     companyId: s.companyId ?? 0,
     contactId: 0,
+    categoryId: 0,
+    leadId: 0,
     comments: '',
     opened: 'Y',
     createdBy: 1,
@@ -283,6 +293,10 @@ export function buildState(seed: PortalSeed, now: number, language: 'ru' | 'en')
     messages: new Map(),
     crm: {
       leads: new Map(),
+      deals: new Map(),
+      dealCategories: new Map([
+        [0, { id: 0, name: language === 'ru' ? 'Общая' : 'General', sort: 100, isDefault: true }],
+      ]),
       contacts: new Map(),
       companies: new Map(),
       comments: new Map(),
@@ -309,6 +323,8 @@ export function buildState(seed: PortalSeed, now: number, language: 'ru' | 'en')
       session: 5001,
       message: 70001,
       lead: maxId(seed.leads, 1000),
+      deal: 4001,
+      dealCategory: maxId(seed.dealCategories, 0),
       contact: maxId(seed.contacts, 2000),
       company: maxId(seed.companies, 3000),
       multifield: 11001,
@@ -343,6 +359,9 @@ export function buildState(seed: PortalSeed, now: number, language: 'ru' | 'en')
       modifiedAt: now - 30 * 24 * 3600_000,
       modifiedBy: 1,
     });
+  }
+  for (const c of seed.dealCategories ?? []) {
+    state.crm.dealCategories.set(c.id, { id: c.id, name: c.name, sort: c.sort ?? 200, isDefault: false });
   }
   const nextFm = () => state.seq.multifield++;
   const put = (

@@ -1,4 +1,8 @@
-import { SIM_LEAD_DEFAULT_CREATOR } from './assumptions.ts';
+import {
+  DEAL_CONVERSION_BINDS_CHAT,
+  DEAL_CONVERSION_COPIES_RESPONSIBLE,
+  SIM_LEAD_DEFAULT_CREATOR,
+} from './assumptions.ts';
 import type { EmulatorCore } from './core.ts';
 import { addActivity } from './crm/activities.ts';
 import { addItem, touchTimeline, updateItem } from './crm/store.ts';
@@ -19,6 +23,13 @@ export interface UserPatch {
   absentUntil?: string | null;
   /** portal administrator rights (taken away: admin-only methods and others' dialogs are refused) */
   admin?: boolean;
+}
+
+/** An entry of the absence chart (vacation, sick leave, business trip): from … to, unix ms. */
+export interface AbsenceEntry {
+  userId: number;
+  from: number;
+  to: number;
 }
 
 export interface NewUser {
@@ -46,6 +57,18 @@ export interface NewLead {
   createdById?: number | null;
 }
 
+export interface NewDeal {
+  title: string;
+  /** pipeline; 0 (the general one) by default */
+  categoryId?: number;
+  sourceId?: string;
+  assignedById?: number;
+  /** staff member who created it; null/omitted = nobody (a robot, a web form): no tokens */
+  createdById?: number | null;
+  contactId?: number;
+  companyId?: number;
+}
+
 export interface NewContact {
   name: string;
   lastName?: string;
@@ -70,10 +93,21 @@ export interface Simulation {
   /** closes the open session; a no-op when there is none */
   closeDialog(chatId: number): void;
   setUser(userId: number, patch: UserPatch): EmuUser;
+  /**
+   * An entry in the absence chart. The portal fires no event for it and no REST method lists
+   * the chart (ABSENCE_CHART_NOT_IN_REST): apps see it only as `absent` in im.user.* while the
+   * absence runs.
+   */
+  addAbsence(a: AbsenceEntry): void;
   addUser(u: NewUser): number;
   addLine(l: NewLine): number;
   addLead(l: NewLead): number;
   updateLead(id: number, fields: Record<string, unknown>, byUserId?: number | null): void;
+  addDeal(d: NewDeal): number;
+  /** crm.item.update of a deal as a person (or nobody) would: `categoryId` moves it to another pipeline */
+  updateDeal(id: number, fields: Record<string, unknown>, byUserId?: number | null): void;
+  /** a person converts a lead into a deal (DEAL_CONVERSION_COPIES_RESPONSIBLE); returns the deal id */
+  convertLead(leadId: number, byUserId: number, o?: { categoryId?: number }): number;
   addContact(c: NewContact): number;
   addCompany(c: { title: string; phone?: string; email?: string; assignedById: number }): number;
   /** a staff member logs a call, sends an e-mail, holds a meeting… on a CRM item (crm.activity.add as them) */
@@ -87,6 +121,12 @@ export interface Simulation {
   }): number;
   /** the notifications a user sees now (im.notify.system.add; replaced ones left out) */
   notificationsFor(userId: number): EmuNotification[];
+  /**
+   * A person moves a dialog to a colleague in the UI (the operator themself or a supervisor):
+   * the owner changes, a system message is written, no event reaches an app
+   * (OPERATOR_TRANSFER_FIRES_NO_APP_EVENT); with CRM_TRANSFER_CHANGE=Y the line's lead follows.
+   */
+  operatorTransfers(t: { chatId: number; toUserId: number; byUserId: number }): void;
   runTimers(): void;
 }
 
@@ -145,6 +185,11 @@ export function createSimulation(core: EmulatorCore): Simulation {
       if (patch.absentUntil !== undefined) u.absentUntil = patch.absentUntil;
       if (patch.admin !== undefined) u.admin = patch.admin;
       return u;
+    },
+    addAbsence: ({ userId, from, to }) => {
+      if (!(to > from)) throw new SimError('an absence ends after it starts');
+      const u = user(userId);
+      u.absences = [...(u.absences ?? []), { from, to }];
     },
     addUser: (n) => {
       const id = nextId(state, 'user');
@@ -222,6 +267,46 @@ export function createSimulation(core: EmulatorCore): Simulation {
     updateLead: (id, fields, byUserId = null) => {
       updateItem(core, 1, id, fields, byUserId, core.newHit());
     },
+    addDeal: (d) => {
+      const creator = d.createdById === undefined ? null : d.createdById;
+      const fields: Record<string, unknown> = {
+        title: d.title,
+        categoryId: d.categoryId ?? 0,
+        sourceId: d.sourceId ?? '',
+        contactId: d.contactId ?? 0,
+        companyId: d.companyId ?? 0,
+        assignedById: d.assignedById ?? creator ?? (state.app.installedBy || 1),
+      };
+      return addItem(core, 2, fields, creator, core.newHit()).id;
+    },
+    updateDeal: (id, fields, byUserId = null) => {
+      updateItem(core, 2, id, fields, byUserId, core.newHit());
+    },
+    convertLead: (leadId, byUserId, o = {}) => {
+      const lead = state.crm.leads.get(leadId);
+      if (!lead) throw new SimError(`no lead ${leadId}`);
+      user(byUserId);
+      const deal = addItem(
+        core,
+        2,
+        {
+          title: lead.title,
+          categoryId: o.categoryId ?? 0,
+          sourceId: lead.sourceId,
+          contactId: lead.contactId,
+          companyId: lead.companyId,
+          leadId,
+          assignedById: DEAL_CONVERSION_COPIES_RESPONSIBLE ? lead.assignedById : byUserId,
+        },
+        byUserId,
+        core.newHit(),
+      );
+      updateItem(core, 1, leadId, { stageId: 'CONVERTED' }, byUserId, core.newHit());
+      // The lead's open-line chats are bound to the deal too (entity_data_2 DEAL).
+      if (DEAL_CONVERSION_BINDS_CHAT)
+        for (const chat of state.chats.values()) if (chat.crm?.LEAD === leadId) chat.crm.DEAL = deal.id;
+      return deal.id;
+    },
     addContact: (c) =>
       addItem(
         core,
@@ -277,6 +362,20 @@ export function createSimulation(core: EmulatorCore): Simulation {
       return id;
     },
     notificationsFor: (userId) => state.notifications.filter((n) => n.userId === userId && !n.replaced),
+    operatorTransfers: ({ chatId, toUserId, byUserId }) => {
+      user(toUserId);
+      user(byUserId);
+      const chat = core.lines.chat(chatId);
+      const session = core.lines.activeSession(chat);
+      if (!session) throw new SimError(`chat ${chatId} has no open session`);
+      core.lines.transfer(
+        chat,
+        session,
+        { userId: toUserId },
+        { leaveBot: true, actingUserId: byUserId },
+        core.newHit(),
+      );
+    },
     runTimers: () => core.lines.runTimers(),
   };
 }

@@ -9,11 +9,17 @@ export type LogAction =
   | 'reclaim' // its operator left the queue or was dismissed
   | 'close' // closed as idle
   | 'skip' // left alone on purpose (a person already chose, already assigned…)
-  | 'breach'; // a first-touch deadline passed without contact (speed to lead)
+  | 'breach' // a first-touch deadline passed without contact (speed to lead)
+  | 'transfer' // a person moved the dialog in Bitrix24 (found by the sync)
+  | 'follow' // one owner: it followed the other side (a lead after its chat, a chat after its lead)
+  | 'handover'; // an absence: handed to the deputy or back to distribution
+
+/** What a log row is about (110_deals.sql added deals, and contacts for the one-owner policy). */
+export type LogKind = 'dialog' | 'lead' | 'deal' | 'contact';
 
 export interface LogEntry {
   memberId: string;
-  kind: 'dialog' | 'lead';
+  kind: LogKind;
   objectId: string;
   queueId?: string | null;
   action: LogAction;
@@ -41,7 +47,7 @@ export class AssignmentLogRepository {
 
   async recent(
     memberId: string,
-    o: { limit?: number; kind?: 'dialog' | 'lead'; objectId?: string; since?: number } = {},
+    o: { limit?: number; kind?: LogKind; objectId?: string; since?: number } = {},
   ) {
     const where = ['member_id = ?'];
     const params: (string | number)[] = [memberId];
@@ -65,7 +71,7 @@ export class AssignmentLogRepository {
   }
 
   /** Assignments per operator since `since` (the dashboard's chart). */
-  async assignmentsPerOperator(memberId: string, since: number, kind?: 'dialog' | 'lead') {
+  async assignmentsPerOperator(memberId: string, since: number, kind?: LogKind) {
     return this.db.all<{ operatorId: number; kind: string; n: number }>(
       `SELECT operator_id AS "operatorId", kind, COUNT(*) AS n FROM assignment_log
        WHERE member_id = ? AND created_at >= ? AND action IN ('assign', 'pass_on', 'return', 'reclaim')

@@ -21,7 +21,7 @@ export interface PendingMove {
   targetId: number | null;
   /** who held it before (pass-on, return) */
   fromId: number | null;
-  logAction: 'assign' | 'pass_on' | 'return' | 'reclaim' | 'portal_queue';
+  logAction: 'assign' | 'pass_on' | 'return' | 'reclaim' | 'portal_queue' | 'follow' | 'handover';
   /** the engine's reason */
   reason: unknown;
   stamp: number | null;

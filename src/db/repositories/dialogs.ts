@@ -70,6 +70,9 @@ function toRow(r: any): DialogRow {
   };
 }
 
+/** A register row as the repositories read it (the one-owner lookups read ol_dialogs too). */
+export const dialogRowOf = toRow;
+
 /** Open = every state but closed: the register's view of dialogs that still need someone. */
 const OPEN = "state != 'closed'";
 

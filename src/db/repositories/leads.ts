@@ -46,15 +46,33 @@ export interface SyncedLead {
   statusId: string;
 }
 
+/** Which register a repository reads: the lead register or the deal register (same shape). */
+export interface CrmRegisterTable {
+  table: 'leads' | 'deals';
+  idColumn: 'lead_id' | 'deal_id';
+}
+export const LEAD_TABLE: CrmRegisterTable = { table: 'leads', idColumn: 'lead_id' };
+export const DEAL_TABLE: CrmRegisterTable = { table: 'deals', idColumn: 'deal_id' };
+
 /**
  * The lead register: one row per lead the app has seen, with its decision, the progress of
  * the portal write, and the lead's current holder and status (the lead load).
  */
 export class LeadRepository {
-  constructor(private readonly db: Database) {}
+  private readonly t: string;
+  private readonly idc: string;
+
+  /** `table`: the lead register, or the deal register (110_deals.sql: same columns, `deal_id`). */
+  constructor(
+    private readonly db: Database,
+    table: CrmRegisterTable = LEAD_TABLE,
+  ) {
+    this.t = table.table;
+    this.idc = table.idColumn;
+  }
 
   async get(memberId: string, leadId: number): Promise<LeadRow | undefined> {
-    const r = await this.db.get<any>('SELECT * FROM leads WHERE member_id = ? AND lead_id = ?', [
+    const r = await this.db.get<any>(`SELECT * FROM ${this.t} WHERE member_id = ? AND ${this.idc} = ?`, [
       memberId,
       leadId,
     ]);
@@ -68,16 +86,16 @@ export class LeadRepository {
    */
   async recordOutcome(o: LeadOutcome): Promise<boolean> {
     const r = await this.db.run(
-      `INSERT INTO leads (member_id, lead_id, phase, queue_id, status_id, holder_id, previous_id, operator_id,
+      `INSERT INTO ${this.t} (member_id, ${this.idc}, phase, queue_id, status_id, holder_id, previous_id, operator_id,
          reason, comment, update_done, comment_id, logged, echo_until, received_at, decided_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0, 0, ?, ?, ?)
-       ON CONFLICT (member_id, lead_id) DO UPDATE SET
+       ON CONFLICT (member_id, ${this.idc}) DO UPDATE SET
          phase = excluded.phase, queue_id = excluded.queue_id, status_id = excluded.status_id,
          holder_id = excluded.holder_id, previous_id = excluded.previous_id, operator_id = excluded.operator_id,
          reason = excluded.reason, comment = excluded.comment, update_done = 0, comment_id = NULL, logged = 0,
-         received_at = COALESCE(leads.received_at, excluded.received_at), decided_at = excluded.decided_at,
+         received_at = COALESCE(${this.t}.received_at, excluded.received_at), decided_at = excluded.decided_at,
          updated_at = excluded.updated_at
-       WHERE leads.phase IN ('seen', 'waiting')`,
+       WHERE ${this.t}.phase IN ('seen', 'waiting')`,
       [
         o.memberId,
         o.leadId,
@@ -104,24 +122,52 @@ export class LeadRepository {
     w: { updateDone?: boolean; commentId?: number | null; echoUntil?: number; at: number },
   ): Promise<void> {
     await this.db.run(
-      `UPDATE leads SET update_done = ${this.db.dialect.greatest('update_done', '?')}, comment_id = COALESCE(comment_id, ?),
+      `UPDATE ${this.t} SET update_done = ${this.db.dialect.greatest('update_done', '?')}, comment_id = COALESCE(comment_id, ?),
          echo_until = ${this.db.dialect.greatest('echo_until', '?')}, written_at = ?, updated_at = ?
-       WHERE member_id = ? AND lead_id = ?`,
+       WHERE member_id = ? AND ${this.idc} = ?`,
       [w.updateDone ? 1 : 0, w.commentId ?? null, w.echoUntil ?? 0, w.at, w.at, memberId, leadId],
     );
   }
 
   async setPhase(memberId: string, leadId: number, phase: LeadPhase, at: number): Promise<void> {
-    await this.db.run('UPDATE leads SET phase = ?, updated_at = ? WHERE member_id = ? AND lead_id = ?', [
-      phase,
-      at,
-      memberId,
-      leadId,
-    ]);
+    await this.db.run(
+      `UPDATE ${this.t} SET phase = ?, updated_at = ? WHERE member_id = ? AND ${this.idc} = ?`,
+      [phase, at, memberId, leadId],
+    );
+  }
+
+  /**
+   * An item the app placed (or saw) goes back to be decided again: an absent person's handover.
+   * Not one whose write is under way ('decided'); a row that was never there is added.
+   */
+  async reopen(
+    memberId: string,
+    leadId: number,
+    o: { holderId: number | null; statusId: string | null; at: number },
+  ): Promise<boolean> {
+    const r = await this.db.run(
+      `INSERT INTO ${this.t} (member_id, ${this.idc}, phase, status_id, holder_id, updated_at) VALUES (?, ?, 'seen', ?, ?, ?)
+       ON CONFLICT (member_id, ${this.idc}) DO UPDATE SET phase = 'seen', holder_id = excluded.holder_id,
+         status_id = excluded.status_id, echo_until = 0, updated_at = excluded.updated_at
+       WHERE ${this.t}.phase <> 'decided'`,
+      [memberId, leadId, o.statusId, o.holderId, o.at],
+    );
+    return r.changes > 0;
+  }
+
+  /** A waiting item whose queue changed (a deal moved to another pipeline): it waits in the new one. */
+  async requeue(memberId: string, leadId: number, queueId: string, at: number): Promise<void> {
+    await this.db.run(
+      `UPDATE ${this.t} SET queue_id = ?, updated_at = ? WHERE member_id = ? AND ${this.idc} = ? AND phase = 'waiting'`,
+      [queueId, at, memberId, leadId],
+    );
   }
 
   async markLogged(memberId: string, leadId: number): Promise<void> {
-    await this.db.run('UPDATE leads SET logged = 1 WHERE member_id = ? AND lead_id = ?', [memberId, leadId]);
+    await this.db.run(`UPDATE ${this.t} SET logged = 1 WHERE member_id = ? AND ${this.idc} = ?`, [
+      memberId,
+      leadId,
+    ]);
   }
 
   /**
@@ -130,7 +176,7 @@ export class LeadRepository {
    */
   async consumeEcho(memberId: string, leadId: number, now: number): Promise<boolean> {
     const r = await this.db.run(
-      'UPDATE leads SET echo_until = 0 WHERE member_id = ? AND lead_id = ? AND echo_until >= ?',
+      `UPDATE ${this.t} SET echo_until = 0 WHERE member_id = ? AND ${this.idc} = ? AND echo_until >= ?`,
       [memberId, leadId, now],
     );
     return r.changes > 0;
@@ -146,18 +192,18 @@ export class LeadRepository {
     o: { holderId: number | null; statusId: string | null; at: number },
   ): Promise<void> {
     await this.db.run(
-      `UPDATE leads SET holder_id = ?, status_id = COALESCE(?, status_id),
+      `UPDATE ${this.t} SET holder_id = ?, status_id = COALESCE(?, status_id),
          phase = CASE WHEN phase = 'waiting' AND ? IS DISTINCT FROM previous_id THEN 'skipped' ELSE phase END,
          updated_at = ?
-       WHERE member_id = ? AND lead_id = ?`,
+       WHERE member_id = ? AND ${this.idc} = ?`,
       [o.holderId, o.statusId, o.holderId, o.at, memberId, leadId],
     );
   }
 
   async markGone(memberId: string, leadId: number, at: number): Promise<void> {
     await this.db.run(
-      `INSERT INTO leads (member_id, lead_id, phase, holder_id, updated_at) VALUES (?, ?, 'gone', NULL, ?)
-       ON CONFLICT (member_id, lead_id) DO UPDATE SET phase = 'gone', holder_id = NULL, echo_until = 0,
+      `INSERT INTO ${this.t} (member_id, ${this.idc}, phase, holder_id, updated_at) VALUES (?, ?, 'gone', NULL, ?)
+       ON CONFLICT (member_id, ${this.idc}) DO UPDATE SET phase = 'gone', holder_id = NULL, echo_until = 0,
          updated_at = excluded.updated_at`,
       [memberId, leadId, at],
     );
@@ -172,7 +218,7 @@ export class LeadRepository {
     const out = new Map<number, number>();
     if (operatorIds.length === 0 || openStatuses.length === 0) return out;
     const rows = await this.db.all<{ holder_id: number; n: number }>(
-      `SELECT holder_id, COUNT(*) AS n FROM leads
+      `SELECT holder_id, COUNT(*) AS n FROM ${this.t}
        WHERE member_id = ? AND holder_id IN (${marks(operatorIds.length)})
          AND status_id IN (${marks(openStatuses.length)}) AND phase <> 'gone'
        GROUP BY holder_id`,
@@ -186,7 +232,7 @@ export class LeadRepository {
   async holders(memberId: string, openStatuses: readonly string[]): Promise<number[]> {
     if (openStatuses.length === 0) return [];
     const rows = await this.db.all<{ holder_id: number }>(
-      `SELECT DISTINCT holder_id FROM leads
+      `SELECT DISTINCT holder_id FROM ${this.t}
        WHERE member_id = ? AND holder_id IS NOT NULL AND status_id IN (${marks(openStatuses.length)})
          AND phase <> 'gone'`,
       [memberId, ...openStatuses],
@@ -198,7 +244,7 @@ export class LeadRepository {
   async openLeads(memberId: string, openStatuses: readonly string[]): Promise<LeadRow[]> {
     if (openStatuses.length === 0) return [];
     const rows = await this.db.all<any>(
-      `SELECT * FROM leads WHERE member_id = ? AND holder_id IS NOT NULL
+      `SELECT * FROM ${this.t} WHERE member_id = ? AND holder_id IS NOT NULL
          AND status_id IN (${marks(openStatuses.length)}) AND phase <> 'gone'`,
       [memberId, ...openStatuses],
     );
@@ -211,13 +257,13 @@ export class LeadRepository {
    */
   async toSweep(memberId: string, openStatuses: readonly string[], limit: number): Promise<number[]> {
     if (openStatuses.length === 0 || limit <= 0) return [];
-    const rows = await this.db.all<{ lead_id: number }>(
-      `SELECT lead_id FROM leads WHERE member_id = ? AND holder_id IS NOT NULL
+    const rows = await this.db.all<{ id: number }>(
+      `SELECT ${this.idc} AS id FROM ${this.t} WHERE member_id = ? AND holder_id IS NOT NULL
          AND status_id IN (${marks(openStatuses.length)}) AND phase NOT IN ('gone', 'decided')
-       ORDER BY COALESCE(checked_at, 0), lead_id LIMIT ?`,
+       ORDER BY COALESCE(checked_at, 0), ${this.idc} LIMIT ?`,
       [memberId, ...openStatuses, limit],
     );
-    return rows.map((r) => Number(r.lead_id));
+    return rows.map((r) => Number(r.id));
   }
 
   /** The sync read these leads now (the sweep starts with the others next time). */
@@ -225,7 +271,7 @@ export class LeadRepository {
     for (let i = 0; i < leadIds.length; i += 500) {
       const part = leadIds.slice(i, i + 500);
       await this.db.run(
-        `UPDATE leads SET checked_at = ? WHERE member_id = ? AND lead_id IN (${marks(part.length)})`,
+        `UPDATE ${this.t} SET checked_at = ? WHERE member_id = ? AND ${this.idc} IN (${marks(part.length)})`,
         [at, memberId, ...part],
       );
     }
@@ -247,12 +293,12 @@ export class LeadRepository {
       let changed = 0;
       for (const f of found) {
         const before = await tx.get<{ holder_id: number | null; status_id: string | null; phase: LeadPhase }>(
-          'SELECT holder_id, status_id, phase FROM leads WHERE member_id = ? AND lead_id = ?',
+          `SELECT holder_id, status_id, phase FROM ${this.t} WHERE member_id = ? AND ${this.idc} = ?`,
           [memberId, f.leadId],
         );
         if (!before) {
           await tx.run(
-            `INSERT INTO leads (member_id, lead_id, phase, status_id, holder_id, updated_at)
+            `INSERT INTO ${this.t} (member_id, ${this.idc}, phase, status_id, holder_id, updated_at)
              VALUES (?, ?, 'seen', ?, ?, ?)`,
             [memberId, f.leadId, f.statusId, f.holderId, at],
           );
@@ -263,10 +309,10 @@ export class LeadRepository {
           (before.holder_id !== f.holderId || before.status_id !== f.statusId)
         ) {
           await tx.run(
-            `UPDATE leads SET holder_id = ?, status_id = ?,
+            `UPDATE ${this.t} SET holder_id = ?, status_id = ?,
                phase = CASE WHEN phase = 'waiting' AND ? IS DISTINCT FROM previous_id THEN 'skipped' ELSE phase END,
                updated_at = ?
-             WHERE member_id = ? AND lead_id = ?`,
+             WHERE member_id = ? AND ${this.idc} = ?`,
             [f.holderId, f.statusId, f.holderId, at, memberId, f.leadId],
           );
           changed++;
@@ -274,9 +320,9 @@ export class LeadRepository {
       }
       for (const leadId of released) {
         await tx.run(
-          `UPDATE leads SET holder_id = NULL,
+          `UPDATE ${this.t} SET holder_id = NULL,
              phase = CASE WHEN phase = 'waiting' THEN 'skipped' ELSE phase END, updated_at = ?
-           WHERE member_id = ? AND lead_id = ? AND phase <> 'decided'`,
+           WHERE member_id = ? AND ${this.idc} = ? AND phase <> 'decided'`,
           [at, memberId, leadId],
         );
       }
@@ -287,7 +333,7 @@ export class LeadRepository {
   /** Decisions whose write has not been confirmed since before `before` (their event gave up or its process died). */
   async unfinished(memberId: string, before: number, limit = 100): Promise<LeadRow[]> {
     const rows = await this.db.all<any>(
-      `SELECT * FROM leads WHERE member_id = ? AND phase = 'decided' AND decided_at < ? ORDER BY decided_at LIMIT ?`,
+      `SELECT * FROM ${this.t} WHERE member_id = ? AND phase = 'decided' AND decided_at < ? ORDER BY decided_at LIMIT ?`,
       [memberId, before, limit],
     );
     return rows.map(toRow);
@@ -296,7 +342,7 @@ export class LeadRepository {
   /** Leads waiting for a free operator, oldest first. */
   async waiting(memberId: string, limit = 500): Promise<LeadRow[]> {
     const rows = await this.db.all<any>(
-      `SELECT * FROM leads WHERE member_id = ? AND phase = 'waiting' ORDER BY received_at, lead_id LIMIT ?`,
+      `SELECT * FROM ${this.t} WHERE member_id = ? AND phase = 'waiting' ORDER BY received_at, ${this.idc} LIMIT ?`,
       [memberId, limit],
     );
     return rows.map(toRow);
@@ -344,7 +390,7 @@ function marks(n: number): string {
 function toRow(r: any): LeadRow {
   return {
     memberId: r.member_id,
-    leadId: r.lead_id,
+    leadId: r.lead_id ?? r.deal_id,
     phase: r.phase,
     queueId: r.queue_id,
     statusId: r.status_id,

@@ -7,6 +7,7 @@ import { chartsRoute } from './charts.ts';
 import { liveRoute } from './live-route.ts';
 import type { SessionTokens } from '../session-token.ts';
 import { requireSession, sessionOf } from './auth.ts';
+import { absencesRoute } from './absences-route.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { settingsRoutes } from './settings-routes.ts';
 import { speedRoutes } from './speed.ts';
@@ -37,6 +38,8 @@ import { whatIfRoute } from './what-if.ts';
  *                                          over time, time to first answer p50/p90 per line
  *   GET  /api/live                         server-sent events: `change` when anything the
  *                                          dashboard shows changed for this portal
+ *   GET  /api/absences                     who covers whom until when (running, upcoming, ended this week)
+ *   GET  /api/settings/{deals,owner,handover}  and PUT (admin): issue 19's scopes
  *
  * A rejected value answers 400 `{error: 'invalid_settings', fields: [{path, message}]}`,
  * checked by the same zod schemas the store uses; a saved one takes effect at once (the
@@ -68,6 +71,7 @@ export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData
   r.use(speedRoutes(ctx, live));
   r.use(chartsRoute(ctx, live));
   r.use(liveRoute(hub, ctx.clock));
+  r.use(absencesRoute(ctx, live));
   // Unknown /api paths answer JSON 404 from the app's own fallback.
   return r;
 }

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import type { AppContext } from '../../app-context.ts';
 import { SettingsRepository } from '../../db/repositories/settings.ts';
 import { rulesFromLine } from '../../engine/index.ts';
+import { handoverSettingsSchema } from '../../settings/absences.ts';
+import { dealSettingsSchema } from '../../settings/deals.ts';
+import { ownerSettingsSchema } from '../../settings/owner.ts';
 import {
   leadSettingsSchema,
   lineSettingsSchema,
@@ -26,8 +29,11 @@ interface ScopeDef {
   scope(req: Request): string;
 }
 
-const SCOPES: Record<'leads' | 'operators' | 'portal', ScopeDef> = {
+const SCOPES: Record<'leads' | 'deals' | 'owner' | 'handover' | 'operators' | 'portal', ScopeDef> = {
   leads: { schema: leadSettingsSchema, scope: () => SETTINGS_SCOPES.leads },
+  deals: { schema: dealSettingsSchema, scope: () => SETTINGS_SCOPES.deals },
+  owner: { schema: ownerSettingsSchema, scope: () => SETTINGS_SCOPES.owner },
+  handover: { schema: handoverSettingsSchema, scope: () => SETTINGS_SCOPES.handover },
   operators: { schema: operatorsSettingsSchema, scope: () => SETTINGS_SCOPES.operators },
   portal: { schema: portalSettingsSchema, scope: () => SETTINGS_SCOPES.portal },
 };

@@ -50,6 +50,11 @@ export function operatorState(id: number, eager = false): fc.Arbitrary<OperatorS
       operatorLast: fc.integer({ min: 0, max: 3 }),
       lastAssignedAt: fc.option(fc.integer({ min: T0 - 10 * HOUR, max: T0 }), { nil: null }),
       credit: fc.integer({ min: -20, max: 20 }),
+      // An absence entered ahead (running, past or coming) and a return offset (engine/returns.ts).
+      away: rare(10),
+      awayFrom: time,
+      awayHours: fc.integer({ min: 1, max: 12 }),
+      loadOffset: fc.option(fc.integer({ min: 1, max: 5 }), { freq: 5, nil: undefined }),
     })
     .map((r) => ({
       id,
@@ -63,6 +68,8 @@ export function operatorState(id: number, eager = false): fc.Arbitrary<OperatorS
       load: { notAnswered: r.notAnswered, clientLast: r.clientLast, operatorLast: r.operatorLast },
       lastAssignedAt: r.lastAssignedAt,
       credit: r.credit,
+      ...(r.away && !eager ? { absences: [{ from: r.awayFrom, to: r.awayFrom + r.awayHours * HOUR }] } : {}),
+      ...(r.loadOffset !== undefined ? { loadOffset: r.loadOffset } : {}),
     }));
 }
 

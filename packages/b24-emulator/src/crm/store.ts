@@ -1,5 +1,8 @@
 import {
   CRM_UNKNOWN_RESPONSIBLE_ERROR,
+  DEAL_CATEGORY_CHANGE_EVENTS,
+  DEAL_STAGE_IDS,
+  DEAL_UNKNOWN_CATEGORY_ERROR,
   LAST_ACTIVITY_FOLLOWS_TIMELINE,
   MOVED_BY_ON_STAGE_CHANGE_ONLY,
 } from '../assumptions.ts';
@@ -11,16 +14,21 @@ import { restError } from '../rest/rest-error.ts';
 
 export const ENTITY_NAMES: Record<
   CrmEntityTypeId,
-  { event: string; code: 'LEAD' | 'CONTACT' | 'COMPANY'; seq: 'lead' | 'contact' | 'company' }
+  {
+    event: string;
+    code: 'LEAD' | 'DEAL' | 'CONTACT' | 'COMPANY';
+    seq: 'lead' | 'deal' | 'contact' | 'company';
+  }
 > = {
   1: { event: 'LEAD', code: 'LEAD', seq: 'lead' },
+  2: { event: 'DEAL', code: 'DEAL', seq: 'deal' },
   3: { event: 'CONTACT', code: 'CONTACT', seq: 'contact' },
   4: { event: 'COMPANY', code: 'COMPANY', seq: 'company' },
 };
 
 export function parseEntityTypeId(v: unknown): CrmEntityTypeId {
   const n = asInt(v);
-  if (n === 1 || n === 3 || n === 4) return n;
+  if (n === 1 || n === 2 || n === 3 || n === 4) return n;
   throw restError(400, 'NOT_FOUND', 'SPA not found');
 }
 
@@ -55,6 +63,7 @@ const INT_FIELDS: Record<string, keyof CrmItem> = {
   assignedById: 'assignedById',
   companyId: 'companyId',
   contactId: 'contactId',
+  leadId: 'leadId',
 };
 
 function validUser(core: PortalWithEvents, id: number): void {
@@ -156,9 +165,11 @@ export function newItem(
     assignedById: by || 1,
     sourceId: entityTypeId === 1 ? 'CALL' : '',
     sourceDescription: '',
-    stageId: entityTypeId === 1 ? 'NEW' : entityTypeId === 3 ? 'CLIENT' : 'CUSTOMER',
+    stageId: entityTypeId === 1 || entityTypeId === 2 ? 'NEW' : entityTypeId === 3 ? 'CLIENT' : 'CUSTOMER',
     companyId: 0,
     contactId: 0,
+    categoryId: 0,
+    leadId: 0,
     comments: '',
     opened: 'Y',
     createdBy: by || 1,
@@ -182,8 +193,13 @@ export function addItem(
   hit: Hit,
 ): CrmItem {
   const item = newItem(core, entityTypeId, actingUserId);
+  if (entityTypeId === 2 && fields.categoryId !== undefined) {
+    item.categoryId = dealCategory(core, fields.categoryId);
+    item.stageId = firstStage(item.categoryId);
+  }
   applyFields(core, item, fields, true);
   if (entityTypeId === 1 && !item.title) item.title = `Lead #${item.id}`;
+  if (entityTypeId === 2 && !item.title) item.title = `Deal #${item.id}`;
   crmMap(core.state, entityTypeId).set(item.id, item);
   core.events.fire(
     `ONCRM${ENTITY_NAMES[entityTypeId].event}ADD`,
@@ -205,21 +221,60 @@ export function updateItem(
   const item = crmMap(core.state, entityTypeId).get(id);
   if (!item) throw restError(400, 'NOT_FOUND', 'Element not found');
   const stageBefore = item.stageId;
+  let moved = false;
+  if (entityTypeId === 2 && fields.categoryId !== undefined) {
+    const to = dealCategory(core, fields.categoryId);
+    if (to !== item.categoryId) {
+      // A new pipeline starts the deal at that pipeline's first stage.
+      item.categoryId = to;
+      item.stageId = firstStage(to);
+      moved = true;
+    }
+  }
   const changed = applyFields(core, item, fields, false);
-  if (changed) {
+  if (changed || moved) {
     item.updatedAt = core.clock();
     item.updatedBy = actingUserId ?? item.updatedBy;
     if (item.stageId !== stageBefore || !MOVED_BY_ON_STAGE_CHANGE_ONLY) {
       item.movedBy = actingUserId ?? item.updatedBy;
       item.movedTime = item.updatedAt;
     }
+  }
+  if (changed || (moved && DEAL_CATEGORY_CHANGE_EVENTS.includes('ONCRMDEALUPDATE'))) {
     core.events.fire(
       `ONCRM${ENTITY_NAMES[entityTypeId].event}UPDATE`,
       { FIELDS: { ID: item.id } },
       { actingUserId, hit },
     );
   }
+  if (moved) {
+    core.events.fire(
+      'ONCRMDEALMOVETOCATEGORY',
+      { FIELDS: { ID: item.id, CATEGORY_ID: item.categoryId, STAGE_ID: item.stageId } },
+      { actingUserId, hit },
+    );
+  }
   return item;
+}
+
+/** A deal pipeline id that exists (crm.category.list), or the error crm.item.* answers. */
+function dealCategory(core: PortalWithEvents, raw: unknown): number {
+  const id = asInt(raw);
+  if (id === null || !core.state.crm.dealCategories.has(id)) {
+    throw restError(400, DEAL_UNKNOWN_CATEGORY_ERROR.error, DEAL_UNKNOWN_CATEGORY_ERROR.description);
+  }
+  return id;
+}
+
+/** The first stage of a pipeline: NEW in the general one, C<id>:NEW in the others (crm.status STAGE_ID). */
+export function firstStage(categoryId: number): string {
+  return categoryId === 0 ? DEAL_STAGE_IDS.first : `C${categoryId}:${DEAL_STAGE_IDS.first}`;
+}
+
+/** A deal's stage group: won (S), lost (F) or in progress (P). */
+export function dealSemantic(stageId: string): 'P' | 'S' | 'F' {
+  const stage = stageId.replace(/^C\d+:/, '');
+  return stage === DEAL_STAGE_IDS.won ? 'S' : stage === DEAL_STAGE_IDS.lost ? 'F' : 'P';
 }
 
 /** Ids per entity type whose phones/emails match any of `values` (crm.duplicate.findbycomm). */
@@ -253,7 +308,7 @@ export function findByComm(
  */
 export function touchTimeline(core: PortalCore, entityTypeId: number, id: number, userId: number): void {
   if (!LAST_ACTIVITY_FOLLOWS_TIMELINE) return;
-  if (entityTypeId !== 1 && entityTypeId !== 3 && entityTypeId !== 4) return;
+  if (entityTypeId !== 1 && entityTypeId !== 2 && entityTypeId !== 3 && entityTypeId !== 4) return;
   const item = crmMap(core.state, entityTypeId).get(id);
   if (!item) return;
   item.lastActivityBy = userId;

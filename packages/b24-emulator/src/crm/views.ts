@@ -1,6 +1,7 @@
 import type { EmulatorCore } from '../core.ts';
 import { isoDate } from '../dates.ts';
 import type { CrmItem, CrmMultiField } from '../model.ts';
+import { dealSemantic } from './store.ts';
 
 const first = (item: CrmItem, typeId: CrmMultiField['typeId'], valueType?: string) =>
   item.fm.find((f) => f.typeId === typeId && (!valueType || f.valueType === valueType))?.value ?? '';
@@ -42,6 +43,27 @@ export function itemView(core: EmulatorCore, item: CrmItem, withFm: boolean): Re
       isReturnCustomer: 'N',
       observers: [],
       contactIds: item.contactId ? [item.contactId] : [],
+    };
+  } else if (item.entityTypeId === 2) {
+    const semantic = dealSemantic(item.stageId);
+    own = {
+      title: item.title,
+      categoryId: item.categoryId,
+      stageId: item.stageId,
+      stageSemanticId: semantic,
+      closed: semantic === 'P' ? 'N' : 'Y',
+      isWon: semantic === 'S' ? 'Y' : 'N',
+      isLose: semantic === 'F' ? 'Y' : 'N',
+      sourceId: item.sourceId || null,
+      sourceDescription: item.sourceDescription || null,
+      leadId: item.leadId || null,
+      companyId: item.companyId,
+      contactId: item.contactId,
+      contactIds: item.contactId ? [item.contactId] : [],
+      comments: item.comments || null,
+      opportunity: 0,
+      currencyId: 'RUB',
+      observers: [],
     };
   } else if (item.entityTypeId === 3) {
     own = {

@@ -1,6 +1,7 @@
 import { TIMELINE_LIST_MISSING_FILTER_ERROR } from '../assumptions.ts';
 import {
   addItem,
+  dealSemantic,
   fmMatches,
   findByComm,
   parseEntityTypeId,
@@ -30,6 +31,16 @@ const ITEM_FIELDS: Record<string, (i: CrmItem) => unknown> = {
   companyid: (i) => i.companyId,
   contactid: (i) => i.contactId,
   opened: (i) => i.opened,
+  categoryid: (i) => i.categoryId,
+  leadid: (i) => i.leadId,
+  stagesemanticid: (i) =>
+    i.entityTypeId === 2
+      ? dealSemantic(i.stageId)
+      : i.stageId === 'CONVERTED'
+        ? 'S'
+        : i.stageId === 'JUNK'
+          ? 'F'
+          : 'P',
   createdtime: (i) => i.createdAt,
   updatedtime: (i) => i.updatedAt,
   movedby: (i) => i.movedBy,
@@ -63,7 +74,7 @@ function checkFields(keys: string[], where: 'filter' | 'order'): void {
   }
 }
 
-const TIMELINE_TYPES: Record<string, 1 | 3 | 4> = { lead: 1, contact: 3, company: 4 };
+const TIMELINE_TYPES: Record<string, 1 | 2 | 3 | 4> = { lead: 1, deal: 2, contact: 3, company: 4 };
 
 export const crmMethods: MethodTable = {
   'crm.item.get': {
@@ -118,6 +129,22 @@ export const crmMethods: MethodTable = {
       if (id === null) throw restError(400, 'NOT_FOUND', 'Element not found');
       const item = updateItem(core, type, id, asObject(pick(params, 'fields')), caller.userId, hit);
       return ok({ item: itemView(core, item, true) });
+    },
+  },
+  'crm.category.list': {
+    scope: 'crm',
+    handler: ({ core, params }) => {
+      if (parseEntityTypeId(pick(params, 'entityTypeId')) !== 2) return ok({ categories: [] });
+      const categories = [...core.state.crm.dealCategories.values()]
+        .sort((a, b) => a.sort - b.sort || a.id - b.id)
+        .map((c) => ({
+          id: c.id,
+          name: c.name,
+          sort: c.sort,
+          entityTypeId: 2,
+          isDefault: c.isDefault ? 'Y' : 'N',
+        }));
+      return { result: { categories }, total: categories.length };
     },
   },
   'crm.lead.get': {

@@ -2,6 +2,7 @@ import { IM_STATUS_OFFLINE_VALUE } from '../assumptions.ts';
 import { type AnyUser, fullName, type PortalCore } from '../portal-core.ts';
 import { dmyDate, isoDate, sqlDate } from '../dates.ts';
 import type { EmuUser } from '../model.ts';
+import { absenceEnd } from '../openlines/availability.ts';
 
 const PALETTE = ['#df532d', '#4ba984', '#58cc47', '#ba9c7b', '#048bd0', '#ab7761', '#8474c8', '#e98fa6'];
 
@@ -37,13 +38,25 @@ export function userGetItem(u: EmuUser, core: PortalCore): Record<string, unknow
   };
 }
 
+/**
+ * im `absent`: "the date until which the user is on vacation, in ATOM format (if not set,
+ * false)" (im-user-list-get.md): the end of the absence the user is on now; `absentUntil` as
+ * it was set, a chart entry's end as its instant.
+ */
+function absentField(e: EmuUser, now: number, tz: number): string | false {
+  const end = absenceEnd(e, now);
+  if (end === null) return false;
+  const fromChart = (e.absences ?? []).some((a) => a.from <= now && now < a.to && a.to === end);
+  return isoDate(fromChart || !e.absentUntil ? end : Date.parse(e.absentUntil), tz);
+}
+
 function presence(any: AnyUser, core: PortalCore) {
   const e = any.employee;
   const online = any.kind !== 'employee' ? true : (e?.online ?? false);
   return {
     status: online ? 'online' : IM_STATUS_OFFLINE_VALUE,
     lastActivity: e ? isoDate(e.lastActivityAt, core.tzOffsetMin) : isoDate(core.clock(), core.tzOffsetMin),
-    absent: e?.absentUntil ? isoDate(Date.parse(e.absentUntil), core.tzOffsetMin) : false,
+    absent: e ? absentField(e, core.clock(), core.tzOffsetMin) : false,
     externalAuthId: any.kind === 'bot' ? 'bot' : any.kind === 'connector' ? 'imconnector' : 'default',
     type: any.kind === 'bot' ? 'bot' : 'user',
   };

@@ -1,4 +1,5 @@
 import {
+  ABSENCE_DATE_COVERS_WHOLE_DAY,
   DEPARTMENT_QUEUE_INCLUDES_SUBDEPARTMENTS,
   MAX_CHAT_ZERO_IS_UNLIMITED,
   NATIVE_AVAILABILITY_NEEDS_ONLINE,
@@ -50,11 +51,24 @@ export function queueMembers(state: PortalState, line: EmuLine): QueueMember[] {
 
 /** Is the user away on an absence right now? `absentUntil` is a date (whole day) or a date-time. */
 export function isAbsent(u: EmuUser, now: number): boolean {
-  if (!u.absentUntil) return false;
-  const end = Date.parse(u.absentUntil);
-  if (Number.isNaN(end)) return false;
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(u.absentUntil);
-  return now < (dateOnly ? end + 24 * 3600_000 : end);
+  return absenceEnd(u, now) !== null;
+}
+
+/**
+ * The end (unix ms) of the absence the user is on at `now`, or null: the absence chart's
+ * entries that have started, and `absentUntil` (an absence that started already). Overlapping
+ * entries end at the latest end. A past or future absence is not reported (ABSENT_ONLY_WHILE_AWAY).
+ */
+export function absenceEnd(u: EmuUser, now: number): number | null {
+  let end: number | null = null;
+  if (u.absentUntil) {
+    const t = Date.parse(u.absentUntil);
+    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(u.absentUntil);
+    const until = dateOnly && ABSENCE_DATE_COVERS_WHOLE_DAY ? t + 24 * 3600_000 : t;
+    if (!Number.isNaN(t) && now < until) end = until;
+  }
+  for (const a of u.absences ?? []) if (a.from <= now && now < a.to) end = Math.max(end ?? 0, a.to);
+  return end;
 }
 
 /** Per operator: how many dialogs of this line count against MAX_CHAT under TYPE_MAX_CHAT. */

@@ -1,4 +1,4 @@
-import { OPENLINE_LEAD_SOURCE_ID } from '../assumptions.ts';
+import { OPENLINE_LEAD_SOURCE_ID, TRANSFER_CRM_CHANGE_ACTOR } from '../assumptions.ts';
 import type { PortalWithEvents } from '../events/bus.ts';
 import type { Hit } from '../portal-core.ts';
 import { addItem, findByComm, updateItem } from '../crm/store.ts';
@@ -54,16 +54,29 @@ export function bindCrm(
   session.createdLeadId = item.id;
 }
 
-/** CRM_TRANSFER_CHANGE=Y: the lead the session created follows the operator. */
+/**
+ * CRM_TRANSFER_CHANGE=Y: the lead the session created follows the operator; the change is the
+ * transferring person's when one did it in the UI (TRANSFER_CRM_CHANGE_ACTOR).
+ */
 export function followCrmResponsible(
   core: PortalWithEvents,
   session: EmuSession,
   userId: number,
   hit: Hit,
+  actingUserId: number | null = null,
 ): void {
   const line = core.state.lines.get(session.lineId);
   if (!line || !session.createdLeadId || configString(line.config, 'CRM_TRANSFER_CHANGE', 'Y') !== 'Y')
     return;
   const lead = core.state.crm.leads.get(session.createdLeadId);
-  if (lead && lead.assignedById !== userId) updateItem(core, 1, lead.id, { assignedById: userId }, null, hit);
+  if (lead && lead.assignedById !== userId) {
+    updateItem(
+      core,
+      1,
+      lead.id,
+      { assignedById: userId },
+      TRANSFER_CRM_CHANGE_ACTOR ? actingUserId : null,
+      hit,
+    );
+  }
 }

@@ -144,7 +144,14 @@ export class OpenLinesEngine {
     chat.memberIds = chat.memberIds.filter((id) => id !== userId);
   }
 
-  private assign(session: EmuSession, chat: EmuChat, userId: number, viaQueue: boolean, hit: Hit): void {
+  private assign(
+    session: EmuSession,
+    chat: EmuChat,
+    userId: number,
+    viaQueue: boolean,
+    hit: Hit,
+    actingUserId: number | null = null,
+  ): void {
     const prev = session.operatorId;
     if (prev && prev !== userId && !this.state.bots.has(prev)) this.leave(chat, prev);
     session.operatorId = userId;
@@ -156,7 +163,7 @@ export class OpenLinesEngine {
     chat.ownerId = userId;
     if (!chat.memberIds.includes(userId)) chat.memberIds.push(userId);
     this.state.lines.get(session.lineId)?.lastAssignedAt.set(userId, this.now());
-    followCrmResponsible(this.core, session, userId, hit);
+    followCrmResponsible(this.core, session, userId, hit, actingUserId);
   }
 
   private botLeaves(session: EmuSession, chat: EmuChat): void {
@@ -228,12 +235,12 @@ export class OpenLinesEngine {
     chat: EmuChat,
     session: EmuSession,
     target: { userId: number } | { lineId: number },
-    opts: { leaveBot: boolean },
+    opts: { leaveBot: boolean; actingUserId?: number | null },
     hit: Hit,
   ): void {
     const fromBot = session.status === 'bot';
     if ('userId' in target) {
-      this.assign(session, chat, target.userId, false, hit);
+      this.assign(session, chat, target.userId, false, hit, opts.actingUserId ?? null);
       this.system(chat, session, `Dialog transferred to user ${target.userId}`);
     } else {
       if (QUEUE_TRANSFER_MOVES_SESSION_LINE) session.lineId = target.lineId;
