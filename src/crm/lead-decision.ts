@@ -79,7 +79,9 @@ export async function decideAndRecord(
     );
   };
   const item = { id: lead.id, kind: 'lead' as const, arrivedAt: o.receivedAt, crm: links };
-  const handover = o.handover ? handoverDecision(queue, await statesFor(queue, []), lead, o.handover, now) : null;
+  const handover = o.handover
+    ? handoverDecision(queue, await statesFor(queue, []), lead, o.handover, now)
+    : null;
   // The quota caps the queue first; past everyone's cap its overflow decides (quota-decision.ts).
   const { decision: dec, queue: target } = handover
     ? { decision: handover, queue }
