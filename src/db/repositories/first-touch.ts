@@ -1,5 +1,5 @@
 import { insertLogEntry, type LogEntry } from './assignment-log.ts';
-import { redecideLead } from './leads.ts';
+import { redecideLead } from './lead-redecide.ts';
 import { recordQuota } from './quota-ledger.ts';
 import type { Store as Database, Queryable } from '../store.ts';
 
