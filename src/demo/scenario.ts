@@ -1,4 +1,5 @@
 import type { Emulator } from 'b24-emulator';
+import { DemoStory } from './story.ts';
 
 export interface ScenarioOptions {
   /** new dialogs per minute */
@@ -58,12 +59,15 @@ export class DemoScenario {
   /** who is on a break, until when */
   private readonly onBreak = new Map<number, number>();
   private readonly leadPlan = new Map<number, { takeAt: number; closeAt: number }>();
+  /** a deal, a transfer in Bitrix24 that the lead follows, a vacation with its handover (story.ts) */
+  private readonly story: DemoStory;
 
   constructor(
     private readonly emu: Emulator,
     private readonly o: ScenarioOptions,
   ) {
     this.rnd = prng(o.seed ?? 24);
+    this.story = new DemoStory(emu, { lang: o.lang, log: o.log, clock: o.clock });
   }
 
   start(intervalMs = 250): void {
@@ -142,6 +146,7 @@ export class DemoScenario {
       }
     }
     if (this.tick % 4 === 0) this.workLeads(now);
+    this.story.step();
   }
 
   /**
