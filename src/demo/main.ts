@@ -10,7 +10,10 @@ import { type Emulator, startEmulator } from 'b24-emulator';
 import { loadConfig } from '../config/index.ts';
 import { type AppContext, createContext } from '../context.ts';
 import { createLogger } from '../log/logger.ts';
-import { leadSettingsSchema } from '../settings/schema.ts';
+import { handoverSettingsSchema } from '../settings/absences.ts';
+import { dealSettingsSchema } from '../settings/deals.ts';
+import { ownerSettingsSchema } from '../settings/owner.ts';
+import { leadSettingsSchema, operatorsSettingsSchema } from '../settings/schema.ts';
 import { demoOptions, listenError, USAGE } from './options.ts';
 import { DemoScenario } from './scenario.ts';
 import { demoSeed } from './seed.ts';
@@ -151,6 +154,24 @@ await app.settings.write(
   },
   1,
 );
+// Deals to the same team; one owner for a chat and its lead and deal; Vera's deputy is Glen, and
+// an absence hands over to the deputy.
+await app.settings.write(
+  portal.memberId,
+  'deals',
+  dealSettingsSchema,
+  { enabled: true, rules: { mode: 'evenly', queue: [2, 3, 4, 5, 6, 7].map((id) => ({ id })) } },
+  1,
+);
+await app.settings.write(portal.memberId, 'owner', ownerSettingsSchema, { policy: 'chat' }, 1);
+await app.settings.write(
+  portal.memberId,
+  'handover',
+  handoverSettingsSchema,
+  { enabled: true, to: 'deputy' },
+  1,
+);
+await app.settings.write(portal.memberId, 'operators', operatorsSettingsSchema, { '3': { deputyId: 4 } }, 1);
 say('installed: bot registered, attached to both open lines, events bound.');
 say(
   o.busy

@@ -1,4 +1,5 @@
 import type { Emulator } from 'b24-emulator';
+import { DemoStory } from './story.ts';
 
 export interface ScenarioOptions {
   /** new dialogs per minute */
@@ -60,12 +61,15 @@ export class DemoScenario {
   private readonly leadPlan = new Map<number, { takeAt: number; closeAt: number }>();
   /** the story's one lead nobody calls back: its first-touch deadline passes twice, and it is escalated */
   forgottenLeadId: number | null = null;
+  /** a deal, a transfer in Bitrix24 that the lead follows, a vacation with its handover (story.ts) */
+  private readonly story: DemoStory;
 
   constructor(
     private readonly emu: Emulator,
     private readonly o: ScenarioOptions,
   ) {
     this.rnd = prng(o.seed ?? 24);
+    this.story = new DemoStory(emu, { lang: o.lang, log: o.log, clock: o.clock });
   }
 
   start(intervalMs = 250): void {
@@ -145,6 +149,7 @@ export class DemoScenario {
     }
     if (this.tick % 4 === 0) this.workLeads(now);
     if (this.tick === Math.round(15_000 / intervalMs)) this.forgottenLead();
+    this.story.step();
   }
 
   /** A lead nobody will contact: the speed-to-lead story (first-touch deadline, pass-on, escalation). */
