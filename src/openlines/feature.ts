@@ -1,6 +1,7 @@
 import type { AppContext, Feature } from '../app-context.ts';
 import { DialogRepository } from '../db/repositories/dialogs.ts';
 import { OpenLinesRepository } from '../db/repositories/openlines.ts';
+import { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
 import { operatorDirectory } from '../operators/index.ts';
 import type { SetupStep } from '../portal/setup.ts';
 import { CrmLinks } from './crm-links.ts';
@@ -71,6 +72,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         settings: ctx.settings,
         queueState: ctx.queueState,
         dialogs,
+        refusals: new OperatorRefusalRepository(ctx.db),
         clock: ctx.clock,
         log: ctx.log,
       });

@@ -8,6 +8,16 @@ import { queueId } from './queue-index.ts';
 import type { OpenLinesDeps } from './service-deps.ts';
 import type { WriteOutcome } from './write-queue.ts';
 
+/**
+ * OPERATOR_WRONG, from imopenlines.bot.session.transfer: "Transfer to the specified operator or
+ * queue is not available"; from imopenlines.operator.transfer: "The target operator or line is
+ * unavailable for transferring the current dialog" (imopenlines-bot-session-transfer.md,
+ * imopenlines-operator-transfer.md). The target is left out of decisions for REFUSAL_MS (the docs
+ * give no duration: long enough not to ask again at the next sync, short enough to notice a change).
+ */
+export const OPERATOR_WRONG = 'OPERATOR_WRONG';
+export const REFUSAL_MS = 15 * 60_000;
+
 /** What the portal's view of a chat says about a move that may have been sent (verdict). */
 export type Verdict = 'done' | 'not_done' | 'over' | 'elsewhere' | 'unknown';
 
@@ -247,7 +257,10 @@ export class MoveOutcomes {
       );
       if (p.targetId !== null) {
         this.d.directory.invalidate(memberId, [p.targetId]);
-        this.d.indexes.refuse(memberId, row.lineId, p.targetId);
+        if (error === OPERATOR_WRONG) {
+          // Documented: the target "is unavailable for transferring" (not this dialog's fault).
+          await this.d.indexes.refuseUntil(memberId, p.targetId, now + REFUSAL_MS, error);
+        } else this.d.indexes.refuse(memberId, row.lineId, p.targetId);
       }
       const upd = await this.d.dialogs.update(row, { state: 'waiting', pending: null }, now);
       if (upd) {

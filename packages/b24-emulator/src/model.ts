@@ -8,6 +8,8 @@ export type TimemanStatus = 'OPENED' | 'PAUSED' | 'CLOSED' | 'EXPIRED';
 export interface EmuUser {
   id: number;
   active: boolean;
+  /** transfers to this user answer OPERATOR_WRONG (sim.setUser acceptsTransfers: false) */
+  refusesTransfers?: boolean;
   name: string;
   lastName: string;
   secondName: string;

@@ -22,6 +22,11 @@ export interface UserPatch {
   absentUntil?: string | null;
   /** portal administrator rights (taken away: admin-only methods and others' dialogs are refused) */
   admin?: boolean;
+  /**
+   * false: transfers to this user answer OPERATOR_WRONG ("not available": the docs name the
+   * error, not the portal's reasons for it)
+   */
+  acceptsTransfers?: boolean;
 }
 
 /** An entry of the absence chart (vacation, sick leave, business trip): from … to, unix ms. */
@@ -154,6 +159,7 @@ export function createSimulation(core: EmulatorCore): Simulation {
       }
       if (patch.absentUntil !== undefined) u.absentUntil = patch.absentUntil;
       if (patch.admin !== undefined) u.admin = patch.admin;
+      if (patch.acceptsTransfers !== undefined) u.refusesTransfers = !patch.acceptsTransfers;
       return u;
     },
     addAbsence: ({ userId, from, to }) => {

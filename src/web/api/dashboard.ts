@@ -1,4 +1,5 @@
 import { budgetView } from './budget-view.ts';
+import { offlineEventsView } from './offline-events-view.ts';
 import { unreadableView } from './unreadable-view.ts';
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
@@ -189,6 +190,8 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
       budget: budgetView(ctx, s.memberId, lang),
       // Dialogs the portal answers ACCESS_ERROR for: kept, counted, read again later (openlines/unreadable.ts).
       unreadable,
+      // Offline events need an administrator's token (events/offline-access.ts).
+      offlineEvents: await offlineEventsView(ctx, s.memberId, lang),
       sources: live.sources(),
       linesFrom,
       assumed: [...assumed],
