@@ -3,7 +3,6 @@ import {
   availabilityOf,
   type CrmLink,
   type Decision,
-  decide,
   type OpenLoad,
   type OperatorState,
   returnOffsets,
@@ -20,6 +19,7 @@ import { clientMatches, type LeadFacts, linkReadCommands, parseLinks } from './l
 import type { CrmSettings } from './kind.ts';
 import { type AddOutcome, kindOf, type LeadServiceDeps, readBatch } from './lead-types.ts';
 import type { LeadQueue } from './policy.ts';
+import { decideUnderQuota } from './quota-decision.ts';
 
 /*
  * The decision half of placing a lead: the engine's choice among the queue (and the client's
@@ -65,7 +65,7 @@ export async function decideAndRecord(
     receivedAt: number;
     wasWaiting: boolean;
     lang: 'ru' | 'en';
-    /** for the limit check on the portal */
+    /** the portal: the limit check, the quota's day (its zone) and an overflow queue's people */
     client: PortalClient;
     /** deputies standing in for absent responsibles (absence/cover.ts): the reason says whom they cover */
     covers?: ReadonlyMap<number, Cover>;
@@ -76,32 +76,57 @@ export async function decideAndRecord(
   const now = d.clock();
   const kind = kindOf(d);
   const open = kind.openStatuses(settings);
-  const [queueState, counts] = await Promise.all([
-    d.queueState.get(memberId, queue.id),
-    d.leads.loads(memberId, [...ids], open),
-  ]);
-  const loads = new Map<number, Partial<OpenLoad>>([...counts].map(([id, n]) => [id, { notAnswered: n }]));
-  // Each round leaves out one operator found full, so it ends within the candidates.
-  for (let round = 0; round <= ids.size + 1; round++) {
+  /** operators found full on the portal or by the locked record this time: their load from then on */
+  const full = new Map<number, number>();
+  const statesFor = async (q: LeadQueue, extra: number[]): Promise<OperatorState[]> => {
+    const want = new Set([...(q.id === queue.id ? ids : q.rules.queue.map((m) => m.id)), ...extra]);
+    const missing = [...want].filter((id) => !infos.has(id));
+    if (missing.length > 0)
+      for (const [id, i] of await d.operators.get(memberId, o.client, missing)) infos.set(id, i);
+    const [queueState, counts] = await Promise.all([
+      d.queueState.get(memberId, q.id),
+      d.leads.loads(memberId, [...want], open),
+    ]);
+    const loads = new Map<number, Partial<OpenLoad>>([...counts].map(([id, n]) => [id, { notAnswered: n }]));
+    for (const [id, n] of full) if (want.has(id)) loads.set(id, { notAnswered: n });
     // Someone back from an absence takes their turn with the others, not every lead (engine/returns.ts).
-    const states = returnOffsets(
-      toOperatorStates(ids, infos, { settings: opSettings, queue: queueState, loads }),
-      queue.rules,
+    return returnOffsets(
+      toOperatorStates(want, infos, { settings: opSettings, queue: queueState, loads }),
+      q.rules,
       now,
     );
-    const dec =
-      handoverDecision(queue, states, lead, o.handover, now) ??
-      decide(queue.rules, states, { id: lead.id, kind: 'lead', arrivedAt: o.receivedAt, crm: links }, now);
+  };
+  const item = { id: lead.id, kind: 'lead' as const, arrivedAt: o.receivedAt, crm: links };
+  // Each round leaves out one operator found full, so it ends within the candidates.
+  for (let round = 0; round <= ids.size + 1; round++) {
+    const handover = o.handover
+      ? handoverDecision(queue, await statesFor(queue, []), lead, o.handover, now)
+      : null;
+    // The quota caps the queue first; past everyone's cap its overflow decides (quota-decision.ts).
+    const { decision: dec, queue: target } = handover
+      ? { decision: handover, queue }
+      : await decideUnderQuota(
+          d.quota,
+          memberId,
+          o.client,
+          settings,
+          queue,
+          item,
+          opSettings,
+          now,
+          statesFor,
+        );
     // Whom the new operator stands in for; a handover's waiting item keeps it too (lead-service.ts places it later).
     const cover = o.handover?.cover ?? (dec.action === 'assign' ? o.covers?.get(dec.operatorId) : undefined);
     if (cover && (o.handover || dec.reason.rule === 'responsible_manager'))
       dec.reason = { ...dec.reason, cover };
     if (dec.action !== 'assign') return notAssigned(journal, memberId, lead, queue.id, dec, o);
 
+    // A handover to a deputy and the quota's overflow person are the settings' explicit choices: no queue limit.
     const limit =
-      dec.reason.rule === 'handover'
+      dec.reason.rule === 'handover' || dec.reason.rule === 'quota_overflow'
         ? null
-        : limitOf(queue.rules, membersById(queue.rules).get(dec.operatorId));
+        : limitOf(target.rules, membersById(target.rules).get(dec.operatorId));
     if (limit !== null) {
       const onPortal = await openItemsOf(d, o.client, dec.operatorId, lead, open);
       await d.leads.applySync(memberId, onPortal.rows, [], d.clock());
@@ -110,7 +135,7 @@ export async function decideAndRecord(
           { memberId, id: lead.id, operatorId: dec.operatorId, portal: onPortal.count, limit },
           'limit: the portal shows the chosen operator full; choosing again',
         );
-        loads.set(dec.operatorId, { notAnswered: onPortal.count });
+        full.set(dec.operatorId, onPortal.count);
         continue;
       }
     }
@@ -119,14 +144,14 @@ export async function decideAndRecord(
       memberId,
       leadId: lead.id,
       phase: 'decided',
-      queueId: queue.id,
+      queueId: target.id,
       statusId: lead.statusId || null,
       holderId: dec.operatorId,
       previousId: lead.assignedById || null,
       operatorId: dec.operatorId,
       reason: dec.reason,
       comment: withRef(
-        leadComment(o.lang, queue.route, dec.reason, nameOf, kind.defaultQueueName),
+        leadComment(o.lang, target.route, dec.reason, nameOf, kind.defaultQueueName),
         o.lang,
         decisionRef(memberId, lead.id, now),
       ),
@@ -142,13 +167,14 @@ export async function decideAndRecord(
     if (recorded === 'already') return 'already';
     if (recorded === 'full') {
       // Another queue's decision for this operator took the last place meanwhile.
-      loads.set(dec.operatorId, { notAnswered: limit! });
+      full.set(dec.operatorId, limit!);
       continue;
     }
     // After the decision's record: a crash between the two costs the operator's turn, never a second assignment.
     // A handover to a deputy is nobody's turn.
     if (dec.reason.rule !== 'handover')
-      await d.queueState.recordAssignment(memberId, queue.id, dec.operatorId, dec.stamp, dec.credits);
+      await d.queueState.recordAssignment(memberId, target.id, dec.operatorId, dec.stamp, dec.credits);
+    await d.quota?.record(memberId, lead.id, dec.operatorId, now);
     return 'decided';
   }
   // Unreachable while each round leaves one candidate out; an error lets the event run again.

@@ -166,7 +166,7 @@ export class MoveOutcomes {
       this.freed(memberId, row.lineId);
     }
     if (upd && p.targetId !== null && p.fromId !== p.targetId) {
-      await this.tellOwner(upd, {
+      this.tellOwner(upd, {
         from: p.fromId,
         to: p.targetId,
         cause: p.logAction,
@@ -179,9 +179,10 @@ export class MoveOutcomes {
 
   /**
    * The one-owner policy hears of every chat that changed hands (owner/hooks.ts). Its own
-   * failures are its own: they never undo or hold up the move itself.
+   * failures are its own, and its writes its own: they never undo or hold up the move itself
+   * (not awaited; owner.idle() waits for them).
    */
-  async tellOwner(
+  tellOwner(
     row: DialogRow,
     c: {
       from: number | null;
@@ -190,23 +191,17 @@ export class MoveOutcomes {
       byPerson: boolean;
       at: number;
     },
-  ): Promise<void> {
+  ): void {
     const owner = this.d.owner?.();
     if (!owner) return;
-    try {
-      await owner.chatChanged({
-        memberId: row.memberId,
-        chatId: row.chatId,
-        lineId: row.lineId,
-        crm: row.crm,
-        ...c,
-      });
-    } catch (err) {
-      this.d.log.warn(
-        { memberId: row.memberId, chatId: row.chatId, err: (err as Error).message },
-        'one owner: the CRM side could not follow the chat now',
+    owner
+      .chatChanged({ memberId: row.memberId, chatId: row.chatId, lineId: row.lineId, crm: row.crm, ...c })
+      .catch((err) =>
+        this.d.log.warn(
+          { memberId: row.memberId, chatId: row.chatId, err: (err as Error).message },
+          'one owner: the CRM side could not follow the chat now',
+        ),
       );
-    }
   }
 
   /**
