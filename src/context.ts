@@ -4,6 +4,7 @@ import type { Config } from './config/index.ts';
 import { AssignmentLogRepository } from './db/repositories/assignment-log.ts';
 import { InboxRepository } from './db/repositories/inbox.ts';
 import { InstanceRepository } from './db/repositories/instances.ts';
+import { OfflineEventsStatusRepository } from './db/repositories/offline-events-status.ts';
 import { Instance } from './cluster/instance.ts';
 import { SnapshotWatch } from './cluster/snapshot-watch.ts';
 import { StoreVersionRepository } from './db/repositories/store-versions.ts';
@@ -30,7 +31,7 @@ import { InstallationCache } from './portal/installation-cache.ts';
 import { ApplicationTokens } from './portal/application-token.ts';
 import { InstallService } from './portal/install-service.ts';
 import { OAuthServer } from './portal/oauth-server.ts';
-import { bindEvents } from './portal/setup.ts';
+import { bindEventsStep } from './portal/setup.ts';
 import { type TokenCheckStepOptions, tokenCheckStep } from './portal/token-check-step.ts';
 import { TokenRefresher } from './portal/token-refresher.ts';
 import { SettingsService } from './settings/service.ts';
@@ -147,7 +148,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     settings: new SettingsService(new SettingsRepository(db), clock),
     assignmentLog: new AssignmentLogRepository(db),
     queueState: new QueueStateRepository(db),
-    setupSteps: [tokenCheckStep(tokens, o.tokenCheck), bindEvents],
+    setupSteps: [tokenCheckStep(tokens, o.tokenCheck), bindEventsStep(new OfflineEventsStatusRepository(db))],
     routers: [] as Router[],
     jobs: new Map<string, PortalJob>(),
     services: {},

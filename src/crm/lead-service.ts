@@ -15,6 +15,7 @@ import {
   type ClientSource,
   kindOf,
   type LeadServiceDeps,
+  readBatch,
   resolveClient,
   type UpdateOutcome,
 } from './lead-types.ts';
@@ -85,7 +86,11 @@ export class LeadService {
     settings: CrmSettings,
   ): Promise<AddOutcome> {
     const kind = kindOf(this.d);
-    const read = await client.batch(leadReadCommands(leadId, kind.findsClient(settings), kind.entityTypeId));
+    const read = await readBatch(
+      this.d,
+      client,
+      leadReadCommands(leadId, kind.findsClient(settings), kind.entityTypeId),
+    );
     if (read.errors.lead) {
       if (isNotFound(read.errors.lead)) {
         await this.d.leads.markGone(memberId, leadId, this.d.clock());
@@ -146,6 +151,10 @@ export class LeadService {
       : [];
     const ids = new Set(queue.rules.queue.map((m) => m.id));
     for (const l of links) ids.add(l.responsibleId);
+    // The lead quota's overflow person is asked about with the queue (one directory read).
+    const overflowPerson =
+      'quota' in settings && settings.quota.enabled ? settings.quota.overflow.userId : null;
+    if (overflowPerson) ids.add(overflowPerson);
     const [opSettings, handover, language] = await Promise.all([
       this.d.settings.operators(memberId),
       this.d.settings.handover(memberId),
@@ -180,6 +189,7 @@ export class LeadService {
           receivedAt,
           wasWaiting: row?.phase === 'waiting',
           lang: portalLang(language),
+          client,
           covers: covered.covers,
         },
       ),
@@ -223,6 +233,7 @@ export class LeadService {
         receivedAt: now,
         wasWaiting: false,
         lang: portalLang(language),
+        client,
         handover: h,
       }),
     );

@@ -4,11 +4,13 @@ import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import type { Store } from '../db/store.ts';
 import type { Logger } from '../log/logger.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
-import type { PortalClient } from '../portal/client.ts';
+import type { BatchMerger } from '../portal/batch-merger.ts';
+import type { BatchResult, Call, PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
 import type { OwnerHooks } from '../owner/hooks.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
 import { type CrmKind, LEAD_KIND } from './kind.ts';
+import type { QuotaGate } from './quota.ts';
 
 /** What the lead service and its parts (decision, write, updates, log) are built from. */
 export interface LeadServiceDeps {
@@ -21,6 +23,8 @@ export interface LeadServiceDeps {
   locks: Pick<Store, 'withLock'>;
   /** the portal's language (installation record) */
   language(memberId: string): Promise<string | undefined>;
+  /** per-operator caps per day or shift (quota.ts); absent = none */
+  quota?: QuotaGate;
   /** the open-lines part's dialog register, when loaded */
   dialogs(): DialogLookup | null;
   clock: () => number;
@@ -33,6 +37,17 @@ export interface LeadServiceDeps {
   sourceLeads?: LeadRepository;
   /** the one-owner policy (ctx.services.owner), when loaded: told of responsibles changed outside the app */
   owner?: () => OwnerHooks | null;
+  /** reads of leads asked while another is on its way go out in one batch (src/portal/batch-merger.ts) */
+  reads?: BatchMerger;
+}
+
+/** A read batch, merged with others in flight when the deps have a merger. */
+export function readBatch(
+  d: LeadServiceDeps,
+  client: PortalClient,
+  calls: Record<string, Call>,
+): Promise<BatchResult> {
+  return d.reads ? d.reads.batch(client, calls) : client.batch(calls);
 }
 
 /** The kind a service built from `d` places. */

@@ -10,7 +10,10 @@ import { type Emulator, startEmulator } from 'b24-emulator';
 import { loadConfig } from '../config/index.ts';
 import { type AppContext, createContext } from '../context.ts';
 import { createLogger } from '../log/logger.ts';
-import { leadSettingsSchema } from '../settings/schema.ts';
+import { handoverSettingsSchema } from '../settings/absences.ts';
+import { dealSettingsSchema } from '../settings/deals.ts';
+import { ownerSettingsSchema } from '../settings/owner.ts';
+import { leadSettingsSchema, operatorsSettingsSchema } from '../settings/schema.ts';
 import { demoOptions, listenError, USAGE } from './options.ts';
 import { DemoScenario } from './scenario.ts';
 import { demoSeed } from './seed.ts';
@@ -139,9 +142,36 @@ await app.settings.write(
       responsible: { enabled: true },
       capacity: { limit: 10 },
     },
+    // Speed to lead: first contact within a minute (the demo is short), else passed on; after
+    // the second miss the head of sales (Boris, user 2) is told.
+    firstTouch: {
+      enabled: true,
+      minutes: 1,
+      onBreach: 'reassign',
+      escalateAfterBreaches: 2,
+      supervisorId: 2,
+    },
   },
   1,
 );
+// Deals to the same team; one owner for a chat and its lead and deal; Vera's deputy is Glen, and
+// an absence hands over to the deputy.
+await app.settings.write(
+  portal.memberId,
+  'deals',
+  dealSettingsSchema,
+  { enabled: true, rules: { mode: 'evenly', queue: [2, 3, 4, 5, 6, 7].map((id) => ({ id })) } },
+  1,
+);
+await app.settings.write(portal.memberId, 'owner', ownerSettingsSchema, { policy: 'chat' }, 1);
+await app.settings.write(
+  portal.memberId,
+  'handover',
+  handoverSettingsSchema,
+  { enabled: true, to: 'deputy' },
+  1,
+);
+await app.settings.write(portal.memberId, 'operators', operatorsSettingsSchema, { '3': { deputyId: 4 } }, 1);
 say('installed: bot registered, attached to both open lines, events bound.');
 say(
   o.busy
@@ -161,16 +191,24 @@ say('');
 scenario = new DemoScenario(portal, { rate: o.rate, leadRate: o.leadRate, lang: o.lang, log: say });
 scenario.start();
 const started = Date.now();
+const toldBreaches = new Set<number>();
 status = setInterval(() => void report(), 10_000);
 
 async function report() {
   // The newest entry per lead says where it stands: assigned, left alone, or still waiting.
   const rows = await app.assignmentLog.recent(portal.memberId, { kind: 'lead', limit: 5000 });
+  // Missed first-touch deadlines, told in words as they happen (the speed-to-lead story).
+  for (const r of [...rows].reverse()) {
+    if (r.action !== 'breach' || toldBreaches.has(r.id)) continue;
+    toldBreaches.add(r.id);
+    const words = (r.reason as Record<string, string> | null)?.[`text_${o.lang}`];
+    if (words) say(`${o.lang === 'ru' ? 'лид' : 'lead'} #${r.objectId}: ${words}`);
+  }
   const last = new Map<string, string>();
-  for (const r of rows) if (!last.has(r.objectId)) last.set(r.objectId, r.action);
+  for (const r of rows) if (!last.has(r.objectId) && r.action !== 'breach') last.set(r.objectId, r.action);
   const verdicts = { assigned: 0, leftAlone: 0, waiting: 0 };
   for (const action of last.values()) {
-    if (action === 'assign') verdicts.assigned++;
+    if (action === 'assign' || action === 'pass_on') verdicts.assigned++;
     else if (action === 'wait') verdicts.waiting++;
     else verdicts.leftAlone++;
   }

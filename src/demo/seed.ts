@@ -70,6 +70,8 @@ export function demoSeed(lang: 'ru' | 'en'): PortalSeed {
           CHECK_AVAILABLE: 'Y',
           MAX_CHAT: '4',
           TYPE_MAX_CHAT: 'answered',
+          // The portal does not move the lead on a transfer here: the app's one-owner policy does.
+          CRM_TRANSFER_CHANGE: 'N',
         },
       },
       {

@@ -1,6 +1,8 @@
 import type { AppContext, Feature } from '../app-context.ts';
+import { OfflineEventsStatusRepository } from '../db/repositories/offline-events-status.ts';
 import { OfflineReservationRepository } from '../db/repositories/offline-reservations.ts';
 import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
+import { RECHECK_MS, offlineBindCalls, refusedForRights, tokenIsAdmin } from './offline-access.ts';
 import { type OfflineRecord, offlineRecordToBody } from './offline-adapter.ts';
 import { defaultDedupKey } from './router.ts';
 
@@ -16,12 +18,50 @@ const MAX_PAGES = 40;
 export class OfflineEventsJob implements PortalJob {
   readonly name = 'offline-events' as const;
   private readonly reservations: OfflineReservationRepository;
+  private readonly status: OfflineEventsStatusRepository;
 
   constructor(private readonly ctx: AppContext) {
     this.reservations = new OfflineReservationRepository(ctx.db);
+    this.status = new OfflineEventsStatusRepository(ctx.db);
   }
 
+  /**
+   * Administrator-only (offline-access.ts): while the app's token is not an administrator's the
+   * queue is not touched, and whether it became one is asked again every RECHECK_MS; a refusal
+   * for rights from the portal itself records the same.
+   */
   async runForPortal(j: JobContext): Promise<JobResult> {
+    const status = await this.status.get(j.memberId);
+    if (status?.state === 'not_offered') return { unavailable: 1 };
+    if (status?.state === 'not_admin') {
+      if (j.now - status.checkedAt < RECHECK_MS || !(await tokenIsAdmin(j.client))) {
+        if (!j.dryRun && j.now - status.checkedAt >= RECHECK_MS)
+          await this.status.set(j.memberId, 'not_admin', j.now);
+        return { unavailable: 1 };
+      }
+      if (!j.dryRun) await this.bindOffline(j);
+    }
+    try {
+      return await this.pull(j);
+    } catch (err) {
+      if (!refusedForRights(err)) throw err;
+      j.log.warn(
+        { err: (err as Error).message },
+        'offline events refused: the app’s token is not an administrator’s',
+      );
+      if (!j.dryRun) await this.status.set(j.memberId, 'not_admin', j.now);
+      return { unavailable: 1 };
+    }
+  }
+
+  /** Administrator rights are back: bind what setup had to leave out (a repeat is "already bound"). */
+  private async bindOffline(j: JobContext): Promise<void> {
+    const calls = offlineBindCalls(this.ctx.manifest, () => false);
+    if (Object.keys(calls).length > 0) await j.client.batch(calls);
+    await this.status.set(j.memberId, 'on', j.now);
+  }
+
+  private async pull(j: JobContext): Promise<JobResult> {
     if (j.dryRun) {
       const waiting = await j.client.page('event.offline.list', { filter: { ERROR: 'N' } });
       return { waiting: waiting.total ?? (Array.isArray(waiting.result) ? waiting.result.length : 0) };

@@ -15,8 +15,11 @@ export interface JoinInfo {
   /** null when the event does not carry it (v1): read with imopenlines.dialog.get */
   sessionId: number | null;
   userCode: string;
-  /** null when the event does not carry the CRM bindings */
-  crm: CrmIds | null;
+  /**
+   * The CRM bindings; null = none. undefined = the event does not say (the v1 join's
+   * CHAT_ENTITY_DATA_2 is not documented): read from imopenlines.dialog.get's entity_data_2.
+   */
+  crm: CrmIds | null | undefined;
 }
 
 export interface MessageInfo {
@@ -48,13 +51,17 @@ export class DialogIntake {
 
   /** The bot joined an open-line chat: a new session to record, decide and hand over. */
   async onJoin(memberId: string, j: JoinInfo, ev: EventMeta): Promise<void> {
-    let { sessionId, crm, userCode } = j;
-    if (sessionId === null || !userCode) {
+    let { sessionId, userCode } = j;
+    let crm = j.crm ?? null;
+    // What the event did not carry comes from a documented source: imopenlines.dialog.get, whose
+    // entity_data_1 holds the session id in its sixth place (imopenlines-session-history-get.md)
+    // and entity_data_2 the CRM bindings (imopenlines-dialog-get.md).
+    if (sessionId === null || !userCode || j.crm === undefined) {
       const facts = parseDialog(
         await (await ev.client()).call('imopenlines.dialog.get', { CHAT_ID: j.chatId }),
       );
       sessionId ??= facts?.sessionId ?? null;
-      crm ??= facts?.crm ?? null;
+      crm = j.crm ?? facts?.crm ?? null;
       userCode ||= facts?.userCode ?? '';
     }
     const lineId = lineIdFromUserCode(userCode);

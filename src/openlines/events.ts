@@ -103,9 +103,17 @@ export function botEventDefinitions(service: OpenLinesService): EventDefinition[
         memberId,
         {
           chatId: p.CHAT_ID,
+          // CHAT_ENTITY_DATA_1/2 are not in the v1 event's documented fields
+          // (chat-bots/outdated/chats/events/on-imbot-join-chat.md): used when present, read from
+          // imopenlines.dialog.get when not (DialogIntake.onJoin).
           sessionId: parseEntityData1(p.CHAT_ENTITY_DATA_1).sessionId,
           userCode: p.CHAT_ENTITY_ID ?? '',
-          crm: p.CHAT_ENTITY_DATA_2 ? parseEntityData2(p.CHAT_ENTITY_DATA_2) : null,
+          crm:
+            p.CHAT_ENTITY_DATA_2 === undefined
+              ? undefined
+              : p.CHAT_ENTITY_DATA_2
+                ? parseEntityData2(p.CHAT_ENTITY_DATA_2)
+                : null,
         },
         { receivedAt: row.receivedAt, eventId: row.id, client },
       );

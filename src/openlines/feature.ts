@@ -1,6 +1,7 @@
 import type { AppContext, Feature } from '../app-context.ts';
 import { DialogRepository } from '../db/repositories/dialogs.ts';
 import { OpenLinesRepository } from '../db/repositories/openlines.ts';
+import { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
 import { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import { operatorDirectory } from '../operators/index.ts';
 import type { SetupStep } from '../portal/setup.ts';
@@ -72,6 +73,7 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         settings: ctx.settings,
         queueState: ctx.queueState,
         dialogs,
+        refusals: new OperatorRefusalRepository(ctx.db),
         clock: ctx.clock,
         log: ctx.log,
         watch: ctx.watch,
@@ -127,7 +129,13 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
           () => ctx.services.absences as { sync(j: JobContext): Promise<JobResult> } | undefined,
         ),
       );
-      ctx.jobs.set('pass-on', new PassOnJob(service));
+      ctx.jobs.set(
+        'pass-on',
+        new PassOnJob(
+          service,
+          () => ctx.services.leads as { firstTouch(j: JobContext): Promise<JobResult> } | undefined,
+        ),
+      );
       ctx.settings.onChange((memberId, scope) => {
         const line = /^line:(\d+)$/.exec(scope);
         if (!line && scope !== 'operators') return;

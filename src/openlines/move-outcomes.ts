@@ -8,6 +8,16 @@ import { queueId } from './queue-index.ts';
 import type { OpenLinesDeps } from './service-deps.ts';
 import type { WriteOutcome } from './write-queue.ts';
 
+/**
+ * OPERATOR_WRONG, from imopenlines.bot.session.transfer: "Transfer to the specified operator or
+ * queue is not available"; from imopenlines.operator.transfer: "The target operator or line is
+ * unavailable for transferring the current dialog" (imopenlines-bot-session-transfer.md,
+ * imopenlines-operator-transfer.md). The target is left out of decisions for REFUSAL_MS (the docs
+ * give no duration: long enough not to ask again at the next sync, short enough to notice a change).
+ */
+export const OPERATOR_WRONG = 'OPERATOR_WRONG';
+export const REFUSAL_MS = 15 * 60_000;
+
 /** What the portal's view of a chat says about a move that may have been sent (verdict). */
 export type Verdict = 'done' | 'not_done' | 'over' | 'elsewhere' | 'unknown';
 
@@ -156,7 +166,7 @@ export class MoveOutcomes {
       this.freed(memberId, row.lineId);
     }
     if (upd && p.targetId !== null && p.fromId !== p.targetId) {
-      await this.tellOwner(upd, {
+      this.tellOwner(upd, {
         from: p.fromId,
         to: p.targetId,
         cause: p.logAction,
@@ -169,9 +179,10 @@ export class MoveOutcomes {
 
   /**
    * The one-owner policy hears of every chat that changed hands (owner/hooks.ts). Its own
-   * failures are its own: they never undo or hold up the move itself.
+   * failures are its own, and its writes its own: they never undo or hold up the move itself
+   * (not awaited; owner.idle() waits for them).
    */
-  async tellOwner(
+  tellOwner(
     row: DialogRow,
     c: {
       from: number | null;
@@ -180,23 +191,17 @@ export class MoveOutcomes {
       byPerson: boolean;
       at: number;
     },
-  ): Promise<void> {
+  ): void {
     const owner = this.d.owner?.();
     if (!owner) return;
-    try {
-      await owner.chatChanged({
-        memberId: row.memberId,
-        chatId: row.chatId,
-        lineId: row.lineId,
-        crm: row.crm,
-        ...c,
-      });
-    } catch (err) {
-      this.d.log.warn(
-        { memberId: row.memberId, chatId: row.chatId, err: (err as Error).message },
-        'one owner: the CRM side could not follow the chat now',
+    owner
+      .chatChanged({ memberId: row.memberId, chatId: row.chatId, lineId: row.lineId, crm: row.crm, ...c })
+      .catch((err) =>
+        this.d.log.warn(
+          { memberId: row.memberId, chatId: row.chatId, err: (err as Error).message },
+          'one owner: the CRM side could not follow the chat now',
+        ),
       );
-    }
   }
 
   /**
@@ -252,7 +257,10 @@ export class MoveOutcomes {
       );
       if (p.targetId !== null) {
         this.d.directory.invalidate(memberId, [p.targetId]);
-        this.d.indexes.refuse(memberId, row.lineId, p.targetId);
+        if (error === OPERATOR_WRONG) {
+          // Documented: the target "is unavailable for transferring" (not this dialog's fault).
+          await this.d.indexes.refuseUntil(memberId, p.targetId, now + REFUSAL_MS, error);
+        } else this.d.indexes.refuse(memberId, row.lineId, p.targetId);
       }
       const upd = await this.d.dialogs.update(row, { state: 'waiting', pending: null }, now);
       if (upd) {

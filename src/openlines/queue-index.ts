@@ -1,4 +1,5 @@
 import type { DialogRepository } from '../db/repositories/dialogs.ts';
+import type { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import type { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import type { Store } from '../db/store.ts';
@@ -62,6 +63,8 @@ export class QueueIndexes {
       settings: SettingsService;
       queueState: QueueStateRepository;
       dialogs: DialogRepository;
+      /** operators the portal refused as transfer targets (OPERATOR_WRONG), kept in the store */
+      refusals: OperatorRefusalRepository;
       clock: () => number;
       log: Logger;
       /** brings the portal's caches up to the store's snapshots before a decision (snapshot-watch.ts) */
@@ -137,18 +140,21 @@ export class QueueIndexes {
     const missing = ids.filter((id) => !idx.dispatcher.stateOf(id));
     if (missing.length === 0) return;
     const infos = await this.o.directory.get(idx.memberId, client, missing);
-    const [settings, queue, loads] = await Promise.all([
+    const [settings, queue, loads, refused] = await Promise.all([
       this.o.settings.operators(idx.memberId),
       this.o.queueState.get(idx.memberId, queueId(idx.lineId)),
       this.o.dialogs.loads(idx.memberId, idx.lineId),
+      this.o.refusals.active(idx.memberId, this.o.clock()),
     ]);
+    const out = new Set(refused.map((r) => r.operatorId));
     for (const id of missing) {
       const st = toOperatorState(infos.get(id), {
         settings: settings[String(id)],
         queue: queue.get(id),
         load: loads.get(id),
       });
-      if (st) idx.dispatcher.upsertOperator(st);
+      // A CRM responsible the portal refused as a transfer target is left out the same way.
+      if (st) idx.dispatcher.upsertOperator(out.has(id) ? { ...st, active: false } : st);
     }
   }
 
@@ -212,6 +218,19 @@ export class QueueIndexes {
     if (idx && st) idx.dispatcher.upsertOperator({ ...st, active: false });
   }
 
+  /**
+   * The portal said the operator is not available as a transfer target (OPERATOR_WRONG): out of
+   * every line's decisions until `until`, through the store, so rebuilt indexes and other
+   * processes leave them out too.
+   */
+  async refuseUntil(memberId: string, operatorId: number, until: number, error: string): Promise<void> {
+    await this.o.refusals.refuse(memberId, { operatorId, until, error, at: this.o.clock() });
+    for (const [key, slot] of this.slots) {
+      const st = key.startsWith(`${memberId}\u0000`) ? slot.index?.dispatcher.stateOf(operatorId) : undefined;
+      if (slot.index && st) slot.index.dispatcher.upsertOperator({ ...st, active: false });
+    }
+  }
+
   private slot(memberId: string, lineId: number): Slot {
     const key = `${memberId}\u0000${lineId}`;
     let s = this.slots.get(key);
@@ -238,7 +257,7 @@ export class QueueIndexes {
       // Read before the order state: a turn elsewhere after this read makes the next one reload.
       const order = orderVersionName(memberId, queueId(lineId));
       const orderVersion = (await this.o.versions.read([order])).get(order) ?? 0;
-      const [infos, settings, queue, loads] = await Promise.all([
+      const [infos, settings, queue, loads, refused] = await Promise.all([
         this.operatorInfos(
           memberId,
           lineId,
@@ -248,16 +267,19 @@ export class QueueIndexes {
         this.o.settings.operators(memberId),
         this.o.queueState.get(memberId, queueId(lineId)),
         this.o.dialogs.loads(memberId, lineId),
+        this.o.refusals.active(memberId, this.o.clock()),
       ]);
       // Holders outside the queue still need their load known (a responsible, a former member).
       const ids = [...rules.queue.map((m) => m.id), ...[...loads.keys()].filter((id) => infos.has(id))];
       const now = this.o.clock();
       // Someone back from an absence takes their turn with the others (engine/returns.ts).
+      // Refused as transfer targets by the portal: not chosen until the refusal ends.
+      const out = new Set(refused.map((r) => r.operatorId));
       const states: OperatorState[] = returnOffsets(
         toOperatorStates(ids, infos, { settings, queue, loads }),
         rules,
         now,
-      );
+      ).map((st) => (out.has(st.id) ? { ...st, active: false } : st));
       const idx: LineIndex = {
         memberId,
         lineId,

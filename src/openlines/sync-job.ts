@@ -372,7 +372,7 @@ export class SyncJob implements PortalJob {
     }
     await d.indexes.refreshLoads(memberId, row.lineId);
     if (row.state !== 'waiting') this.svc.queue.kickDrain(memberId, row.lineId);
-    await this.svc.outcomes.tellOwner(upd, {
+    this.svc.outcomes.tellOwner(upd, {
       from: row.holder === 'operator' ? row.operatorId : null,
       to: f.ownerId,
       cause: byPerson ? 'transfer' : 'portal_queue',

@@ -37,13 +37,24 @@ export const ownerFeature: Feature = {
       clock: ctx.clock,
       log,
     });
+    // Changes reported and not followed yet (a chat's move does not wait for its CRM side).
+    const inFlight = new Set<Promise<void>>();
+    const track = (p: Promise<void>) => {
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+      return p;
+    };
     const services: OwnerServices = {
       repository,
-      chatChanged: (c: ChatChange) => crm.chatChanged(c),
-      crmChanged: (c: CrmChange) => chat.crmChanged(c),
+      chatChanged: (c: ChatChange) => track(crm.chatChanged(c)),
+      crmChanged: (c: CrmChange) => track(chat.crmChanged(c)),
+      async idle() {
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      },
       watches: (memberId, entity, id) => chat.watches(memberId, entity, id),
       recover: (memberId, client, now) => crm.recover(memberId, client, now),
     };
     ctx.services.owner = services;
+    ctx.lifecycle.stop.push(() => services.idle());
   },
 };

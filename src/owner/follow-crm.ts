@@ -13,6 +13,8 @@ import { crmFollowsChat, itemFollows } from './policy.ts';
 import { followReason, laterChangeReason } from './reasons.ts';
 
 const TYPE: Record<FollowEntity, number> = { lead: 1, deal: 2, contact: 3 };
+/** How long a follow waits for others of its portal to leave with (one batch request for all). */
+export const FOLLOW_WINDOW_MS = 150;
 /** A follow sent this long ago and not confirmed is read back before anything else (move-claims.ts' IN_FLIGHT_MS). */
 export const FOLLOW_IN_FLIGHT_MS = 15_000;
 /** The app's own responsible change comes back as one update event within this window (lead-types.ts). */
@@ -38,9 +40,19 @@ export interface CrmFollowDeps {
  * its ONCRMLEADUPDATE / ONCRMDEALUPDATE does not come back as a change to follow.
  */
 export class CrmFollower {
+  /** follows waiting for their portal's next batch (FOLLOW_WINDOW_MS) */
+  private readonly pending = new Map<
+    string,
+    { client: PortalClient; rows: FollowRow[]; sent: Promise<void> }
+  >();
+
   constructor(private readonly d: CrmFollowDeps) {}
 
-  async chatChanged(c: ChatChange): Promise<void> {
+  chatChanged(c: ChatChange): Promise<void> {
+    return withRestClass('background', () => this.follow(c));
+  }
+
+  private async follow(c: ChatChange): Promise<void> {
     const s = await this.d.settings.owner(c.memberId);
     if (s.policy === 'off') return;
     const mark = await this.d.repo.mark(c.memberId, c.chatId);
@@ -95,7 +107,32 @@ export class CrmFollower {
     }
     if (follows.length === 0) return;
     const recorded = await this.d.repo.record(c.memberId, follows, this.d.clock());
-    await this.send(client, recorded);
+    await this.enqueue(client, recorded);
+  }
+
+  /**
+   * Follows of chats that changed hands together (a transfer batch's confirmations, a drain)
+   * leave together: one batch request per portal per FOLLOW_WINDOW_MS, up to 50 writes each,
+   * instead of one request per chat.
+   */
+  private enqueue(client: PortalClient, rows: FollowRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    let q = this.pending.get(client.memberId);
+    if (!q || q.rows.length + rows.length > 50) {
+      const batch: { client: PortalClient; rows: FollowRow[]; sent: Promise<void> } = {
+        client,
+        rows: [],
+        sent: Promise.resolve(),
+      };
+      batch.sent = new Promise<void>((resolve) => setTimeout(resolve, FOLLOW_WINDOW_MS)).then(() => {
+        if (this.pending.get(client.memberId) === batch) this.pending.delete(client.memberId);
+        return this.send(batch.client, batch.rows);
+      });
+      q = batch;
+      this.pending.set(client.memberId, q);
+    }
+    q.rows.push(...rows);
+    return q.sent;
   }
 
   /**
@@ -143,7 +180,9 @@ export class CrmFollower {
       ];
     }
     // An answer lost here leaves the rows 'sent': recover() reads them back before anything else.
-    const res = await withRestClass('write', () => haltingBatch(client, calls, false));
+    // Background in the portal's budget: a follow is never new work, and under load it waits
+    // its turn with the sync rather than push it out (rest-priority.ts).
+    const res = await withRestClass('background', () => haltingBatch(client, calls, false));
     for (const r of rows) {
       const e = res.errors[`f${r.id}`];
       if (!e) {

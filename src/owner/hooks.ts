@@ -57,6 +57,8 @@ export interface OwnerHooks {
   crmChanged(c: CrmChange): Promise<void>;
   /** whether a change of this lead or deal matters (the policy is on and an open chat is linked to it) */
   watches(memberId: string, entity: 'lead' | 'deal', id: number): Promise<boolean>;
+  /** until every change reported so far has been followed (tests, shutdown) */
+  idle(): Promise<void>;
   /** the sync job's step: follows whose answer was lost are read back and finished */
   recover(memberId: string, client: PortalClient, now: number): Promise<{ finished: number }>;
 }

@@ -1,6 +1,8 @@
 import type { Logger } from '../log/logger.ts';
 import type { Manifest } from '../manifest.ts';
-import type { PortalClient } from './client.ts';
+import type { OfflineEventsStatusRepository } from '../db/repositories/offline-events-status.ts';
+import { offlineBindCalls, tokenIsAdmin } from '../events/offline-access.ts';
+import type { Call, PortalClient } from './client.ts';
 
 export interface SetupContext {
   memberId: string;
@@ -25,39 +27,56 @@ export interface SetupStep {
 
 export const ALREADY_BOUND = /already exist|unable to set event handler|HANDLER_ALREADY/i;
 
-/** Binds the manifest's events to $PUBLIC_URL/events (and offline ones where the portal offers them). */
-export const bindEvents: SetupStep = {
-  name: 'bind-events',
-  async run({ client, publicUrl, manifest, log }) {
-    const handler = `${publicUrl}${manifest.handlers.events}`;
-    const bound: { event: string; handler?: string; offline?: number | string }[] =
-      await client.call('event.get');
-    const has = (event: string, offline: boolean) =>
-      bound.some(
-        (b) =>
-          b.event.toUpperCase() === event &&
-          (offline ? Number(b.offline) === 1 : Number(b.offline ?? 0) !== 1 && b.handler === handler),
-      );
-    const calls: Record<string, [string, Record<string, unknown>]> = {};
-    for (const event of manifest.events.online) {
-      if (!has(event, false)) calls[`on_${event}`] = ['event.bind', { event, handler }];
-    }
-    if (manifest.events.offline.length > 0) {
-      const feature = await client.call('feature.get', { CODE: 'rest_offline_extended' }).catch(() => null);
-      if (feature?.value === 'Y') {
-        for (const event of manifest.events.offline) {
-          if (!has(event, true)) calls[`off_${event}`] = ['event.bind', { event, event_type: 'offline' }];
+/**
+ * Binds the manifest's events to $PUBLIC_URL/events, and the offline ones where the portal offers
+ * them and the app's token is an administrator's (events/offline-access.ts): otherwise offline
+ * events are recorded as unavailable and setup goes on without them.
+ */
+export function bindEventsStep(offline: OfflineEventsStatusRepository): SetupStep {
+  return {
+    name: 'bind-events',
+    async run({ memberId, client, publicUrl, manifest, log, now }) {
+      const handler = `${publicUrl}${manifest.handlers.events}`;
+      const bound: { event: string; handler?: string; offline?: number | string }[] =
+        await client.call('event.get');
+      const has = (event: string, offline: boolean) =>
+        bound.some(
+          (b) =>
+            b.event.toUpperCase() === event &&
+            (offline ? Number(b.offline) === 1 : Number(b.offline ?? 0) !== 1 && b.handler === handler),
+        );
+      let calls: Record<string, Call> = {};
+      let offlineWanted = false;
+      for (const event of manifest.events.online) {
+        if (!has(event, false)) calls[`on_${event}`] = ['event.bind', { event, handler }];
+      }
+      if (manifest.events.offline.length > 0) {
+        const feature = await client.call('feature.get', { CODE: 'rest_offline_extended' }).catch(() => null);
+        if (feature?.value !== 'Y') await offline.set(memberId, 'not_offered', now());
+        else if (!(await tokenIsAdmin(client))) {
+          log.warn({ memberId }, 'offline events unavailable: the app’s token is not an administrator’s');
+          await offline.set(memberId, 'not_admin', now());
+        } else {
+          offlineWanted = true;
+          calls = { ...calls, ...offlineBindCalls(manifest, (e) => has(e, true)) };
         }
       }
-    }
-    if (Object.keys(calls).length === 0) return;
-    const r = await client.batch(calls);
-    const failed = Object.entries(r.errors).filter(
-      ([, e]) => !ALREADY_BOUND.test(`${e.error} ${e.error_description}`),
-    );
-    if (failed.length > 0) {
-      throw new Error(`event.bind failed: ${failed.map(([k, e]) => `${k} ${e.error}`).join(', ')}`);
-    }
-    log.info({ bound: Object.keys(calls) }, 'events bound');
-  },
-};
+      if (Object.keys(calls).length === 0) {
+        if (offlineWanted) await offline.set(memberId, 'on', now());
+        return;
+      }
+      const r = await client.batch(calls);
+      const errors = Object.entries(r.errors).filter(
+        ([, e]) => !ALREADY_BOUND.test(`${e.error} ${e.error_description}`),
+      );
+      // Administrator rights can go between the check and the bind: the portal's 403 says the same.
+      const deniedOffline = errors.filter(([k, e]) => k.startsWith('off_') && /ACCESS_DENIED/i.test(e.error));
+      const failed = errors.filter((x) => !deniedOffline.includes(x));
+      if (failed.length > 0) {
+        throw new Error(`event.bind failed: ${failed.map(([k, e]) => `${k} ${e.error}`).join(', ')}`);
+      }
+      if (offlineWanted) await offline.set(memberId, deniedOffline.length > 0 ? 'not_admin' : 'on', now());
+      log.info({ bound: Object.keys(calls) }, 'events bound');
+    },
+  };
+}

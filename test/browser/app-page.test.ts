@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { DialogRepository } from '../../src/db/repositories/dialogs.ts';
 import type { LiveHub } from '../../src/web/live-hub.ts';
+import { runnerFor } from '../../src/jobs/feature.ts';
 import { waitFor } from '../helpers/context.ts';
 import { chromiumPath } from '../helpers/browser.ts';
 import { appForm, type PortalsHarness, startPortals } from './harness.ts';
 import { seedPage } from './page-seed.ts';
+import { seedSpeed } from './speed-seed.ts';
 import { overflowX, rawTexts } from './page-words.ts';
 
 /**
@@ -23,7 +26,7 @@ const ARGS = [
   '--no-first-run',
 ];
 const SHOTS = 'docs/screenshots';
-const VIEWS = ['dashboard', 'lines', 'leads', 'operators', 'log'] as const;
+const VIEWS = ['dashboard', 'lines', 'leads', 'deals', 'operators', 'absences', 'log'] as const;
 
 describe('the settings page in a browser', { timeout: 180_000 }, () => {
   let h: PortalsHarness;
@@ -36,6 +39,7 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     mkdirSync(SHOTS, { recursive: true });
     h = await startPortals({ language: 'en' });
     await seedPage(h.app.ctx, h.a.memberId);
+    await seedSpeed(h.app.ctx, h.a.memberId);
     browser = await chromium.launch({ executablePath, args: ARGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     // CSP violations and script errors of the app's page end up here.
@@ -85,10 +89,14 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       dashboard: '#charts-card .charts',
       lines: '#whatif-result .whatif-item, #whatif-result .muted',
       leads: '#leads-form',
+      deals: '#deals-form',
       operators: '#operators-form',
+      absences: '#covers-card [data-covers="now"]',
       log: '#log-results .log-entry',
     }[v];
     await f.waitForSelector(ready);
+    // The speed-to-lead card reads its own endpoint: its words are walked too.
+    if (v === 'dashboard') await f.waitForSelector('#speed-card .speed');
   }
   /** Every view of the page, each checked for text that is not words. */
   async function walk(f: Frame, lang: string) {
@@ -130,6 +138,8 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       /A contact was created[\s\S]*no part of the app handles this event/,
     );
     assert.match((await f.textContent('#tile-backlog')) ?? '', /^\s*\d+\s*events to handle\s*$/);
+    // What the app cannot see, said on the dashboard in words (the server's, RU/EN).
+    assert.match((await f.textContent('#dashboard .notes')) ?? '', /Offline events are unavailable/);
     const security = (await f.textContent('#security-card')) ?? '';
     assert.match(security, /The portal confirmed the application token events are checked against/);
     assert.match(security, /The app was installed/);
@@ -140,12 +150,39 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       (await f.textContent('#chart-first-answer tr[data-line="1"]')) ?? '',
       /Sales\s*50 s\s*4 min\s*5/,
     );
-    await f.click('[data-range="week"]');
+    await f.click('#chart-range [data-range="week"]');
     await f.waitForSelector('.charts[data-range="week"] #chart-assignments canvas');
     await (await f.$('#charts-card'))!.screenshot({ path: `${SHOTS}/app-page-charts.png` });
     await page.screenshot({ path: `${SHOTS}/app-page.png`, fullPage: true });
     await walk(f, 'en');
     assert.deepEqual(errors, [], 'no script error or CSP violation');
+  });
+
+  it('shows speed to lead as charts: time to first contact per operator and queue, missed deadlines in words', async () => {
+    const f = await open(1, 'en');
+    await f.waitForSelector('#speed-card .speed[data-range="today"]');
+    await f.waitForSelector('#speed-operators canvas');
+    await f.waitForSelector('#speed-lines canvas');
+    const ops = (await f.textContent('#speed-operators .speed-table')) ?? '';
+    assert.match(ops, /Vera Petrova\s*2 min\s*10 min\s*2\s*1/);
+    assert.doesNotMatch(ops, /Egor Volkov/, 'three days ago is not today');
+    assert.match(
+      (await f.textContent('#speed-lines .speed-table')) ?? '',
+      /Default lead queue\s*2 min\s*10 min\s*2\s*1/,
+    );
+    assert.match((await f.textContent('#speed-missed')) ?? '', /First-touch deadlines missed: 1/);
+    assert.match(
+      (await f.textContent('#speed-breaches')) ?? '',
+      /First-touch deadline missed \(1st time\): Vera Petrova did not contact the client "Olga" within 15 min/,
+    );
+    await f.click('[data-speed-range="week"]');
+    await f.waitForSelector('#speed-card .speed[data-range="week"]');
+    assert.match(
+      (await f.textContent('#speed-operators .speed-table')) ?? '',
+      /Egor Volkov\s*4 min\s*4 min\s*1\s*0/,
+    );
+    await (await f.$('#speed-card'))!.screenshot({ path: `${SHOTS}/app-page-speed.png` });
+    assert.deepEqual(errors, []);
   });
 
   it('follows changes live without reloading, says it is live, and reconnects after a break', async () => {
@@ -275,6 +312,25 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     );
     // the line's new limit shows against each operator's load
     assert.match((await f.textContent('#operators-card [data-operator="6"]')) ?? '', /Support.*\/ 1/);
+    // People at the portal gave Egor two more dialogs of this line: his load passes the limit
+    // the app keeps, and the dashboard says who did it (live, no reload).
+    const dialogs = new DialogRepository(h.app.ctx.db);
+    for (const chatId of [93_001, 93_002]) {
+      const ins = await dialogs.insert({
+        memberId: h.a.memberId,
+        chatId,
+        sessionId: 1,
+        lineId: 2,
+        userCode: `by-hand|${chatId}`,
+        crm: null,
+        arrivedAt: Date.now(),
+        eventId: null,
+        now: Date.now(),
+      });
+      await dialogs.update(ins.row!, { state: 'portal', holder: 'operator', operatorId: 6 }, Date.now());
+    }
+    await f.waitForSelector('#operators-card [data-operator="6"] .over', { timeout: 10_000 });
+    assert.match((await f.textContent('#operators-card [data-operator="6"] .over')) ?? '', /given by people/);
     // "Why did this dialog go there?": its whole story, one click away.
     await f.click(`#log-card .action-assign[data-object="${chat.chatId}"] .log-object`);
     await f.waitForSelector('#log-view #log-results .log-entry');
@@ -323,6 +379,77 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     assert.deepEqual(errors, []);
   });
 
+  it('issue 19: deals by pipeline, a deputy and an absence (a bad one refused at its field), who covers whom, one owner', async () => {
+    const f = await open(1, 'en');
+    // Deals: on, and a rule for pipeline 1 whose converted deals are distributed.
+    await tab(f, 'deals');
+    await loaded(f, 'deals');
+    await f.click('#deals-enabled');
+    await f.click('#deal-route-add');
+    await f.fill('#deal-route-0-pipelines', '1');
+    await choose(f, '[data-route="0"] .route-keep', 'Distribute by this rule');
+    await f.click('#save');
+    await f.waitForFunction(() => /Saved at/.test(document.querySelector('.save-status')?.textContent ?? ''));
+    const deals = await h.app.ctx.settings.deals(h.a.memberId);
+    assert.equal(deals.enabled, true);
+    assert.deepEqual([deals.routes[0].categoryIds, deals.routes[0].keepLeadOwner], [[1], false]);
+    assert.deepEqual(await rawTexts(f), [], 'the deal settings say everything in words');
+
+    // Boris's deputy is Gleb; an absence that ends before it starts is refused at its field.
+    await tab(f, 'operators');
+    await loaded(f, 'operators');
+    await choose(f, '[data-operator="2"] [data-field="2.deputyId"] button', 'Gleb Sokolov');
+    await f.click('[data-absences="2"] .absence-add');
+    const local = (ms: number) => {
+      const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+      return d.toISOString().slice(0, 16);
+    };
+    const now = Date.now();
+    await f.fill('[data-field="2.absences.0.from"] input', local(now - 3600_000));
+    await f.fill('[data-field="2.absences.0.to"] input', local(now - 7200_000));
+    await f.click('#save');
+    const error = '[data-field="2.absences.0.to"] [data-slot="error"]';
+    await f.waitForSelector(error);
+    assert.equal((await f.textContent(error))?.trim(), 'an absence must end after it starts');
+    assert.equal((await h.app.ctx.settings.operators(h.a.memberId, { observed: false }))['2'], undefined);
+    await f.fill('[data-field="2.absences.0.to"] input', local(now + 2 * 86_400_000));
+    await f.click('#save');
+    await f.waitForFunction(() => /Saved at/.test(document.querySelector('.save-status')?.textContent ?? ''));
+    const boris = (await h.app.ctx.settings.operators(h.a.memberId, { observed: false }))['2'];
+    assert.equal(boris.deputyId, 4);
+    assert.equal(boris.absences.length, 1);
+
+    // Handover on; the sync sees the absence start; the page says who covers whom until when.
+    await tab(f, 'absences');
+    await loaded(f, 'absences');
+    await f.click('#handover-enabled');
+    await f.click('#handover-save');
+    await f.waitForFunction(() =>
+      /Saved at/.test(document.querySelector('#handover-form .save-status')?.textContent ?? ''),
+    );
+    assert.equal((await h.app.ctx.settings.handover(h.a.memberId)).enabled, true);
+    await runnerFor(h.app.ctx).run('sync', { portal: h.a.memberId });
+    await tab(f, 'dashboard');
+    await tab(f, 'absences');
+    await f.waitForSelector('#covers-card [data-covers="now"] [data-absent="2"]');
+    const row = (await f.textContent('#covers-card [data-covers="now"] [data-absent="2"]')) ?? '';
+    assert.match(row, /Boris Ivanov\s*entered in the app\s*Gleb Sokolov/);
+    assert.match(
+      (await f.textContent('#covers-card [data-covers="now"] [data-absent="8"]')) ?? '',
+      /Zakhar Novikov\s*absence chart\s*Back to distribution/,
+    );
+    // One owner: the chat leads.
+    await choose(f, '#owner-policy', 'The chat leads');
+    await f.click('#owner-save');
+    await f.waitForFunction(() =>
+      /Saved at/.test(document.querySelector('#owner-form .save-status')?.textContent ?? ''),
+    );
+    assert.equal((await h.app.ctx.settings.owner(h.a.memberId)).policy, 'chat');
+    assert.deepEqual(await rawTexts(f), [], 'the absences view says everything in words');
+    await page.screenshot({ path: `${SHOTS}/app-page-absences.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+
   it('shows an operator the same page read-only, in Russian, every word Russian', async () => {
     const f = await open(3, 'ru');
     assert.match((await f.textContent('#viewer')) ?? '', /только просмотр/);
@@ -360,6 +487,25 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       } finally {
         await narrow.close();
       }
+    }
+  });
+
+  it("follows the viewer's dark theme, every text readable on it", async () => {
+    const q = new URLSearchParams({ ...appForm(h.a, 1), LANG: 'en' });
+    const dark = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'dark' });
+    try {
+      await dark.goto(`${h.app.url}/app?${q}`);
+      await loaded(dark, 'dashboard');
+      assert.equal(await dark.evaluate('document.documentElement.classList.contains("dark")'), true);
+      // the title's colour is light on the dark page (it was the browser's black before)
+      const rgb = (await dark.evaluate(
+        'getComputedStyle(document.getElementById("app-title")).color',
+      )) as string;
+      const [r, g, b] = (rgb.match(/\d+/g) ?? []).map(Number);
+      assert.ok(r + g + b > 3 * 128, rgb);
+      await dark.screenshot({ path: `${SHOTS}/app-page-dark.png`, fullPage: true });
+    } finally {
+      await dark.close();
     }
   });
 

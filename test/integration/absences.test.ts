@@ -48,8 +48,11 @@ async function portal(): Promise<OlPortal> {
 }
 
 async function calm(p: OlPortal): Promise<void> {
+  const owner = p.app.ctx.services.owner as { idle(): Promise<void> } | undefined;
   await waitFor(async () => {
     await p.settle();
+    // The CRM side follows a chat's move after it (owner/feature.ts): wait for it too.
+    await owner?.idle();
     const busy = (await p.app.ctx.inbox.list({ memberId: p.memberId })).some(
       (r) => r.state === 'pending' || r.state === 'processing',
     );

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import request from 'supertest';
 import { createLeadsFeature } from '../../src/crm/feature.ts';
 import { offlineEventsFeature } from '../../src/events/offline-events.ts';
 import { jobsFeature } from '../../src/jobs/feature.ts';
 import type { JobRunner } from '../../src/jobs/runner.ts';
 import { leadSettingsSchema } from '../../src/settings/schema.ts';
+import { OfflineEventsStatusRepository } from '../../src/db/repositories/offline-events-status.ts';
+import { SETUP_EVENT } from '../../src/events/lifecycle.ts';
+import { webFeature } from '../../src/web/feature.ts';
+import { appForm, bootOf } from '../browser/harness.ts';
 import { waitFor } from '../helpers/context.ts';
 import { startStack } from '../helpers/emulator.ts';
 
@@ -94,6 +99,65 @@ test('an unreadable offline record is marked with event.offline.error by its MES
     assert.equal(first.error, true, 'marked as an error at the portal');
     assert.equal(second.error, false);
     assert.ok(s.emu.state.offlineQueue.has(second.id), 'the record without MESSAGE_ID is left, not cleared');
+  } finally {
+    await s.close();
+  }
+});
+
+test('offline events are administrator-only (events/index.md, event-bind.md): without an administrator’s token they are recorded as unavailable, setup goes on, and the dashboard says so', async () => {
+  const s = await startStack({
+    app: { features: [offlineEventsFeature, jobsFeature, createLeadsFeature(), webFeature] },
+  });
+  try {
+    const runner = s.app.ctx.services.jobRunner as JobRunner;
+    const status = new OfflineEventsStatusRepository(s.app.ctx.db);
+    assert.equal((await status.get(s.emu.memberId))?.state, 'on', 'installed by an administrator: bound');
+    const page = await request(s.app.ctx.app).post('/app?LANG=en').type('form').send(appForm(s.emu, 1));
+    const token = bootOf(page.text).token;
+    const dashboard = async (lang = 'en') =>
+      (
+        await request(s.app.ctx.app)
+          .get(`/api/dashboard?lang=${lang}`)
+          .set({ Authorization: `Bearer ${token}` })
+      ).body;
+    assert.equal((await dashboard()).offlineEvents.note, null);
+
+    // The administrator whose token the app keeps loses the rights; another one updates the app.
+    s.emu.sim.setUser(1, { admin: false });
+    const other = s.emu.sim.addUser({ name: 'Boris', lastName: 'Admin', admin: true });
+    const run = await runner.run('offline-events', { portal: s.emu.memberId });
+    assert.equal(run.status, 'ok', 'the portal’s 403 is an answer, not a failure');
+    assert.equal(run.totals.unavailable, 1);
+    assert.equal((await status.get(s.emu.memberId))?.state, 'not_admin');
+
+    for (const b of [...s.emu.state.bindings.values()]) if (b.offline) s.emu.state.bindings.delete(b.id);
+    s.emu.update({ userId: other });
+    await waitFor(async () => {
+      const rows = await s.app.ctx.inbox.list({ event: SETUP_EVENT });
+      return rows.length > 0 && rows.every((r) => r.state === 'done');
+    }, 'setup finished without the offline bindings');
+    assert.ok(
+      ![...s.emu.state.bindings.values()].some((b) => b.offline),
+      'no offline binding tried with a token the portal refuses them to',
+    );
+    const d = await dashboard();
+    assert.equal(d.offlineEvents.state, 'not_admin');
+    assert.match(d.offlineEvents.note, /only administrators/);
+
+    // The rights come back: the next check (every 15 minutes) binds and pulls again.
+    s.emu.sim.setUser(1, { admin: true });
+    const soon = await runner.run('offline-events', { portal: s.emu.memberId });
+    assert.equal(soon.totals.unavailable, 1, 'not asked again before the pause');
+    const later = await runner.run('offline-events', {
+      portal: s.emu.memberId,
+      now: Date.now() + 16 * 60_000,
+    });
+    assert.equal(later.totals.unavailable ?? 0, 0);
+    assert.equal((await status.get(s.emu.memberId))?.state, 'on');
+    assert.ok(
+      [...s.emu.state.bindings.values()].some((b) => b.offline),
+      'bound again',
+    );
   } finally {
     await s.close();
   }

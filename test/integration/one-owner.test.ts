@@ -53,8 +53,11 @@ async function portal(
 
 /** Until the portal and the app are both quiet, events deferred for a retry (a lead waiting for its dialog) included. */
 async function calm(p: OlPortal): Promise<void> {
+  const owner = p.app.ctx.services.owner as { idle(): Promise<void> } | undefined;
   await waitFor(async () => {
     await p.settle();
+    // The CRM side follows a chat's move after it (owner/feature.ts): wait for it too.
+    await owner?.idle();
     const busy = (await p.app.ctx.inbox.list({ memberId: p.memberId })).some(
       (r) => r.state === 'pending' || r.state === 'processing',
     );
@@ -100,6 +103,7 @@ describe('one owner for chat, lead, deal and contact', () => {
       'nothing tells the app yet (no event for a transfer)',
     );
     await p.runJob('sync');
+    await calm(p);
     assert.equal(ownerOf(p, chatId), to);
     assert.equal(responsible(p, 'leads', leadId), to);
     assert.equal(responsible(p, 'deals', dealId), to);
@@ -169,6 +173,7 @@ describe('one owner for chat, lead, deal and contact', () => {
     assert.notEqual(before, first, 'the CRM record leads: the app’s assignment left it alone');
     const r = await p.runJob('pass-on', Date.now() + 10 * 60_000);
     assert.ok(r, 'the job ran');
+    await calm(p);
     assert.notEqual(ownerOf(p, chatId), first, 'passed on');
     assert.equal(responsible(p, 'leads', leadId), before, 'the CRM owner stays');
 
@@ -196,6 +201,7 @@ describe('one owner for chat, lead, deal and contact', () => {
     // A person's transfer to X that the sync dates a minute before that change (--now): theirs is older.
     p.emu.sim.operatorTransfers({ chatId, toUserId: x, byUserId: y });
     await p.runJob('sync', Date.now() - 60_000);
+    await calm(p);
     assert.equal(ownerOf(p, chatId), x, 'the app does not move the chat back either: no fight');
     assert.equal(responsible(p, 'leads', leadId), y, 'the later change of the lead stands');
     const [skip] = (await p.log(chatId)).filter((l) => l.action === 'skip');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { waitFor } from '../helpers/context.ts';
+import { formEncode, waitFor } from '../helpers/context.ts';
 import { closeAll, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
 /*
@@ -96,5 +96,162 @@ describe("docs: where a line queue's department entries are (imopenlines/openlin
     const c = await p.newDialog();
     await p.settle();
     assert.equal(ownerOf(p, c), 6, 'the department member first, as configured');
+  });
+});
+
+describe('docs: the transfer errors by their documented meaning (imopenlines/openlines/chat-bots/)', () => {
+  test('OPERATOR_WRONG ("transfer to the specified operator … is not available") leaves that operator out, across rebuilds and syncs', async () => {
+    const p = await olPortal({
+      seed: {
+        ...SEED,
+        lines: [{ id: 1, name: 'Sales chat', queue: [2, 3], config: { QUEUE_TYPE: 'strictly' } }],
+      },
+    });
+    p.emu.sim.setUser(2, { acceptsTransfers: false });
+    const a = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, a), 3, 'refused by the portal, so the next in order');
+    const toTwo = () => p.transfers(true).filter((t) => Number(t.target) === 2);
+    assert.equal(toTwo().length, 1);
+    assert.equal(toTwo()[0].error, 'OPERATOR_WRONG');
+
+    // The next sync rebuilds every index; the portal's answer still stands for a while.
+    await p.runJob('sync');
+    const b = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, b), 3);
+    assert.equal(toTwo().length, 1, 'operator 2 is not asked again right after the refusal');
+    const stored = await p.app.ctx.db.all<any>('SELECT operator_id, error FROM operator_refusals');
+    assert.deepEqual(
+      stored,
+      [{ operator_id: 2, error: 'OPERATOR_WRONG' }],
+      'in the store, for every process',
+    );
+
+    // After the refusal's time, operator 2 is tried again (and now takes it).
+    p.emu.sim.setUser(2, { acceptsTransfers: true });
+    await p.app.ctx.db.run('UPDATE operator_refusals SET until = ?', [p.app.ctx.clock() - 1]);
+    p.svc.d.indexes.invalidate(p.memberId);
+    const c = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, c), 2);
+  });
+
+  test('OPERATOR_WRONG for a CRM responsible outside the queue leaves them out too', async () => {
+    const p = await olPortal({
+      seed: {
+        ...SEED,
+        contacts: [{ id: 1, name: 'Known', assignedById: 5, phone: '+7 900 000-00-01' }],
+        lines: [
+          {
+            id: 1,
+            name: 'Sales chat',
+            queue: [2, 3],
+            config: { QUEUE_TYPE: 'strictly', CRM: 'Y', CRM_FORWARD: 'Y' },
+          },
+        ],
+      },
+    });
+    p.emu.sim.setUser(5, { acceptsTransfers: false });
+    const a = await p.newDialog(1, 'k1', { phone: '+79000000001' });
+    await p.settle();
+    assert.equal(ownerOf(p, a), 2, 'the responsible refused by the portal: the queue');
+    await p.runJob('sync');
+    const b = await p.newDialog(1, 'k2', { phone: '+79000000001' });
+    await p.settle();
+    assert.equal(ownerOf(p, b), 2);
+    const toFive = p.transfers(true).filter((t) => Number(t.target) === 5);
+    assert.equal(toFive.length, 1, 'the refused responsible is not asked again after the sync');
+  });
+
+  test('WRONG_CHAT from bot.session.operator ("already being handled by an operator") follows that operator', async () => {
+    // The join reaches the app late; meanwhile an operator takes the dialog at the portal.
+    const p = await olPortal({
+      seed: { ...SEED, lines: [{ id: 1, name: 'Sales chat', queue: [2, 3], config: { QUEUE_TYPE: 'all' } }] },
+      emulator: { eventDelayMs: 200 },
+    });
+    const r = p.emu.sim.clientWrites({ lineId: 1, clientKey: 'race', text: 'Hi' });
+    p.emu.sim.operatorAccepts(r.chatId, 3);
+    await waitFor(async () => (await p.row(r.chatId))?.state === 'portal', 'the register follows the portal');
+    await p.settle();
+    const refused = p.transfers(true).filter((t) => t.chatId === r.chatId);
+    assert.deepEqual(
+      refused.map((t) => [t.method, t.error]),
+      [['imopenlines.bot.session.operator', 'WRONG_CHAT']],
+    );
+    const row = (await p.row(r.chatId))!;
+    assert.equal(row.holder, 'operator');
+    assert.equal(row.operatorId, 3, 'counted as the operator’s, not closed or sent again');
+    assert.equal(p.emu.state.chats.get(r.chatId)!.ownerId, 3);
+  });
+});
+
+describe('docs: the v1 join event (chat-bots/outdated/chats/events/on-imbot-join-chat.md)', () => {
+  test('CHAT_ENTITY_DATA_2 is not a documented field: without it the CRM bindings are read from imopenlines.dialog.get', async () => {
+    let dropV2Joins = false;
+    // The portal's own (v2) join of this chat is lost, so the app learns of it from the v1 event alone.
+    const deliver: typeof fetch = async (input, init) =>
+      dropV2Joins && String(init?.body ?? '').includes('ONIMBOTV2JOINCHAT')
+        ? Promise.reject(new Error('connect ECONNREFUSED'))
+        : fetch(input, init);
+    const p = await olPortal({
+      seed: {
+        ...SEED,
+        contacts: [{ id: 1, name: 'Known', assignedById: 5, phone: '+7 900 000-00-01' }],
+        lines: [
+          {
+            id: 1,
+            name: 'Sales chat',
+            queue: [2, 3],
+            config: { QUEUE_TYPE: 'strictly', CRM: 'Y', CRM_FORWARD: 'Y' },
+          },
+        ],
+      },
+      emulator: { fetch: deliver },
+    });
+    dropV2Joins = true;
+    const w = p.emu.sim.clientWrites({ lineId: 1, clientKey: 'known', text: 'Hi', phone: '+79000000001' });
+    await p.emu.idle();
+    const chat = p.emu.state.chats.get(w.chatId)!;
+    assert.ok(chat.crm.CONTACT > 0, 'the portal bound the chat to the known contact');
+    const bot = [...p.emu.state.bots.values()][0];
+    p.emu.resetCalls();
+    // As a v1 portal sends it: the session in CHAT_ENTITY_DATA_1, no CHAT_ENTITY_DATA_2.
+    const res = await fetch(`${p.app.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: formEncode({
+        event: 'ONIMBOTJOINCHAT',
+        ts: String(Math.floor(Date.now() / 1000)),
+        data: {
+          BOT: { [bot.id]: { BOT_ID: bot.id, BOT_CODE: bot.code } },
+          PARAMS: {
+            CHAT_TYPE: 'L',
+            MESSAGE_TYPE: 'L',
+            BOT_ID: bot.id,
+            CHAT_ID: w.chatId,
+            CHAT_ENTITY_TYPE: 'LINES',
+            CHAT_ENTITY_ID: chat.userCode,
+            CHAT_ENTITY_DATA_1: `N|NONE|0|N|N|${w.sessionId}|${Math.floor(Date.now() / 1000)}|0|0|0`,
+            DIALOG_ID: `chat${w.chatId}`,
+          },
+        },
+        auth: {
+          member_id: p.memberId,
+          domain: p.emu.domain,
+          application_token: p.emu.state.app.applicationToken,
+        },
+      }),
+    });
+    assert.equal(res.status, 200);
+    await p.settle();
+    assert.ok(
+      p.emu.calls.some(
+        (c) => c.method === 'imopenlines.dialog.get' && Number((c.params as any).CHAT_ID) === w.chatId,
+      ),
+      'the bindings were read where the docs describe them',
+    );
+    assert.equal(ownerOf(p, w.chatId), 5, 'the known client went to their responsible manager');
+    assert.equal((await p.log(w.chatId))[0].reason.rule, 'responsible_manager');
   });
 });

@@ -104,11 +104,31 @@ describe('job results and failures for the page', () => {
     for (const c of ['stored', 'duplicates', 'failed']) counters.add(c); // offline-events.ts
     for (const m of readFileSync('src/crm/lead-sync.ts', 'utf8').matchAll(/\b(leads\w+):/g))
       counters.add(`leads_${m[1]}`);
+    // The pass-on job's lead step reports its counters as firstTouch_<name> (crm/first-touch/check.ts).
+    const ft = /const out = \{([^}]*)\}/.exec(readFileSync('src/crm/first-touch/check.ts', 'utf8'));
+    for (const m of (ft?.[1] ?? '').matchAll(/\b(\w+): 0\b/g)) counters.add(`firstTouch_${m[1]}`);
+    assert.ok(counters.has('firstTouch_breaches'), 'the first-touch counters are found');
     // Reported as words of their own, not counted (the page shows numbers only).
     counters.delete('leads_leadsRead');
     assert.ok(counters.size > 20, [...counters].join(','));
     for (const c of counters) {
       assert.ok(words.en[`counter_${c}`] && words.ru[`counter_${c}`], `counter_${c}`);
     }
+  });
+});
+
+describe('the log in words: every action and every kind of item', () => {
+  it('has a word in both languages for every action and item kind the log records', () => {
+    const src = readFileSync('src/db/repositories/assignment-log.ts', 'utf8');
+    const union = (name: string) =>
+      [...(new RegExp(`export type ${name} =([^;]+);`).exec(src)?.[1] ?? '').matchAll(/'(\w+)'/g)].map(
+        (m) => m[1],
+      );
+    const actions = union('LogAction');
+    assert.ok(actions.length >= 9, actions.join(','));
+    for (const a of actions) assert.ok(words.en[`action_${a}`] && words.ru[`action_${a}`], `action_${a}`);
+    const kinds = union('LogKind');
+    assert.ok(kinds.includes('dialog') && kinds.includes('lead'), kinds.join(','));
+    for (const k of kinds) assert.ok(words.en[k] && words.ru[k], k);
   });
 });

@@ -1,4 +1,5 @@
 import { budgetView } from './budget-view.ts';
+import { offlineEventsView } from './offline-events-view.ts';
 import { unreadableView } from './unreadable-view.ts';
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
@@ -24,6 +25,7 @@ export function reasonIds(reason: unknown): number[] {
     r.passOn?.fromId,
     ...(r.skipped?.at_capacity ?? []),
     ...(r.skipped?.already_had ?? []),
+    ...(r.skipped?.over_quota ?? []),
     ...(r.skipped?.unavailable ?? []).map((u) => u?.id),
   ];
   return ids.filter((x): x is number => Number.isInteger(x) && (x as number) > 0);
@@ -49,7 +51,8 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
   r.get('/api/log', async (req, res) => {
     const s = sessionOf(res);
     const limit = clampInt(req.query.limit, 1, 200, 50);
-    const kind = req.query.kind === 'dialog' || req.query.kind === 'lead' ? req.query.kind : undefined;
+    const kinds = ['dialog', 'lead', 'deal', 'contact'] as const;
+    const kind = kinds.find((k) => k === req.query.kind);
     const objectId =
       typeof req.query.objectId === 'string' && req.query.objectId
         ? req.query.objectId.slice(0, 64)
@@ -189,6 +192,8 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
       budget: budgetView(ctx, s.memberId, lang),
       // Dialogs the portal answers ACCESS_ERROR for: kept, counted, read again later (openlines/unreadable.ts).
       unreadable,
+      // Offline events need an administrator's token (events/offline-access.ts).
+      offlineEvents: await offlineEventsView(ctx, s.memberId, lang),
       sources: live.sources(),
       linesFrom,
       assumed: [...assumed],

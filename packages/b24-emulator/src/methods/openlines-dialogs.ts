@@ -59,7 +59,10 @@ function transferTarget(ctx: MethodContext): Target {
     throw restError(400, 'TRANSFER_ID_EMPTY', "Queue ID or User ID can't be empty");
   }
   const wrong = () => restError(400, 'OPERATOR_WRONG', 'You cannot redirect to this operator');
-  if ('userId' in target && !core.state.users.get(target.userId)?.active) throw wrong();
+  if ('userId' in target) {
+    const u = core.state.users.get(target.userId);
+    if (!u?.active || u.refusesTransfers) throw wrong();
+  }
   if ('lineId' in target && !core.state.lines.has(target.lineId)) throw wrong();
   return target;
 }
