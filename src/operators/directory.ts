@@ -41,6 +41,7 @@ interface PortalCache {
   inflight: Map<number, Promise<void>>;
   /** false once the portal refused timeman.status outright (no scope or rights): stop asking */
   timeman: boolean;
+  notBefore?: number;
   tree?: { parents: Map<number, number | null>; fetchedAt: number };
   departments: Map<number, { userIds: number[]; fetchedAt: number }>;
   departmentsInflight?: Promise<void>;
@@ -173,7 +174,10 @@ export class OperatorDirectory {
   /** Forgets cached users (all of the portal's when `ids` is omitted), e.g. on uninstall. */
   invalidate(memberId: string, ids?: Iterable<number>): void {
     if (!ids) {
+      // What the store's snapshot holds from before now is as stale as what is forgotten here:
+      // another process's read may not stand in for the portal's.
       this.portals.delete(memberId);
+      this.portal(memberId).notBefore = this.clock();
       return;
     }
     const c = this.portals.get(memberId);

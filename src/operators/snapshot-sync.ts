@@ -17,6 +17,8 @@ export interface SnapshotState {
   seen: number;
   /** this process's writes of the portal's snapshot, in order */
   saving: Promise<void>;
+  /** stored entries read before this instant are not taken in (the cache was invalidated then) */
+  notBefore?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export class SnapshotSync {
     for (const r of rows) {
       const mine = c.entries.get(r.userId);
       if (mine && mine.fetchedAt >= r.fetchedAt) continue;
+      if (r.fetchedAt < (c.notBefore ?? 0)) continue;
       c.entries.set(
         r.userId,
         r.info === null ? { missing: true, fetchedAt: r.fetchedAt } : (r.info as unknown as OperatorInfo),
