@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
 import type { LiveHub } from '../../src/web/live-hub.ts';
+import { runnerFor } from '../../src/jobs/feature.ts';
 import { waitFor } from '../helpers/context.ts';
 import { chromiumPath } from '../helpers/browser.ts';
 import { appForm, type PortalsHarness, startPortals } from './harness.ts';
@@ -23,7 +24,7 @@ const ARGS = [
   '--no-first-run',
 ];
 const SHOTS = 'docs/screenshots';
-const VIEWS = ['dashboard', 'lines', 'leads', 'operators', 'log'] as const;
+const VIEWS = ['dashboard', 'lines', 'leads', 'deals', 'operators', 'absences', 'log'] as const;
 
 describe('the settings page in a browser', { timeout: 180_000 }, () => {
   let h: PortalsHarness;
@@ -85,7 +86,9 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       dashboard: '#charts-card .charts',
       lines: '#whatif-result .whatif-item, #whatif-result .muted',
       leads: '#leads-form',
+      deals: '#deals-form',
       operators: '#operators-form',
+      absences: '#covers-card [data-covers="now"]',
       log: '#log-results .log-entry',
     }[v];
     await f.waitForSelector(ready);
@@ -320,6 +323,77 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     assert.deepEqual(leads.quota.overflow, { to: 'route', userId: null, route: 'Rule 1' });
     assert.deepEqual(leads.routes[0].sources, ['WEB', 'CALL']);
     await page.screenshot({ path: `${SHOTS}/app-page-leads.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+
+  it('issue 19: deals by pipeline, a deputy and an absence (a bad one refused at its field), who covers whom, one owner', async () => {
+    const f = await open(1, 'en');
+    // Deals: on, and a rule for pipeline 1 whose converted deals are distributed.
+    await tab(f, 'deals');
+    await loaded(f, 'deals');
+    await f.click('#deals-enabled');
+    await f.click('#deal-route-add');
+    await f.fill('#deal-route-0-pipelines', '1');
+    await choose(f, '[data-route="0"] .route-keep', 'Distribute by this rule');
+    await f.click('#save');
+    await f.waitForFunction(() => /Saved at/.test(document.querySelector('.save-status')?.textContent ?? ''));
+    const deals = await h.app.ctx.settings.deals(h.a.memberId);
+    assert.equal(deals.enabled, true);
+    assert.deepEqual([deals.routes[0].categoryIds, deals.routes[0].keepLeadOwner], [[1], false]);
+    assert.deepEqual(await rawTexts(f), [], 'the deal settings say everything in words');
+
+    // Boris's deputy is Gleb; an absence that ends before it starts is refused at its field.
+    await tab(f, 'operators');
+    await loaded(f, 'operators');
+    await choose(f, '[data-operator="2"] [data-field="2.deputyId"] button', 'Gleb Sokolov');
+    await f.click('[data-absences="2"] .absence-add');
+    const local = (ms: number) => {
+      const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+      return d.toISOString().slice(0, 16);
+    };
+    const now = Date.now();
+    await f.fill('[data-field="2.absences.0.from"] input', local(now - 3600_000));
+    await f.fill('[data-field="2.absences.0.to"] input', local(now - 7200_000));
+    await f.click('#save');
+    const error = '[data-field="2.absences.0.to"] [data-slot="error"]';
+    await f.waitForSelector(error);
+    assert.equal((await f.textContent(error))?.trim(), 'an absence must end after it starts');
+    assert.equal((await h.app.ctx.settings.operators(h.a.memberId, { observed: false }))['2'], undefined);
+    await f.fill('[data-field="2.absences.0.to"] input', local(now + 2 * 86_400_000));
+    await f.click('#save');
+    await f.waitForFunction(() => /Saved at/.test(document.querySelector('.save-status')?.textContent ?? ''));
+    const boris = (await h.app.ctx.settings.operators(h.a.memberId, { observed: false }))['2'];
+    assert.equal(boris.deputyId, 4);
+    assert.equal(boris.absences.length, 1);
+
+    // Handover on; the sync sees the absence start; the page says who covers whom until when.
+    await tab(f, 'absences');
+    await loaded(f, 'absences');
+    await f.click('#handover-enabled');
+    await f.click('#handover-save');
+    await f.waitForFunction(() =>
+      /Saved at/.test(document.querySelector('#handover-form .save-status')?.textContent ?? ''),
+    );
+    assert.equal((await h.app.ctx.settings.handover(h.a.memberId)).enabled, true);
+    await runnerFor(h.app.ctx).run('sync', { portal: h.a.memberId });
+    await tab(f, 'dashboard');
+    await tab(f, 'absences');
+    await f.waitForSelector('#covers-card [data-covers="now"] [data-absent="2"]');
+    const row = (await f.textContent('#covers-card [data-covers="now"] [data-absent="2"]')) ?? '';
+    assert.match(row, /Boris Ivanov\s*entered in the app\s*Gleb Sokolov/);
+    assert.match(
+      (await f.textContent('#covers-card [data-covers="now"] [data-absent="8"]')) ?? '',
+      /Zakhar Novikov\s*absence chart\s*Back to distribution/,
+    );
+    // One owner: the chat leads.
+    await choose(f, '#owner-policy', 'The chat leads');
+    await f.click('#owner-save');
+    await f.waitForFunction(() =>
+      /Saved at/.test(document.querySelector('#owner-form .save-status')?.textContent ?? ''),
+    );
+    assert.equal((await h.app.ctx.settings.owner(h.a.memberId)).policy, 'chat');
+    assert.deepEqual(await rawTexts(f), [], 'the absences view says everything in words');
+    await page.screenshot({ path: `${SHOTS}/app-page-absences.png`, fullPage: true });
     assert.deepEqual(errors, []);
   });
 

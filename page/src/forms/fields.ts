@@ -14,6 +14,7 @@ export type FieldKind =
   | 'datetime' // unix ms or null, in the viewer's zone
   | 'schedule' // working hours per weekday in a time zone, or null
   | 'userCaps' // { "<user id>": n }
+  | 'person' // a person the page knows by name, or none (null): `none` names the choice
   | 'precedence'; // an order of CRM entities
 
 export type Option = string | number;

@@ -10,6 +10,7 @@ export const operatorSections: SectionDef[] = [
       { path: 'paused', kind: 'switch', label: 'pause' },
       { path: 'pausedUntil', kind: 'datetime', label: 'pause_until', show: (v) => v?.paused === true },
       { path: 'schedule', kind: 'schedule', label: 'col_hours' },
+      { path: 'deputyId', kind: 'person', label: 'f_deputy', hint: 'f_deputy_hint', none: 'no_deputy' },
     ],
   },
 ];
