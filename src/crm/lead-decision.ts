@@ -3,7 +3,6 @@ import {
   availabilityOf,
   type CrmLink,
   type Decision,
-  decide,
   type OpenLoad,
   type OperatorState,
   returnOffsets,
@@ -17,6 +16,7 @@ import { clientMatches, type LeadFacts, linkReadCommands, parseLinks } from './l
 import type { CrmSettings } from './kind.ts';
 import { type AddOutcome, kindOf, type LeadServiceDeps } from './lead-types.ts';
 import type { LeadQueue } from './policy.ts';
+import { decideUnderQuota } from './quota-decision.ts';
 
 /*
  * The decision half of placing a lead: the engine's choice among the queue (and the client's
@@ -55,24 +55,37 @@ export async function decideAndRecord(
     covers?: ReadonlyMap<number, Cover>;
     /** an absent person's item at the start of the absence: to their deputy, or (null) to the queue */
     handover?: { to: number | null; cover: Cover };
+    /** the portal, for the quota's day (its zone) and an overflow queue's people */
+    client: PortalClient;
   },
 ): Promise<AddOutcome | 'decided'> {
   const now = d.clock();
   const kind = kindOf(d);
-  const [queueState, counts] = await Promise.all([
-    d.queueState.get(memberId, queue.id),
-    d.leads.loads(memberId, [...ids], kind.openStatuses(settings)),
-  ]);
-  const loads = new Map<number, Partial<OpenLoad>>([...counts].map(([id, n]) => [id, { notAnswered: n }]));
-  // Someone back from an absence takes their turn with the others, not every lead (engine/returns.ts).
-  const states = returnOffsets(
-    toOperatorStates(ids, infos, { settings: opSettings, queue: queueState, loads }),
-    queue.rules,
-    now,
-  );
-  const dec =
-    handoverDecision(queue, states, lead, o.handover, now) ??
-    decide(queue.rules, states, { id: lead.id, kind: 'lead', arrivedAt: o.receivedAt, crm: links }, now);
+  const statesFor = async (q: LeadQueue, extra: number[]): Promise<OperatorState[]> => {
+    const want = new Set([...(q.id === queue.id ? ids : q.rules.queue.map((m) => m.id)), ...extra]);
+    const missing = [...want].filter((id) => !infos.has(id));
+    if (missing.length > 0)
+      for (const [id, i] of await d.operators.get(memberId, o.client, missing)) infos.set(id, i);
+    const [queueState, counts] = await Promise.all([
+      d.queueState.get(memberId, q.id),
+      d.leads.loads(memberId, [...want], kind.openStatuses(settings)),
+    ]);
+    const loads = new Map<number, Partial<OpenLoad>>([...counts].map(([id, n]) => [id, { notAnswered: n }]));
+    // Someone back from an absence takes their turn with the others, not every lead (engine/returns.ts).
+    return returnOffsets(
+      toOperatorStates(want, infos, { settings: opSettings, queue: queueState, loads }),
+      q.rules,
+      now,
+    );
+  };
+  const item = { id: lead.id, kind: 'lead' as const, arrivedAt: o.receivedAt, crm: links };
+  const handover = o.handover
+    ? handoverDecision(queue, await statesFor(queue, []), lead, o.handover, now)
+    : null;
+  // The quota caps the queue first; past everyone's cap its overflow decides (quota-decision.ts).
+  const { decision: dec, queue: target } = handover
+    ? { decision: handover, queue }
+    : await decideUnderQuota(d.quota, memberId, o.client, settings, queue, item, opSettings, now, statesFor);
   // Whom the new operator stands in for; a handover's waiting item keeps it too (lead-service.ts places it later).
   const cover = o.handover?.cover ?? (dec.action === 'assign' ? o.covers?.get(dec.operatorId) : undefined);
   if (cover && (o.handover || dec.reason.rule === 'responsible_manager'))
@@ -84,14 +97,14 @@ export async function decideAndRecord(
       memberId,
       leadId: lead.id,
       phase: 'decided',
-      queueId: queue.id,
+      queueId: target.id,
       statusId: lead.statusId || null,
       holderId: dec.operatorId,
       previousId: lead.assignedById || null,
       operatorId: dec.operatorId,
       reason: dec.reason,
       comment: withRef(
-        leadComment(o.lang, queue.route, dec.reason, nameOf, kind.defaultQueueName),
+        leadComment(o.lang, target.route, dec.reason, nameOf, kind.defaultQueueName),
         o.lang,
         decisionRef(memberId, lead.id, now),
       ),
@@ -102,7 +115,8 @@ export async function decideAndRecord(
     // After the decision's record: a crash between the two costs the operator's turn, never a second assignment.
     // A handover to a deputy is nobody's turn.
     if (dec.reason.rule !== 'handover')
-      await d.queueState.recordAssignment(memberId, queue.id, dec.operatorId, dec.stamp, dec.credits);
+      await d.queueState.recordAssignment(memberId, target.id, dec.operatorId, dec.stamp, dec.credits);
+    await d.quota?.record(memberId, lead.id, dec.operatorId, now);
     return 'decided';
   }
   if (dec.action === 'wait') {

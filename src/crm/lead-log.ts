@@ -11,9 +11,13 @@ import { kindOf, type LeadServiceDeps } from './lead-types.ts';
 export class LeadLog {
   constructor(private readonly d: LeadServiceDeps) {}
 
-  /** Logs a finished assignment once, with the latency from the event's arrival. */
+  /**
+   * Logs a finished assignment once, with the latency from the event's arrival. A lead passed
+   * on after a missed first-touch deadline (reason pass_on) is logged as such, without a latency.
+   */
   async logDone(row: LeadRow): Promise<void> {
     if (row.logged) return;
+    if (row.reason?.rule === 'pass_on') return this.log(row, 'pass_on', null, row.reason);
     const latency = row.receivedAt !== null ? Math.max(0, this.d.clock() - row.receivedAt) : null;
     await this.log(row, 'assign', latency, row.reason);
   }
@@ -56,7 +60,7 @@ export class LeadLog {
       objectId: String(row.leadId),
       queueId: row.queueId,
       action,
-      operatorId: action === 'assign' ? row.operatorId : row.holderId,
+      operatorId: action === 'assign' || action === 'pass_on' ? row.operatorId : row.holderId,
       previousOperatorId: row.previousId,
       reason,
       latencyMs,

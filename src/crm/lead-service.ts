@@ -148,6 +148,10 @@ export class LeadService {
       : [];
     const ids = new Set(queue.rules.queue.map((m) => m.id));
     for (const l of links) ids.add(l.responsibleId);
+    // The lead quota's overflow person is asked about with the queue (one directory read).
+    const overflowPerson =
+      'quota' in settings && settings.quota.enabled ? settings.quota.overflow.userId : null;
+    if (overflowPerson) ids.add(overflowPerson);
     const [opSettings, handover, language] = await Promise.all([
       this.d.settings.operators(memberId),
       this.d.settings.handover(memberId),
@@ -182,6 +186,7 @@ export class LeadService {
           wasWaiting: row?.phase === 'waiting',
           lang: portalLang(language),
           covers: covered.covers,
+          client,
         },
       ),
     );
@@ -225,6 +230,7 @@ export class LeadService {
         wasWaiting: false,
         lang: portalLang(language),
         handover: h,
+        client,
       }),
     );
     if (outcome !== 'decided') return outcome;

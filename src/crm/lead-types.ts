@@ -8,6 +8,7 @@ import type { SettingsService } from '../settings/service.ts';
 import type { OwnerHooks } from '../owner/hooks.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
 import { type CrmKind, LEAD_KIND } from './kind.ts';
+import type { QuotaGate } from './quota.ts';
 
 /** What the lead service and its parts (decision, write, updates, log) are built from. */
 export interface LeadServiceDeps {
@@ -18,6 +19,8 @@ export interface LeadServiceDeps {
   operators: OperatorDirectory;
   /** the portal's language (installation record) */
   language(memberId: string): Promise<string | undefined>;
+  /** per-operator caps per day or shift (quota.ts); absent = none */
+  quota?: QuotaGate;
   /** the open-lines part's dialog register, when loaded */
   dialogs(): DialogLookup | null;
   clock: () => number;

@@ -142,6 +142,15 @@ await app.settings.write(
       responsible: { enabled: true },
       capacity: { limit: 10 },
     },
+    // Speed to lead: first contact within a minute (the demo is short), else passed on; after
+    // the second miss the head of sales (Boris, user 2) is told.
+    firstTouch: {
+      enabled: true,
+      minutes: 1,
+      onBreach: 'reassign',
+      escalateAfterBreaches: 2,
+      supervisorId: 2,
+    },
   },
   1,
 );
@@ -182,16 +191,24 @@ say('');
 scenario = new DemoScenario(portal, { rate: o.rate, leadRate: o.leadRate, lang: o.lang, log: say });
 scenario.start();
 const started = Date.now();
+const toldBreaches = new Set<number>();
 status = setInterval(() => void report(), 10_000);
 
 async function report() {
   // The newest entry per lead says where it stands: assigned, left alone, or still waiting.
   const rows = await app.assignmentLog.recent(portal.memberId, { kind: 'lead', limit: 5000 });
+  // Missed first-touch deadlines, told in words as they happen (the speed-to-lead story).
+  for (const r of [...rows].reverse()) {
+    if (r.action !== 'breach' || toldBreaches.has(r.id)) continue;
+    toldBreaches.add(r.id);
+    const words = (r.reason as Record<string, string> | null)?.[`text_${o.lang}`];
+    if (words) say(`${o.lang === 'ru' ? 'лид' : 'lead'} #${r.objectId}: ${words}`);
+  }
   const last = new Map<string, string>();
-  for (const r of rows) if (!last.has(r.objectId)) last.set(r.objectId, r.action);
+  for (const r of rows) if (!last.has(r.objectId) && r.action !== 'breach') last.set(r.objectId, r.action);
   const verdicts = { assigned: 0, leftAlone: 0, waiting: 0 };
   for (const action of last.values()) {
-    if (action === 'assign') verdicts.assigned++;
+    if (action === 'assign' || action === 'pass_on') verdicts.assigned++;
     else if (action === 'wait') verdicts.waiting++;
     else verdicts.leftAlone++;
   }

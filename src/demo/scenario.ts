@@ -59,6 +59,8 @@ export class DemoScenario {
   /** who is on a break, until when */
   private readonly onBreak = new Map<number, number>();
   private readonly leadPlan = new Map<number, { takeAt: number; closeAt: number }>();
+  /** the story's one lead nobody calls back: its first-touch deadline passes twice, and it is escalated */
+  forgottenLeadId: number | null = null;
   /** a deal, a transfer in Bitrix24 that the lead follows, a vacation with its handover (story.ts) */
   private readonly story: DemoStory;
 
@@ -146,15 +148,35 @@ export class DemoScenario {
       }
     }
     if (this.tick % 4 === 0) this.workLeads(now);
+    if (this.tick === Math.round(15_000 / intervalMs)) this.forgottenLead();
     this.story.step();
   }
 
+  /** A lead nobody will contact: the speed-to-lead story (first-touch deadline, pass-on, escalation). */
+  private forgottenLead(): void {
+    const ru = this.o.lang === 'ru';
+    this.forgottenLeadId = this.emu.sim.addLead({
+      title: ru ? 'Заявка: перезвоните мне' : 'Request: please call me back',
+      name: ru ? 'Тимур' : 'Tim',
+      lastName: ru ? 'Забытый' : 'Waiting',
+      sourceId: 'WEB',
+    });
+    this.counts.leads++;
+    this.o.log?.(
+      ru
+        ? `новый лид «Тимур Забытый»: никто не свяжется с клиентом, смотрите, что будет (срок первого контакта — 1 мин)`
+        : 'a new lead "Tim Waiting": nobody will contact the client; watch what happens (first-touch deadline: 1 min)',
+    );
+  }
+
   /**
-   * Leads are worked, as sales people do: taken in hand 20–40 s after someone got them, closed
-   * (converted, or junk) a minute or two later, so nobody's open leads pile up for ever.
+   * Leads are worked, as sales people do: taken in hand 20–40 s after someone got them (well
+   * inside the demo's one-minute first-touch deadline), closed (converted, or junk) a minute or
+   * two later, so nobody's open leads pile up for ever. The forgotten lead is never touched.
    */
   private workLeads(now: number): void {
     for (const lead of this.emu.state.crm.leads.values()) {
+      if (lead.id === this.forgottenLeadId) continue;
       const owner = lead.assignedById;
       if (!owner || !this.emu.state.users.get(owner)?.active) continue;
       let plan = this.leadPlan.get(lead.id);
@@ -163,6 +185,8 @@ export class DemoScenario {
         this.leadPlan.set(lead.id, plan);
       }
       if (lead.stageId === 'NEW' && now >= plan.takeAt) {
+        // First contact: a call back (logged as an activity) or straight to "in progress".
+        if (this.rnd() < 0.5) this.emu.sim.addActivity({ ownerId: lead.id, authorId: owner, typeId: 2 });
         this.emu.sim.updateLead(lead.id, { stageId: 'IN_PROCESS' }, owner);
       } else if (lead.stageId === 'IN_PROCESS' && now >= plan.closeAt) {
         this.emu.sim.updateLead(lead.id, { stageId: this.rnd() < 0.6 ? 'CONVERTED' : 'JUNK' }, owner);

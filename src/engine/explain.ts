@@ -114,23 +114,42 @@ export function explain(
           : 'Передано в очередь открытой линии: обращение видят все, берёт первый.',
       );
       break;
+    case 'quota_overflow':
+      parts.push(
+        en
+          ? `Assigned to ${op}, the overflow person: everyone in the queue reached their quota.`
+          : `Назначено: ${op} — резерв при переполнении: все в очереди исчерпали квоту.`,
+      );
+      break;
     case 'wait':
       parts.push(
-        reason.detail === 'empty_queue'
+        reason.detail === 'quota_reached'
           ? en
-            ? 'Waiting: the queue has no operators.'
-            : 'Ожидает: в очереди нет операторов.'
-          : en
-            ? 'Waiting in the queue: nobody can take it now; it goes to the first operator who can.'
-            : 'Ожидает в очереди: сейчас никто не может его принять; получит первый, кто освободится.',
+            ? 'Waiting: everyone in the queue reached their quota; it goes out when the quota resets.'
+            : 'Ожидает: все в очереди исчерпали квоту; получит первый, у кого она обновится.'
+          : reason.detail === 'empty_queue'
+            ? en
+              ? 'Waiting: the queue has no operators.'
+              : 'Ожидает: в очереди нет операторов.'
+            : en
+              ? 'Waiting in the queue: nobody can take it now; it goes to the first operator who can.'
+              : 'Ожидает в очереди: сейчас никто не может его принять; получит первый, кто освободится.',
       );
       break;
     case 'pass_on': {
       const p = reason.passOn;
+      const late =
+        reason.detail === 'first_touch'
+          ? en
+            ? 'no first contact with the client in time'
+            : 'нет первого контакта с клиентом вовремя'
+          : en
+            ? 'no answer in time'
+            : 'нет ответа вовремя';
       parts.push(
         en
-          ? `Passed on from ${who(p?.fromId)} to ${op}: no answer in time (rule ${p ? MODE_TEXT.en[p.by] : '?'}).`
-          : `Передано дальше: ${who(p?.fromId)} → ${op}, нет ответа вовремя (правило ${p ? MODE_TEXT.ru[p.by] : '?'}).`,
+          ? `Passed on from ${who(p?.fromId)} to ${op}: ${late} (rule ${p ? MODE_TEXT.en[p.by] : '?'}).`
+          : `Передано дальше: ${who(p?.fromId)} → ${op}, ${late} (правило ${p ? MODE_TEXT.ru[p.by] : '?'}).`,
       );
       if (p?.newRound) {
         parts.push(
@@ -209,6 +228,9 @@ export function explain(
     lists.push(
       `${en ? 'unavailable' : 'недоступны'}: ${sk.unavailable.map((u) => `${who(u.id)} (${why(u.why)})`).join(', ')}`,
     );
+  }
+  if (sk.over_quota && sk.over_quota.length > 0) {
+    lists.push(`${en ? 'reached their quota' : 'исчерпали квоту'}: ${sk.over_quota.map(who).join(', ')}`);
   }
   if (sk.already_had && sk.already_had.length > 0) {
     lists.push(`${en ? 'already had it' : 'уже получали'}: ${sk.already_had.map(who).join(', ')}`);

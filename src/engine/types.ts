@@ -133,6 +133,8 @@ export type ReasonRule =
   | 'pass_on'
   | 'stay'
   | 'redistribute'
+  /** everyone in the queue reached their quota: the settings' overflow person got it */
+  | 'quota_overflow'
   /** an absent person's item handed to their deputy */
   | 'handover';
 
@@ -143,6 +145,8 @@ export interface Skipped {
   already_had?: number[];
   /** Ineligible members left out of the two lists above (they are capped, in queue order). */
   omitted?: number;
+  /** Members who reached their quota for the day or shift (issue 18), in queue order. */
+  over_quota?: number[];
 }
 
 /** The seed's cases for a dialog whose operator became unavailable, plus departure. */

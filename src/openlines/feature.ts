@@ -118,7 +118,13 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
           () => ctx.services.absences as { sync(j: JobContext): Promise<JobResult> } | undefined,
         ),
       );
-      ctx.jobs.set('pass-on', new PassOnJob(service));
+      ctx.jobs.set(
+        'pass-on',
+        new PassOnJob(
+          service,
+          () => ctx.services.leads as { firstTouch(j: JobContext): Promise<JobResult> } | undefined,
+        ),
+      );
       ctx.settings.onChange((memberId, scope) => {
         const line = /^line:(\d+)$/.exec(scope);
         if (!line && scope !== 'operators') return;

@@ -9,14 +9,26 @@ import { dryRunCopy } from './waiting-queue.ts';
  * The `pass-on` job (every 15 s): a dialog its operator has not answered within the line's
  * timeout (QUEUE_TIME) goes to the next eligible operator with imopenlines.operator.transfer.
  * An answer is a staff message in imopenlines.session.history.get since the assignment; the
- * histories of every due dialog are read in one batch.
+ * histories of every due dialog are read in one batch. On the same run the lead part checks
+ * its first-touch deadlines (crm/first-touch/check.ts), when leads are loaded.
  */
 export class PassOnJob implements PortalJob {
   readonly name = 'pass-on' as const;
 
-  constructor(private readonly svc: OpenLinesService) {}
+  constructor(
+    private readonly svc: OpenLinesService,
+    /** the lead part's first-touch check (crm/first-touch), when leads are loaded: it runs on this job's schedule */
+    private readonly leads: () => { firstTouch(j: JobContext): Promise<JobResult> } | undefined = () =>
+      undefined,
+  ) {}
 
   async runForPortal(j: JobContext): Promise<JobResult> {
+    const dialogs = await this.dialogs(j);
+    const leads = this.leads();
+    return leads ? { ...dialogs, ...(await leads.firstTouch(j)) } : dialogs;
+  }
+
+  private async dialogs(j: JobContext): Promise<JobResult> {
     const { memberId, client, now, dryRun } = j;
     const d = this.svc.d;
     const r = { due: 0, answered: 0, passedOn: 0, stayed: 0 };

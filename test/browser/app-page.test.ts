@@ -8,6 +8,7 @@ import { waitFor } from '../helpers/context.ts';
 import { chromiumPath } from '../helpers/browser.ts';
 import { appForm, type PortalsHarness, startPortals } from './harness.ts';
 import { seedPage } from './page-seed.ts';
+import { seedSpeed } from './speed-seed.ts';
 import { overflowX, rawTexts } from './page-words.ts';
 
 /**
@@ -37,6 +38,7 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     mkdirSync(SHOTS, { recursive: true });
     h = await startPortals({ language: 'en' });
     await seedPage(h.app.ctx, h.a.memberId);
+    await seedSpeed(h.app.ctx, h.a.memberId);
     browser = await chromium.launch({ executablePath, args: ARGS, headless: true });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     // CSP violations and script errors of the app's page end up here.
@@ -92,6 +94,8 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       log: '#log-results .log-entry',
     }[v];
     await f.waitForSelector(ready);
+    // The speed-to-lead card reads its own endpoint: its words are walked too.
+    if (v === 'dashboard') await f.waitForSelector('#speed-card .speed');
   }
   /** Every view of the page, each checked for text that is not words. */
   async function walk(f: Frame, lang: string) {
@@ -149,6 +153,33 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     await page.screenshot({ path: `${SHOTS}/app-page.png`, fullPage: true });
     await walk(f, 'en');
     assert.deepEqual(errors, [], 'no script error or CSP violation');
+  });
+
+  it('shows speed to lead as charts: time to first contact per operator and queue, missed deadlines in words', async () => {
+    const f = await open(1, 'en');
+    await f.waitForSelector('#speed-card .speed[data-range="today"]');
+    await f.waitForSelector('#speed-operators canvas');
+    await f.waitForSelector('#speed-lines canvas');
+    const ops = (await f.textContent('#speed-operators .speed-table')) ?? '';
+    assert.match(ops, /Vera Petrova\s*2 min\s*10 min\s*2\s*1/);
+    assert.doesNotMatch(ops, /Egor Volkov/, 'three days ago is not today');
+    assert.match(
+      (await f.textContent('#speed-lines .speed-table')) ?? '',
+      /Default lead queue\s*2 min\s*10 min\s*2\s*1/,
+    );
+    assert.match((await f.textContent('#speed-missed')) ?? '', /First-touch deadlines missed: 1/);
+    assert.match(
+      (await f.textContent('#speed-breaches')) ?? '',
+      /First-touch deadline missed \(1st time\): Vera Petrova did not contact the client "Olga" within 15 min/,
+    );
+    await f.click('[data-speed-range="week"]');
+    await f.waitForSelector('#speed-card .speed[data-range="week"]');
+    assert.match(
+      (await f.textContent('#speed-operators .speed-table')) ?? '',
+      /Egor Volkov\s*4 min\s*4 min\s*1\s*0/,
+    );
+    await (await f.$('#speed-card'))!.screenshot({ path: `${SHOTS}/app-page-speed.png` });
+    assert.deepEqual(errors, []);
   });
 
   it('follows changes live without reloading, says it is live, and reconnects after a break', async () => {

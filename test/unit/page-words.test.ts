@@ -104,6 +104,10 @@ describe('job results and failures for the page', () => {
     for (const c of ['stored', 'duplicates', 'failed']) counters.add(c); // offline-events.ts
     for (const m of readFileSync('src/crm/lead-sync.ts', 'utf8').matchAll(/\b(leads\w+):/g))
       counters.add(`leads_${m[1]}`);
+    // The pass-on job's lead step reports its counters as firstTouch_<name> (crm/first-touch/check.ts).
+    const ft = /const out = \{([^}]*)\}/.exec(readFileSync('src/crm/first-touch/check.ts', 'utf8'));
+    for (const m of (ft?.[1] ?? '').matchAll(/\b(\w+): 0\b/g)) counters.add(`firstTouch_${m[1]}`);
+    assert.ok(counters.has('firstTouch_breaches'), 'the first-touch counters are found');
     // Reported as words of their own, not counted (the page shows numbers only).
     counters.delete('leads_leadsRead');
     assert.ok(counters.size > 20, [...counters].join(','));

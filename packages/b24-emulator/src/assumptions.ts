@@ -304,6 +304,41 @@ export const TIMELINE_LIST_MISSING_FILTER_ERROR = {
   description: 'ENTITY_ID and ENTITY_TYPE are required in filter',
 };
 
+/**
+ * lastActivityBy / lastActivityTime ("who last interacted in the timeline") follow every
+ * activity added (its author) and every timeline comment (its author); a new item starts with
+ * its creator. The docs name the fields, not every kind of interaction that moves them.
+ */
+export const LAST_ACTIVITY_FOLLOWS_TIMELINE = true;
+
+/** movedBy / movedTime change only when the stage changes (the acting user; nobody → the last editor). */
+export const MOVED_BY_ON_STAGE_CHANGE_ONLY = true;
+
+/** crm.activity.add: AUTHOR_ID is the calling user (not a writable field in the docs' list). */
+export const ACTIVITY_AUTHOR_IS_CALLER = true;
+
+/** crm.activity.add with TYPE_ID 3 (task) is refused: the docs send tasks through tasks.task.add. */
+export const ACTIVITY_TASK_TYPE_REFUSED = true;
+
+/** crm.activity.get of an unknown id (the docs list no error for it). */
+export const ACTIVITY_NOT_FOUND_ERROR = { error: '', description: 'Not found' };
+
+/**
+ * crm.activity.list with a filter or order field that is not an activity field answers the
+ * documented general error rather than ignoring it; dates in a filter are compared as
+ * instants whatever offset they are written in.
+ */
+export const ACTIVITY_UNKNOWN_FILTER_ERROR = { error: '', description: 'Failed to get list. General error.' };
+
+/** crm.activity.list without `select` answers every field but COMMUNICATIONS and FILES (asked for by name). */
+export const ACTIVITY_LIST_DEFAULT_SELECT = '*';
+
+/**
+ * im.notify.system.add with a TAG removes the same app's earlier notifications with that tag
+ * to the same recipient (the docs: "other notifications will be removed", not whose).
+ */
+export const NOTIFY_TAG_REPLACES_PER_RECIPIENT = true;
+
 /** A lead created by `sim.addLead` without `createdById` counts as made by nobody (web form). */
 export const SIM_LEAD_DEFAULT_CREATOR: number | null = null;
 

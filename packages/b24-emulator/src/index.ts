@@ -3,6 +3,7 @@
  * app's integration tests, the demo, the benchmarks, and anyone building a Bitrix24 app.
  * Choices the docs leave open are listed in ./assumptions.ts.
  */
+export { type PortalClock, portalClock } from './clock.ts';
 export {
   DEFAULT_SCOPE,
   type Emulator,
@@ -29,4 +30,12 @@ export {
   type SeedLine,
   type SeedUser,
 } from './seed.ts';
-export type { NewContact, NewLead, NewLine, NewUser, Simulation, UserPatch } from './sim.ts';
+export type {
+  NewActivity,
+  NewContact,
+  NewLead,
+  NewLine,
+  NewUser,
+  Simulation,
+  UserPatch,
+} from './sim.ts';

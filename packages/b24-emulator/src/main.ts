@@ -4,9 +4,10 @@
  *   --install <appBaseUrl>   play the installer POST at start (then open the printed page or pass --finish)
  *   --finish                 also finish the installation (as installFinish() would)
  *   --quiet                  do not print REST calls and event deliveries
+ *   --now <ISO-8601>         the portal's clock starts at this instant and runs on from there
  */
 import { parseArgs } from 'node:util';
-import { startEmulator } from './index.ts';
+import { portalClock, startEmulator } from './index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     install: { type: 'string' },
     finish: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    now: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -24,7 +26,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npx b24-emulator [--port N] [--client-id ID] [--client-secret S] [--lang ru|en] [--install URL [--finish]] [--quiet]',
+    'usage: npx b24-emulator [--port N] [--client-id ID] [--client-secret S] [--lang ru|en] [--install URL [--finish]] [--now ISO-8601] [--quiet]',
   );
   process.exit(0);
 }
@@ -38,8 +40,15 @@ const language = values.lang === 'en' ? 'en' : 'ru';
 const clientId = values['client-id'] ?? 'local.dispatcher';
 const clientSecret = values['client-secret'] ?? 'emulator-secret';
 
+const startAt = values.now === undefined ? undefined : Date.parse(values.now);
+if (startAt !== undefined && !Number.isFinite(startAt)) {
+  console.error(`--now must be an ISO-8601 instant (e.g. 2030-05-01T10:00:00+03:00), got "${values.now}"`);
+  process.exit(2);
+}
+
 const emu = await startEmulator({
   app: { clientId, clientSecret },
+  clock: startAt === undefined ? undefined : portalClock({ start: startAt, running: true }).now,
   port,
   language,
   onCall: values.quiet

@@ -174,6 +174,54 @@ export interface CrmItem {
   createdAt: number;
   updatedAt: number;
   fm: CrmMultiField[];
+  /** who moved the item to its current stage, and when (movedBy / movedTime) */
+  movedBy: number;
+  movedTime: number;
+  /** who last interacted in the item's timeline, and when (lastActivityBy / lastActivityTime) */
+  lastActivityBy: number;
+  lastActivityTime: number;
+}
+
+/** A CRM activity (crm.activity.*): a call, meeting, e-mail or provider action bound to one owner. */
+export interface CrmActivity {
+  id: number;
+  ownerTypeId: number;
+  ownerId: number;
+  /** 1 meeting, 2 call, 3 task, 4 e-mail, 5 action, 6 user action (crm.enum.activitytype) */
+  typeId: number;
+  providerId: string;
+  providerTypeId: string;
+  subject: string;
+  description: string;
+  /** 0 none, 1 incoming, 2 outgoing (crm.enum.activitydirection) */
+  direction: number;
+  completed: boolean;
+  responsibleId: number;
+  /** the user whose token created it */
+  authorId: number;
+  editorId: number;
+  startTime: number | null;
+  endTime: number | null;
+  createdAt: number;
+  updatedAt: number;
+  communications: Array<{ VALUE: string; ENTITY_ID: number; ENTITY_TYPE_ID: number; TYPE?: string }>;
+}
+
+/** A system notification sent with im.notify.system.add, as the recipient sees it. */
+export interface EmuNotification {
+  id: number;
+  userId: number;
+  message: string;
+  messageOut: string;
+  /** the tag as given; a new notification with the same app and tag removes the older ones */
+  tag: string;
+  subTag: string;
+  clientId: string;
+  /** the user whose token sent it */
+  authorId: number;
+  date: number;
+  /** removed because a later notification carried the same tag */
+  replaced: boolean;
 }
 
 /** A deal pipeline (crm.category.list `categories[]`). */
@@ -278,7 +326,10 @@ export interface PortalState {
     contacts: Map<number, CrmItem>;
     companies: Map<number, CrmItem>;
     comments: Map<number, TimelineComment>;
+    activities: Map<number, CrmActivity>;
   };
+  /** every im.notify.system.add, in order (replaced ones stay, marked) */
+  notifications: EmuNotification[];
   bots: Map<number, EmuBot>;
   bindings: Map<number, EventBinding>;
   offlineQueue: Map<number, OfflineRecord>;
@@ -296,6 +347,8 @@ export interface PortalState {
     company: number;
     multifield: number;
     comment: number;
+    activity: number;
+    notification: number;
     binding: number;
     offline: number;
     queueItem: number;

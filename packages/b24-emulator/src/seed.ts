@@ -273,6 +273,10 @@ export function crmItemFromSeed(
     createdAt: now - 24 * 3600_000,
     updatedAt: now - 24 * 3600_000,
     fm,
+    movedBy: 1,
+    movedTime: now - 24 * 3600_000,
+    lastActivityBy: 1,
+    lastActivityTime: now - 24 * 3600_000,
   };
 }
 
@@ -296,7 +300,9 @@ export function buildState(seed: PortalSeed, now: number, language: 'ru' | 'en')
       contacts: new Map(),
       companies: new Map(),
       comments: new Map(),
+      activities: new Map(),
     },
+    notifications: [],
     bots: new Map(),
     bindings: new Map(),
     offlineQueue: new Map(),
@@ -323,6 +329,8 @@ export function buildState(seed: PortalSeed, now: number, language: 'ru' | 'en')
       company: maxId(seed.companies, 3000),
       multifield: 11001,
       comment: 901,
+      activity: 40001,
+      notification: 90001,
       binding: 401,
       offline: 1,
       queueItem: 201,

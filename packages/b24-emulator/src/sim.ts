@@ -4,10 +4,11 @@ import {
   SIM_LEAD_DEFAULT_CREATOR,
 } from './assumptions.ts';
 import type { EmulatorCore } from './core.ts';
-import { addItem, updateItem } from './crm/store.ts';
+import { addActivity } from './crm/activities.ts';
+import { addItem, touchTimeline, updateItem } from './crm/store.ts';
 import { isoDate } from './dates.ts';
 import { applyLineParams } from './methods/openlines-config.ts';
-import type { EmuMessage, EmuUser, TimemanStatus } from './model.ts';
+import type { EmuMessage, EmuNotification, EmuUser, TimemanStatus } from './model.ts';
 import { nextId } from './model.ts';
 import type { ClientWrite } from './openlines/dialog-records.ts';
 import type { ClientWriteResult } from './openlines/engine.ts';
@@ -50,6 +51,9 @@ export interface NewUser {
 
 export interface NewLead {
   title: string;
+  /** the client's name on the lead */
+  name?: string;
+  lastName?: string;
   phone?: string;
   email?: string;
   sourceId?: string;
@@ -111,6 +115,17 @@ export interface Simulation {
   convertLead(leadId: number, byUserId: number, o?: { categoryId?: number }): number;
   addContact(c: NewContact): number;
   addCompany(c: { title: string; phone?: string; email?: string; assignedById: number }): number;
+  /** a staff member logs a call, sends an e-mail, holds a meeting… on a CRM item (crm.activity.add as them) */
+  addActivity(a: NewActivity): number;
+  /** a staff member writes a timeline comment (crm.timeline.comment.add as them) */
+  addComment(c: {
+    entityType: 'lead' | 'contact' | 'company';
+    entityId: number;
+    authorId: number;
+    text: string;
+  }): number;
+  /** the notifications a user sees now (im.notify.system.add; replaced ones left out) */
+  notificationsFor(userId: number): EmuNotification[];
   /**
    * A person moves a dialog to a colleague in the UI (the operator themself or a supervisor):
    * the owner changes, a system message is written, no event reaches an app
@@ -118,6 +133,21 @@ export interface Simulation {
    */
   operatorTransfers(t: { chatId: number; toUserId: number; byUserId: number }): void;
   runTimers(): void;
+}
+
+export interface NewActivity {
+  ownerId: number;
+  /** 1 lead (default), 3 contact, 4 company */
+  ownerTypeId?: 1 | 3 | 4;
+  authorId: number;
+  /** 1 meeting, 2 call (default), 4 e-mail, 6 provider action */
+  typeId?: number;
+  providerId?: string;
+  /** 1 incoming, 2 outgoing (default) */
+  direction?: number;
+  completed?: boolean;
+  subject?: string;
+  responsibleId?: number;
 }
 
 function fm(phone?: string, email?: string) {
@@ -235,6 +265,8 @@ export function createSimulation(core: EmulatorCore): Simulation {
         sourceId: l.sourceId ?? 'WEB',
         fm: fm(l.phone, l.email),
       };
+      if (l.name) fields.name = l.name;
+      if (l.lastName) fields.lastName = l.lastName;
       fields.assignedById = l.assignedById ?? creator ?? (state.app.installedBy || 1);
       return addItem(core, 1, fields, creator, core.newHit()).id;
     },
@@ -303,6 +335,39 @@ export function createSimulation(core: EmulatorCore): Simulation {
         null,
         core.newHit(),
       ).id,
+    addActivity: (a) =>
+      addActivity(
+        core,
+        {
+          OWNER_TYPE_ID: a.ownerTypeId ?? 1,
+          OWNER_ID: a.ownerId,
+          TYPE_ID: a.typeId ?? 2,
+          PROVIDER_ID: a.providerId,
+          DIRECTION: a.direction ?? 2,
+          COMPLETED: a.completed === false ? 'N' : 'Y',
+          SUBJECT: a.subject ?? 'Call',
+          RESPONSIBLE_ID: a.responsibleId ?? a.authorId,
+          COMMUNICATIONS: [
+            { VALUE: '+70000000000', ENTITY_ID: a.ownerId, ENTITY_TYPE_ID: a.ownerTypeId ?? 1 },
+          ],
+        },
+        a.authorId,
+      ).id,
+    addComment: (c) => {
+      const typeId = c.entityType === 'lead' ? 1 : c.entityType === 'contact' ? 3 : 4;
+      const id = nextId(state, 'comment');
+      state.crm.comments.set(id, {
+        id,
+        entityType: c.entityType,
+        entityId: c.entityId,
+        comment: c.text,
+        authorId: c.authorId,
+        createdAt: core.clock(),
+      });
+      touchTimeline(core, typeId, c.entityId, c.authorId);
+      return id;
+    },
+    notificationsFor: (userId) => state.notifications.filter((n) => n.userId === userId && !n.replaced),
     operatorTransfers: ({ chatId, toUserId, byUserId }) => {
       user(toUserId);
       user(byUserId);

@@ -5,6 +5,7 @@ import JobsCard from './JobsCard.vue';
 import LogCard from './LogCard.vue';
 import OperatorsCard from './OperatorsCard.vue';
 import SecurityCard from './SecurityCard.vue';
+import SpeedCard from './SpeedCard.vue';
 import TodayCard from './TodayCard.vue';
 import WaitingCard from './WaitingCard.vue';
 
@@ -17,6 +18,7 @@ export const CARDS: { id: string; component: Component; half?: boolean }[] = [
   { id: 'operators', component: OperatorsCard, half: true },
   { id: 'today', component: TodayCard, half: true },
   { id: 'charts', component: ChartsCard },
+  { id: 'speed', component: SpeedCard },
   { id: 'waiting', component: WaitingCard },
   { id: 'jobs', component: JobsCard, half: true },
   { id: 'dead', component: DeadCard, half: true },

@@ -133,7 +133,20 @@ export function firstAnswerChart(c: Charts): {
   data: uPlot.AlignedData;
   build: (w: number) => uPlot.Options;
 } {
-  const rows = c.firstAnswer;
+  return percentileBars(c.firstAnswer, t('col_line'));
+}
+
+/**
+ * p50 and p90 side by side per row (a line, an operator, a lead queue), in seconds: the time to
+ * first answer here, the time to first touch of leads on the speed-to-lead card.
+ */
+export function percentileBars(
+  rows: { name: string; p50: number | null; p90: number | null }[],
+  rowLabel: string,
+): {
+  data: uPlot.AlignedData;
+  build: (w: number) => uPlot.Options;
+} {
   const data: uPlot.AlignedData = [rows.map((_, i) => i), rows.map((r) => r.p50), rows.map((r) => r.p90)];
   const build = (width: number): uPlot.Options => ({
     width,
@@ -148,7 +161,7 @@ export function firstAnswerChart(c: Charts): {
     ),
     cursor: { points: { show: false } },
     series: [
-      { label: t('col_line'), value: (_u, i) => (i === null ? '—' : (rows[i]?.name ?? '')) },
+      { label: rowLabel, value: (_u, i) => (i === null ? '—' : (rows[i]?.name ?? '')) },
       {
         label: t('p50'),
         fill: PALETTE[0],

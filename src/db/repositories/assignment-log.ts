@@ -1,4 +1,4 @@
-import type { Store as Database } from '../store.ts';
+import type { Store as Database, Queryable } from '../store.ts';
 
 export type LogAction =
   | 'assign' // a new item given to an operator
@@ -9,6 +9,7 @@ export type LogAction =
   | 'reclaim' // its operator left the queue or was dismissed
   | 'close' // closed as idle
   | 'skip' // left alone on purpose (a person already chose, already assigned…)
+  | 'breach' // a first-touch deadline passed without contact (speed to lead)
   | 'transfer' // a person moved the dialog in Bitrix24 (found by the sync)
   | 'follow' // one owner: it followed the other side (a lead after its chat, a chat after its lead)
   | 'handover'; // an absence: handed to the deputy or back to distribution
@@ -41,23 +42,7 @@ export class AssignmentLogRepository {
   constructor(private readonly db: Database) {}
 
   async add(e: LogEntry): Promise<number> {
-    const r = await this.db.get<{ id: number }>(
-      `INSERT INTO assignment_log (member_id, kind, object_id, queue_id, action, operator_id, previous_operator_id,
-         reason, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      [
-        e.memberId,
-        e.kind,
-        e.objectId,
-        e.queueId ?? null,
-        e.action,
-        e.operatorId ?? null,
-        e.previousOperatorId ?? null,
-        JSON.stringify(e.reason ?? null),
-        e.latencyMs ?? null,
-        e.at,
-      ],
-    );
-    return r!.id;
+    return insertLogEntry(this.db, e);
   }
 
   async recent(
@@ -120,4 +105,25 @@ function toRow(r: any): LogRow {
     latencyMs: r.latency_ms,
     at: r.created_at,
   };
+}
+
+/** One log entry, on the database or inside a caller's transaction (a breach logs with its record). */
+export async function insertLogEntry(q: Queryable, e: LogEntry): Promise<number> {
+  const r = await q.get<{ id: number }>(
+    `INSERT INTO assignment_log (member_id, kind, object_id, queue_id, action, operator_id, previous_operator_id,
+       reason, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [
+      e.memberId,
+      e.kind,
+      e.objectId,
+      e.queueId ?? null,
+      e.action,
+      e.operatorId ?? null,
+      e.previousOperatorId ?? null,
+      JSON.stringify(e.reason ?? null),
+      e.latencyMs ?? null,
+      e.at,
+    ],
+  );
+  return r!.id;
 }

@@ -25,6 +25,7 @@ export function reasonIds(reason: unknown): number[] {
     r.passOn?.fromId,
     ...(r.skipped?.at_capacity ?? []),
     ...(r.skipped?.already_had ?? []),
+    ...(r.skipped?.over_quota ?? []),
     ...(r.skipped?.unavailable ?? []).map((u) => u?.id),
   ];
   return ids.filter((x): x is number => Number.isInteger(x) && (x as number) > 0);

@@ -10,6 +10,7 @@ import { requireSession, sessionOf } from './auth.ts';
 import { absencesRoute } from './absences-route.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { settingsRoutes } from './settings-routes.ts';
+import { speedRoutes } from './speed.ts';
 import { whatIfRoute } from './what-if.ts';
 
 /**
@@ -31,6 +32,8 @@ import { whatIfRoute } from './what-if.ts';
  *                                          queue, recent log, job runs, dead letters
  *   POST /api/what-if {scope, settings, n, route?}  the next n decisions under unsaved settings
  *   GET  /api/log?limit=&kind=&objectId=   the assignment log with each decision's reason
+ *   GET  /api/speed?today=<unix ms>        speed to lead: time to first touch per operator and
+ *                                          lead queue (p50/p90, today and 7 days), missed deadlines
  *   GET  /api/charts?range=today|week&since=  assignments per hour by operator, the waiting queue
  *                                          over time, time to first answer p50/p90 per line
  *   GET  /api/live                         server-sent events: `change` when anything the
@@ -65,6 +68,7 @@ export function apiRouter(ctx: AppContext, tokens: SessionTokens, live: LiveData
   r.use(settingsRoutes(ctx, live));
   r.use(dashboardRoutes(ctx, live));
   r.use(whatIfRoute(ctx, live));
+  r.use(speedRoutes(ctx, live));
   r.use(chartsRoute(ctx, live));
   r.use(liveRoute(hub, ctx.clock));
   r.use(absencesRoute(ctx, live));

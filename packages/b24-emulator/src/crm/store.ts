@@ -3,9 +3,11 @@ import {
   DEAL_CATEGORY_CHANGE_EVENTS,
   DEAL_STAGE_IDS,
   DEAL_UNKNOWN_CATEGORY_ERROR,
+  LAST_ACTIVITY_FOLLOWS_TIMELINE,
+  MOVED_BY_ON_STAGE_CHANGE_ONLY,
 } from '../assumptions.ts';
 import type { PortalWithEvents } from '../events/bus.ts';
-import type { Hit } from '../portal-core.ts';
+import type { Hit, PortalCore } from '../portal-core.ts';
 import { type CrmEntityTypeId, type CrmItem, type CrmMultiField, crmMap, nextId } from '../model.ts';
 import { asInt, asStr } from '../rest/params.ts';
 import { restError } from '../rest/rest-error.ts';
@@ -175,6 +177,10 @@ export function newItem(
     createdAt: now,
     updatedAt: now,
     fm: [],
+    movedBy: by || 1,
+    movedTime: now,
+    lastActivityBy: by || 1,
+    lastActivityTime: now,
   };
 }
 
@@ -214,6 +220,7 @@ export function updateItem(
 ): CrmItem {
   const item = crmMap(core.state, entityTypeId).get(id);
   if (!item) throw restError(400, 'NOT_FOUND', 'Element not found');
+  const stageBefore = item.stageId;
   let moved = false;
   if (entityTypeId === 2 && fields.categoryId !== undefined) {
     const to = dealCategory(core, fields.categoryId);
@@ -228,6 +235,10 @@ export function updateItem(
   if (changed || moved) {
     item.updatedAt = core.clock();
     item.updatedBy = actingUserId ?? item.updatedBy;
+    if (item.stageId !== stageBefore || !MOVED_BY_ON_STAGE_CHANGE_ONLY) {
+      item.movedBy = actingUserId ?? item.updatedBy;
+      item.movedTime = item.updatedAt;
+    }
   }
   if (changed || (moved && DEAL_CATEGORY_CHANGE_EVENTS.includes('ONCRMDEALUPDATE'))) {
     core.events.fire(
@@ -289,4 +300,17 @@ export function findByComm(
     if (ids.length >= 20) break;
   }
   return out;
+}
+
+/**
+ * Someone interacted in the item's timeline (an activity, a comment): lastActivityBy /
+ * lastActivityTime follow (assumption LAST_ACTIVITY_FOLLOWS_TIMELINE).
+ */
+export function touchTimeline(core: PortalCore, entityTypeId: number, id: number, userId: number): void {
+  if (!LAST_ACTIVITY_FOLLOWS_TIMELINE) return;
+  if (entityTypeId !== 1 && entityTypeId !== 2 && entityTypeId !== 3 && entityTypeId !== 4) return;
+  const item = crmMap(core.state, entityTypeId).get(id);
+  if (!item) return;
+  item.lastActivityBy = userId;
+  item.lastActivityTime = core.clock();
 }

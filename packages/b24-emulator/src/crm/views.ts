@@ -18,6 +18,8 @@ export function itemView(core: EmulatorCore, item: CrmItem, withFm: boolean): Re
     updatedBy: item.updatedBy,
     assignedById: item.assignedById,
     opened: item.opened,
+    lastActivityBy: item.lastActivityBy,
+    lastActivityTime: isoDate(item.lastActivityTime, tz),
   };
   let own: Record<string, unknown>;
   if (item.entityTypeId === 1) {
@@ -25,6 +27,8 @@ export function itemView(core: EmulatorCore, item: CrmItem, withFm: boolean): Re
       companyId: item.companyId,
       contactId: item.contactId,
       stageId: item.stageId,
+      movedBy: item.movedBy,
+      movedTime: isoDate(item.movedTime, tz),
       stageSemanticId: item.stageId === 'CONVERTED' ? 'S' : item.stageId === 'JUNK' ? 'F' : 'P',
       sourceId: item.sourceId,
       sourceDescription: item.sourceDescription || null,

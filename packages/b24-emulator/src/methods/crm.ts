@@ -1,5 +1,13 @@
 import { TIMELINE_LIST_MISSING_FILTER_ERROR } from '../assumptions.ts';
-import { addItem, dealSemantic, fmMatches, findByComm, parseEntityTypeId, updateItem } from '../crm/store.ts';
+import {
+  addItem,
+  dealSemantic,
+  fmMatches,
+  findByComm,
+  parseEntityTypeId,
+  touchTimeline,
+  updateItem,
+} from '../crm/store.ts';
 import { itemView, leadLegacyView, selectView } from '../crm/views.ts';
 import { isoDate } from '../dates.ts';
 import { type CrmItem, crmMap, nextId } from '../model.ts';
@@ -35,7 +43,13 @@ const ITEM_FIELDS: Record<string, (i: CrmItem) => unknown> = {
           : 'P',
   createdtime: (i) => i.createdAt,
   updatedtime: (i) => i.updatedAt,
+  movedby: (i) => i.movedBy,
+  movedtime: (i) => i.movedTime,
+  lastactivityby: (i) => i.lastActivityBy,
+  lastactivitytime: (i) => i.lastActivityTime,
 };
+
+const TIME_FIELDS = new Set(['createdtime', 'updatedtime', 'movedtime', 'lastactivitytime']);
 
 function itemMatches(item: CrmItem, c: FilterCondition): boolean {
   const key = c.field.toLowerCase();
@@ -47,8 +61,7 @@ function itemMatches(item: CrmItem, c: FilterCondition): boolean {
   }
   const get = ITEM_FIELDS[key];
   let value = c.value;
-  if ((key === 'createdtime' || key === 'updatedtime') && typeof value === 'string')
-    value = Date.parse(value);
+  if (TIME_FIELDS.has(key) && typeof value === 'string') value = Date.parse(value);
   return matches(get(item), { ...c, value });
 }
 
@@ -190,6 +203,7 @@ export const crmMethods: MethodTable = {
         authorId: asInt(fields.AUTHOR_ID) ?? caller.userId,
         createdAt: core.clock(),
       });
+      touchTimeline(core, typeId, entityId, asInt(fields.AUTHOR_ID) ?? caller.userId);
       return ok(id);
     },
   },
