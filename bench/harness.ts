@@ -12,6 +12,8 @@ export interface BenchRow {
 
 export interface BenchModule {
   title: string;
+  /** long: runs only when a filter names it (bench/run.ts), not in the whole `npm run bench` */
+  separate?: boolean;
   run(opts: { quick: boolean }): Promise<BenchRow[]>;
 }
 

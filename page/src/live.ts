@@ -25,6 +25,32 @@ function changed() {
   for (const f of listeners) f();
 }
 
+/**
+ * `f` at most once per `gapMs`, run after the last call within the gap (never starved by a
+ * steady stream of changes, as a debounce would be); returns the caller and its cancel.
+ */
+export function throttled(f: () => unknown, gapMs: number): { call: () => void; cancel: () => void } {
+  let last = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    call() {
+      if (timer) return;
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          last = Date.now();
+          f();
+        },
+        Math.max(50, last + gapMs - Date.now()),
+      );
+    },
+    cancel() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
 export function startLive(): void {
   if (started) return;
   started = true;

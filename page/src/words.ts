@@ -30,3 +30,6 @@ export function word(prefix: string, value: string, vars?: Record<string, string
 
 /** Why an operator gets nothing now (the engine's IneligibleWhy), or "available". */
 export const whyText = (why: string | null | undefined): string => (why ? word('why', why) : t('available'));
+
+/** What a log entry or a waiting item is about: a dialog, a lead, a deal, a contact. */
+export const objectWord = (kind: string): string => (has(kind) ? t(kind) : t('object_other'));

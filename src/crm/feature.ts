@@ -8,6 +8,7 @@ import { dayStart } from '../engine/index.ts';
 import { PortalZones } from '../jobs/maintenance/portal-time.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { operatorDirectory } from '../operators/index.ts';
+import { BatchMerger } from '../portal/batch-merger.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { dialogLookupOf } from './dialog-lookup.ts';
 import { leadAddDefinition, leadUpdateDefinition } from './events.ts';
@@ -81,6 +82,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         clock: ctx.clock,
         log: ctx.log.child({ part: 'leads' }),
         echoWindowMs: o.echoWindowMs,
+        reads: new BatchMerger(),
         owner: () => ownerHooksOf(ctx.services),
       };
       const service = new LeadService(deps);

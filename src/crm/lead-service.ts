@@ -16,6 +16,7 @@ import {
   type ClientSource,
   kindOf,
   type LeadServiceDeps,
+  readBatch,
   resolveClient,
   type UpdateOutcome,
 } from './lead-types.ts';
@@ -87,7 +88,11 @@ export class LeadService {
     settings: CrmSettings,
   ): Promise<AddOutcome> {
     const kind = kindOf(this.d);
-    const read = await client.batch(leadReadCommands(leadId, kind.findsClient(settings), kind.entityTypeId));
+    const read = await readBatch(
+      this.d,
+      client,
+      leadReadCommands(leadId, kind.findsClient(settings), kind.entityTypeId),
+    );
     if (read.errors.lead) {
       if (isNotFound(read.errors.lead)) {
         await this.d.leads.markGone(memberId, leadId, this.d.clock());
@@ -185,8 +190,8 @@ export class LeadService {
           receivedAt,
           wasWaiting: row?.phase === 'waiting',
           lang: portalLang(language),
-          covers: covered.covers,
           client,
+          covers: covered.covers,
         },
       ),
     );
@@ -229,8 +234,8 @@ export class LeadService {
         receivedAt: now,
         wasWaiting: false,
         lang: portalLang(language),
-        handover: h,
         client,
+        handover: h,
       }),
     );
     if (outcome !== 'decided') return outcome;

@@ -3,7 +3,8 @@ import type { LeadRepository } from '../db/repositories/leads.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
 import type { Logger } from '../log/logger.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
-import type { PortalClient } from '../portal/client.ts';
+import type { BatchMerger } from '../portal/batch-merger.ts';
+import type { BatchResult, Call, PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
 import type { OwnerHooks } from '../owner/hooks.ts';
 import type { DialogLookup } from './dialog-lookup.ts';
@@ -33,6 +34,17 @@ export interface LeadServiceDeps {
   sourceLeads?: LeadRepository;
   /** the one-owner policy (ctx.services.owner), when loaded: told of responsibles changed outside the app */
   owner?: () => OwnerHooks | null;
+  /** reads of leads asked while another is on its way go out in one batch (src/portal/batch-merger.ts) */
+  reads?: BatchMerger;
+}
+
+/** A read batch, merged with others in flight when the deps have a merger. */
+export function readBatch(
+  d: LeadServiceDeps,
+  client: PortalClient,
+  calls: Record<string, Call>,
+): Promise<BatchResult> {
+  return d.reads ? d.reads.batch(client, calls) : client.batch(calls);
 }
 
 /** The kind a service built from `d` places. */

@@ -1,10 +1,12 @@
 import type { CrmChange } from '../owner/hooks.ts';
+import { commandError, isNotFound } from './batch.ts';
 import type { CrmKind } from './kind.ts';
 import type { LeadFacts } from './lead-read.ts';
 import {
   type ClientSource,
   kindOf,
   type LeadServiceDeps,
+  readBatch,
   resolveClient,
   type UpdateOutcome,
 } from './lead-types.ts';
@@ -72,24 +74,26 @@ async function readItem(
   id: number,
   client: ClientSource,
 ): Promise<ReadItem | 'gone'> {
-  try {
-    const c = await resolveClient(client);
-    const result = await c.call('crm.item.get', { entityTypeId: kind.entityTypeId, id });
-    const item = (result as { item?: Record<string, unknown> } | null)?.item ?? {};
-    const by = Number(item.updatedBy);
-    const at = Date.parse(String(item.updatedTime ?? ''));
-    return {
-      facts: kind.parse(result),
-      updatedBy: Number.isInteger(by) && by > 0 ? by : null,
-      updatedAt: Number.isFinite(at) ? at : null,
-    };
-  } catch (err) {
-    if ((err as { code?: string }).code === 'not_found') {
+  // One read, in one batch with other items' reads while one is on its way (batch-merger.ts).
+  const r = await readBatch(d, await resolveClient(client), {
+    item: ['crm.item.get', { entityTypeId: kind.entityTypeId, id }],
+  });
+  if (r.errors.item) {
+    if (isNotFound(r.errors.item)) {
       await d.leads.markGone(memberId, id, d.clock());
       return 'gone';
     }
-    throw err;
+    throw commandError('crm.item.get', r.errors.item);
   }
+  const result = r.results.item;
+  const item = (result as { item?: Record<string, unknown> } | null)?.item ?? {};
+  const by = Number(item.updatedBy);
+  const at = Date.parse(String(item.updatedTime ?? ''));
+  return {
+    facts: kind.parse(result),
+    updatedBy: Number.isInteger(by) && by > 0 ? by : null,
+    updatedAt: Number.isFinite(at) ? at : null,
+  };
 }
 
 function changeOf(

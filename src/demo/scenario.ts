@@ -16,6 +16,9 @@ export interface ScenarioOptions {
   scale?: number;
 }
 
+/** Steps one timer tick may run to catch up with the clock (10 minutes of the day at 250 ms a step). */
+const MAX_CATCH_UP = 2400;
+
 /** A small deterministic PRNG (mulberry32): the same seed plays the same day. */
 function prng(seed: number) {
   let a = seed >>> 0;
@@ -73,13 +76,21 @@ export class DemoScenario {
   }
 
   start(intervalMs = 250): void {
+    const clock = this.o.clock ?? Date.now;
+    let due = clock() + intervalMs;
     this.timer = setInterval(
       () => {
-        try {
-          this.step(intervalMs);
-        } catch (err) {
-          this.o.log?.(`scenario: ${(err as Error).message}`);
+        // One step per interval of portal time: a timer that fired late (a busy machine, an
+        // accelerated clock) runs the steps it owes, so the day's rates hold in portal time.
+        for (let n = 0; clock() >= due && n < MAX_CATCH_UP; n++) {
+          due += intervalMs;
+          try {
+            this.step(intervalMs);
+          } catch (err) {
+            this.o.log?.(`scenario: ${(err as Error).message}`);
+          }
         }
+        if (clock() >= due) due = clock() + intervalMs; // far behind: skip, do not spiral
       },
       intervalMs / (this.o.scale ?? 1),
     );

@@ -8,6 +8,8 @@ const ENTITY_TYPE_ID: Record<CrmEntity, number> = { lead: 1, contact: 3, company
 const KEY: Record<CrmEntity, keyof CrmIds> = { lead: 'LEAD', contact: 'CONTACT', company: 'COMPANY' };
 /** A lead created this shortly before the dialog arrived was created for it, by the line itself. */
 const OWN_LEAD_SLACK_MS = 60_000;
+/** Cache entries past which expired ones are dropped. */
+const CACHE_SWEEP_AT = 500;
 
 interface Cached {
   responsibleId: number | null;
@@ -75,6 +77,22 @@ export class CrmLinks {
     return p;
   }
 
+  /**
+   * Expired answers are dropped once the cache has grown past CACHE_SWEEP_AT: every dialog of a
+   * line that creates leads brings a CRM item of its own, so without this the cache grew by one
+   * entry per dialog for as long as the process ran (seen in the 2-hour soak).
+   */
+  private forgetExpired(now: number): void {
+    if (this.cache.size < CACHE_SWEEP_AT) return;
+    const ttl = this.o.ttlMs ?? 5 * 60_000;
+    for (const [k, c] of this.cache) if (now - c.at >= ttl) this.cache.delete(k);
+  }
+
+  /** Cached answers kept, in number. */
+  get size(): number {
+    return this.cache.size;
+  }
+
   private async flush(memberId: string, client: PortalClient, keys: string[]): Promise<void> {
     const calls: Record<string, Call> = {};
     keys.forEach((k, i) => {
@@ -88,6 +106,7 @@ export class CrmLinks {
         const res = r.results[`r${i}`];
         this.cache.set(k, res ? { ...parseCrmItem(res), at } : { responsibleId: null, createdAt: null, at });
       });
+      this.forgetExpired(at);
     } catch (err) {
       this.o.log.warn({ memberId, err: (err as Error).message }, 'could not read CRM responsibles');
     }

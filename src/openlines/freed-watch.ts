@@ -65,8 +65,9 @@ export class FreedWatch {
       });
       for (const memberId of portals) {
         try {
-          // It stands in for the events the portal does not send: an event-driven read, not background.
-          await withRestClass('event', () => this.tick(memberId));
+          // Polling in place of events the portal does not send: after every read an event needs,
+          // before the jobs (rest-priority.ts, 'watch').
+          await withRestClass('watch', () => this.tick(memberId));
         } catch (err) {
           this.svc.d.log.warn(
             { memberId, err: (err as Error).message },

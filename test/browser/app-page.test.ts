@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { DialogRepository } from '../../src/db/repositories/dialogs.ts';
 import type { LiveHub } from '../../src/web/live-hub.ts';
 import { runnerFor } from '../../src/jobs/feature.ts';
 import { waitFor } from '../helpers/context.ts';
@@ -137,6 +138,8 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       /A contact was created[\s\S]*no part of the app handles this event/,
     );
     assert.match((await f.textContent('#tile-backlog')) ?? '', /^\s*\d+\s*events to handle\s*$/);
+    // What the app cannot see, said on the dashboard in words (the server's, RU/EN).
+    assert.match((await f.textContent('#dashboard .notes')) ?? '', /Offline events are unavailable/);
     const security = (await f.textContent('#security-card')) ?? '';
     assert.match(security, /The portal confirmed the application token events are checked against/);
     assert.match(security, /The app was installed/);
@@ -147,7 +150,7 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       (await f.textContent('#chart-first-answer tr[data-line="1"]')) ?? '',
       /Sales\s*50 s\s*4 min\s*5/,
     );
-    await f.click('[data-range="week"]');
+    await f.click('#chart-range [data-range="week"]');
     await f.waitForSelector('.charts[data-range="week"] #chart-assignments canvas');
     await (await f.$('#charts-card'))!.screenshot({ path: `${SHOTS}/app-page-charts.png` });
     await page.screenshot({ path: `${SHOTS}/app-page.png`, fullPage: true });
@@ -309,6 +312,25 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     );
     // the line's new limit shows against each operator's load
     assert.match((await f.textContent('#operators-card [data-operator="6"]')) ?? '', /Support.*\/ 1/);
+    // People at the portal gave Egor two more dialogs of this line: his load passes the limit
+    // the app keeps, and the dashboard says who did it (live, no reload).
+    const dialogs = new DialogRepository(h.app.ctx.db);
+    for (const chatId of [93_001, 93_002]) {
+      const ins = await dialogs.insert({
+        memberId: h.a.memberId,
+        chatId,
+        sessionId: 1,
+        lineId: 2,
+        userCode: `by-hand|${chatId}`,
+        crm: null,
+        arrivedAt: Date.now(),
+        eventId: null,
+        now: Date.now(),
+      });
+      await dialogs.update(ins.row!, { state: 'portal', holder: 'operator', operatorId: 6 }, Date.now());
+    }
+    await f.waitForSelector('#operators-card [data-operator="6"] .over', { timeout: 10_000 });
+    assert.match((await f.textContent('#operators-card [data-operator="6"] .over')) ?? '', /given by people/);
     // "Why did this dialog go there?": its whole story, one click away.
     await f.click(`#log-card .action-assign[data-object="${chat.chatId}"] .log-object`);
     await f.waitForSelector('#log-view #log-results .log-entry');
@@ -465,6 +487,25 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       } finally {
         await narrow.close();
       }
+    }
+  });
+
+  it("follows the viewer's dark theme, every text readable on it", async () => {
+    const q = new URLSearchParams({ ...appForm(h.a, 1), LANG: 'en' });
+    const dark = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'dark' });
+    try {
+      await dark.goto(`${h.app.url}/app?${q}`);
+      await loaded(dark, 'dashboard');
+      assert.equal(await dark.evaluate('document.documentElement.classList.contains("dark")'), true);
+      // the title's colour is light on the dark page (it was the browser's black before)
+      const rgb = (await dark.evaluate(
+        'getComputedStyle(document.getElementById("app-title")).color',
+      )) as string;
+      const [r, g, b] = (rgb.match(/\d+/g) ?? []).map(Number);
+      assert.ok(r + g + b > 3 * 128, rgb);
+      await dark.screenshot({ path: `${SHOTS}/app-page-dark.png`, fullPage: true });
+    } finally {
+      await dark.close();
     }
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { FreedWatch } from '../../src/openlines/freed-watch.ts';
+import { lineSettingsSchema } from '../../src/settings/schema.ts';
 import { closeAll, type OlPortal, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
 afterEach(closeAll);
@@ -58,5 +59,33 @@ describe('freed capacity is used at once, not at the next sync', () => {
     assert.equal(r.returned, 1);
     assert.equal(ownerOf(p, chat), 2);
     assert.equal(p.transfers().length, 1);
+  });
+
+  test('an answer stops a dialog counting (the line counts the unanswered): the waiting one goes on the next tick', async () => {
+    const p = await olPortal({ seed: seed({}) });
+    await p.app.ctx.settings.write(
+      p.memberId,
+      'line:1',
+      lineSettingsSchema,
+      {
+        useLineSettings: false,
+        rules: { mode: 'evenly', capacity: { limit: 1, counts: 'not_yet_answered' } },
+      },
+      null,
+    );
+    const first = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, first), 2);
+    const second = await p.newDialog();
+    await p.settle();
+    assert.equal((await p.row(second))!.state, 'waiting', 'one unanswered dialog fills the place');
+
+    p.emu.sim.operatorWrites({ chatId: first, userId: 2, text: 'Hello!' });
+    await p.settle();
+    assert.equal((await p.row(second))!.state, 'waiting', 'nothing told the app yet');
+    const r = await watchOf(p).tick(p.memberId);
+    await p.settle();
+    assert.equal(r.answered, 1);
+    assert.equal(ownerOf(p, second), 2, 'the answered dialog no longer counts: the waiting one is theirs');
   });
 });

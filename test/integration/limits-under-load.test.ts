@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { createLeadsFeature } from '../../src/crm/feature.ts';
+import { createLeadsFeature, type LeadsServices } from '../../src/crm/feature.ts';
 import { createOpenLinesFeature } from '../../src/openlines/feature.ts';
 import { leadSettingsSchema } from '../../src/settings/schema.ts';
 import { waitFor } from '../helpers/context.ts';
@@ -93,5 +93,43 @@ describe('limits hold under load', () => {
     const dialogs = dialogLoads(p);
     for (const id of [2, 3, 4])
       assert.ok((dialogs.get(id) ?? 0) <= LIMIT, `operator ${id}: ${dialogs.get(id)} dialogs`);
+  });
+
+  test('a lead the register does not know yet (its event still on its way) still counts: the chosen operator is checked on the portal', async () => {
+    const p = await olPortal({ seed: SEED, features: [createOpenLinesFeature(), createLeadsFeature()] });
+    await waitFor(
+      () => [...p.emu.state.bindings.values()].some((b) => b.event === 'ONCRMLEADADD'),
+      'lead events bound',
+    );
+    const settings = (enabled: boolean) => ({
+      enabled,
+      rules: { mode: 'strictly', queue: [2, 3].map((id) => ({ id })), capacity: { limit: 1 } },
+    });
+    // Boris (first in order) holds a lead the app has not heard of: made while its lead
+    // distribution was off, as a lead an open line makes follows its dialog's operator before the
+    // app reads its event.
+    await p.app.ctx.settings.write(p.memberId, 'leads', leadSettingsSchema, settings(false), null);
+    p.emu.sim.addLead({ title: 'unseen', assignedById: 2, createdById: 2 });
+    await p.settle();
+    await p.app.ctx.settings.write(p.memberId, 'leads', leadSettingsSchema, settings(true), null);
+    const leads = p.app.ctx.services.leads as LeadsServices;
+    assert.deepEqual(
+      [...(await leads.repository.loads(p.memberId, [2, 3], OPEN))],
+      [],
+      'the register has not seen it',
+    );
+
+    const id = p.emu.sim.addLead({ title: 'new' });
+    await p.settle();
+    assert.equal(p.emu.state.crm.leads.get(id)!.assignedById, 3, 'Boris is full on the portal: Vera gets it');
+    assert.deepEqual(Object.fromEntries(leadLoads(p)), { 2: 1, 3: 1 }, 'nobody above the limit of 1');
+    assert.deepEqual(
+      [...(await leads.repository.loads(p.memberId, [2, 3], OPEN))].sort(),
+      [
+        [2, 1],
+        [3, 1],
+      ],
+      'and the register now knows what the portal showed',
+    );
   });
 });

@@ -49,15 +49,25 @@ describe('the live stream (/api/live)', () => {
         .token;
     tokenA = await page(h.a);
     tokenB = await page(h.b!);
-    // The installs' own set-up (token check, event binding) settles first: then any change is the test's.
+    // The installs' own set-up (the application-token check through the inbox, the bot, event
+    // binding) finishes first: then any change is the test's. On a loaded machine it takes a while.
     const marks = new LiveMarksRepository(h.app.ctx.db);
     const both = async () =>
       `${await marks.fingerprint(h.a.memberId)}/${await marks.fingerprint(h.b!.memberId)}`;
-    await waitFor(async () => {
-      const first = await both();
-      await new Promise((r) => setTimeout(r, 600));
-      return first === (await both());
-    }, 'the portals settled');
+    await waitFor(
+      async () => {
+        for (const emu of [h.a, h.b!]) {
+          if (!(await h.app.ctx.store.find(emu.memberId))?.applicationTokenConfirmedAt) return false;
+          const backlog = await h.app.ctx.inbox.backlog(emu.memberId);
+          if (backlog.pending + backlog.processing > 0) return false;
+        }
+        const first = await both();
+        await new Promise((r) => setTimeout(r, 1500));
+        return first === (await both());
+      },
+      'the portals settled',
+      60_000,
+    );
   });
   after(async () => {
     await h?.close();

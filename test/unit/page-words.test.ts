@@ -116,3 +116,19 @@ describe('job results and failures for the page', () => {
     }
   });
 });
+
+describe('the log in words: every action and every kind of item', () => {
+  it('has a word in both languages for every action and item kind the log records', () => {
+    const src = readFileSync('src/db/repositories/assignment-log.ts', 'utf8');
+    const union = (name: string) =>
+      [...(new RegExp(`export type ${name} =([^;]+);`).exec(src)?.[1] ?? '').matchAll(/'(\w+)'/g)].map(
+        (m) => m[1],
+      );
+    const actions = union('LogAction');
+    assert.ok(actions.length >= 9, actions.join(','));
+    for (const a of actions) assert.ok(words.en[`action_${a}`] && words.ru[`action_${a}`], `action_${a}`);
+    const kinds = union('LogKind');
+    assert.ok(kinds.includes('dialog') && kinds.includes('lead'), kinds.join(','));
+    for (const k of kinds) assert.ok(words.en[k] && words.ru[k], k);
+  });
+});

@@ -14,7 +14,7 @@ const LIMITS = { burst: 50, perSec: 2 };
 describe('REST budget with priorities: the pure core', () => {
   test('each class stops lower than the one before it; background leaves 40 % of the burst', () => {
     const ceilings = REST_CLASSES.map((c) => ceilingOf(c, LIMITS));
-    assert.deepEqual(ceilings, [45, 40, 35, 30]);
+    assert.deepEqual(ceilings, [45, 40, 35, 32, 30]);
     assert.ok(
       ceilings.every((c) => c < LIMITS.burst),
       'no class fills the portal bucket',
@@ -47,6 +47,21 @@ describe('REST budget with priorities: the pure core', () => {
     assert.equal(nextToGo(q.filter((x) => x.cls !== 'viewer'))?.n, 3);
     assert.equal(nextToGo(q.filter((x) => x.cls === 'event' || x.cls === 'background'))?.n, 2);
     assert.equal(nextToGo([]), undefined);
+  });
+
+  test('the freed-place watch: after every event read, before the jobs, and never into the headroom of the page, writes or event reads', () => {
+    const q = [
+      { cls: 'background' as RestClass, n: 1 },
+      { cls: 'watch' as RestClass, n: 2 },
+      { cls: 'event' as RestClass, n: 3 },
+    ];
+    assert.equal(nextToGo(q)?.n, 3, 'an event read waiting goes first');
+    assert.equal(nextToGo(q.filter((x) => x.cls !== 'event'))?.n, 2, 'the watch before the jobs');
+    const at = (level: number) => ({ level, at: 0 });
+    assert.equal(admit(at(31), LIMITS, 'watch', 0).ok, true);
+    assert.equal(admit(at(32), LIMITS, 'watch', 0).ok, false, 'stops at 32 of 50');
+    for (const cls of ['viewer', 'write', 'event'] as RestClass[])
+      assert.equal(admit(at(32), LIMITS, cls, 0).ok, true, `${cls} still has room above it`);
   });
 });
 

@@ -10,6 +10,8 @@ export interface Dashboard {
   budget: null | { slowed: boolean; notes: string[]; portalRefusedAt: number | null };
   /** dialogs the portal answers ACCESS_ERROR for (src/web/api/unreadable-view.ts), worded by the server */
   unreadable: null | { count: number; note: string };
+  /** offline events' state (src/web/api/offline-events-view.ts), worded by the server when unavailable */
+  offlineEvents?: { state: string; note: string | null };
   sources: Record<'operators' | 'openlines' | 'leads', boolean>;
   linesFrom: string;
   assumed: string[];
@@ -82,7 +84,7 @@ export interface Dashboard {
 export interface LogEntry {
   id: number;
   at: number;
-  kind: 'dialog' | 'lead';
+  kind: 'dialog' | 'lead' | 'deal' | 'contact';
   objectId: string;
   action: string;
   operatorName: string | null;
@@ -95,6 +97,7 @@ let inFlight: Promise<Dashboard> | null = null;
 
 /** Reads the dashboard (one request at a time: a reload asked for meanwhile joins the running one). */
 export function loadDashboard(): Promise<Dashboard> {
+  if (!inFlight) lastStart = Date.now();
   inFlight ??= api<Dashboard>('GET', `/api/dashboard?since=${localMidnight()}`)
     .then((d) => {
       dashboard.value = d;
@@ -109,23 +112,25 @@ export function loadDashboard(): Promise<Dashboard> {
   return inFlight;
 }
 
-let again = false;
+/** Reads on changes are at least this far apart (a busy portal changes twice a second). */
+const MIN_GAP_MS = 1000;
+let lastStart = 0;
+let pending: ReturnType<typeof setTimeout> | undefined;
 /**
- * Reads the dashboard again after a change: at once when nothing is being read, else once more
- * right after the read under way (which may have started before the change).
+ * Reads the dashboard again after a change: soon, but never more than once a second however
+ * often things change, and after the read under way (which may have started before the change).
+ * A failed read keeps what is shown; the next change or the minute's re-read tries again.
  */
-export function refreshDashboard(): Promise<unknown> {
-  if (inFlight) {
-    if (!again) {
-      again = true;
-      void inFlight.finally(() => {
-        again = false;
-        return loadDashboard().catch(() => undefined);
-      });
-    }
-    return inFlight;
-  }
-  return loadDashboard();
+export function refreshDashboard(): void {
+  if (pending) return;
+  pending = setTimeout(
+    async () => {
+      if (inFlight) await inFlight.catch(() => undefined);
+      pending = undefined;
+      void loadDashboard().catch(() => undefined);
+    },
+    Math.max(0, lastStart + MIN_GAP_MS - Date.now()),
+  );
 }
 
 /** The forms name people: the dashboard knows them. A failure leaves ids as they are. */

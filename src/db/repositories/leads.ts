@@ -1,4 +1,4 @@
-import type { Store as Database } from '../store.ts';
+import type { Store as Database, Queryable } from '../store.ts';
 
 export type LeadPhase = 'decided' | 'done' | 'waiting' | 'skipped' | 'seen' | 'gone';
 
@@ -84,8 +84,8 @@ export class LeadRepository {
    * (no row, or known from sync) or still waiting can get a new outcome. Returns whether it
    * was recorded; false means another run got there first.
    */
-  async recordOutcome(o: LeadOutcome): Promise<boolean> {
-    const r = await this.db.run(
+  async recordOutcome(o: LeadOutcome, q: Queryable = this.db): Promise<boolean> {
+    const r = await q.run(
       `INSERT INTO ${this.t} (member_id, ${this.idc}, phase, queue_id, status_id, holder_id, previous_id, operator_id,
          reason, comment, update_done, comment_id, logged, echo_until, received_at, decided_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, 0, 0, ?, ?, ?)
@@ -113,6 +113,28 @@ export class LeadRepository {
       ],
     );
     return r.changes > 0;
+  }
+
+  /** A decision, only if its operator's open items (unwritten decisions in, this one out) are under `max`:
+   * count and record under a per-operator lock, so two queues or processes cannot both take the last place. */
+  async recordWithinLimit(
+    o: LeadOutcome,
+    max: number,
+    open: readonly string[],
+  ): Promise<'recorded' | 'already' | 'full'> {
+    const lock = `${this.t}-load:${o.memberId}:${o.operatorId}`;
+    return this.db.transaction(
+      async (tx) => {
+        const r = await tx.get<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM ${this.t} WHERE member_id = ? AND holder_id = ? AND ${this.idc} <> ?
+           AND status_id IN (${marks(open.length)}) AND phase <> 'gone'`,
+          [o.memberId, o.operatorId, o.leadId, ...open],
+        );
+        if (Number(r?.n ?? 0) >= max) return 'full';
+        return (await this.recordOutcome(o, tx)) ? 'recorded' : 'already';
+      },
+      { lock },
+    );
   }
 
   /** What the portal confirmed of a decided lead's write. */

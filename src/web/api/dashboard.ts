@@ -51,7 +51,8 @@ export function dashboardRoutes(ctx: AppContext, live: LiveData): Router {
   r.get('/api/log', async (req, res) => {
     const s = sessionOf(res);
     const limit = clampInt(req.query.limit, 1, 200, 50);
-    const kind = req.query.kind === 'dialog' || req.query.kind === 'lead' ? req.query.kind : undefined;
+    const kinds = ['dialog', 'lead', 'deal', 'contact'] as const;
+    const kind = kinds.find((k) => k === req.query.kind);
     const objectId =
       typeof req.query.objectId === 'string' && req.query.objectId
         ? req.query.objectId.slice(0, 64)

@@ -5,10 +5,11 @@ type Lang = 'ru' | 'en';
 type NameOf = (id: number) => string;
 
 /**
- * The assignment log's reasons in words. The engine's decisions go through explain(); the
- * rest (a lead left alone, an idle dialog closed, a dialog the portal's people took) are the
- * lead part's, the close-idle job's and the open-lines part's own reasons, worded here. Nothing
- * reaches the page as JSON or as a code: an unknown reason reads as "no reason recorded".
+ * The assignment log's reasons in words: a reason's own words when it carries them (`text_en` /
+ * `text_ru`: the close-idle job's, a first-touch breach's); the lead part's and the open-lines
+ * part's own reasons (a lead left alone, a dialog the portal's people took) worded here; the
+ * engine's decisions through explain(). Nothing reaches the page as JSON or as a code: an
+ * unknown reason reads as "no reason recorded".
  */
 export function reasonText(row: Pick<LogRow, 'reason'>, lang: Lang, nameOf: NameOf): string {
   const raw: unknown = row.reason;
@@ -21,6 +22,9 @@ export function reasonText(row: Pick<LogRow, 'reason'>, lang: Lang, nameOf: Name
         : 'Причина не записана.';
   }
   const r = raw as Partial<Reason> & Record<string, unknown>;
+  // A reason that carries its own words (the close-idle job's, a first-touch breach's) says it best.
+  const text = r[`text_${lang}`] ?? r.text;
+  if (typeof text === 'string' && text) return text.slice(0, 500);
   const own = ownReason(r, lang, nameOf);
   if (own) return own;
   if (typeof r.rule === 'string' && r.skipped && typeof r.skipped === 'object') {
@@ -33,8 +37,6 @@ export function reasonText(row: Pick<LogRow, 'reason'>, lang: Lang, nameOf: Name
       // worded below
     }
   }
-  const text = r[`text_${lang}`] ?? r.text;
-  if (typeof text === 'string') return text.slice(0, 500);
   return en ? 'No reason recorded.' : 'Причина не записана.';
 }
 
