@@ -1,24 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type BenchModule, type BenchRow, percentile, round } from './harness.ts';
+import { intakeBody as body } from './fixtures/intake-body.ts';
 import { LoadClient } from './load.ts';
-
-/** A real ONCRMLEADUPDATE body as the event queue sends it: bracketed keys, string values. */
-function body(i: number): string {
-  return [
-    'event=ONCRMLEADUPDATE',
-    'event_handler_id=7',
-    `data%5BFIELDS%5D%5BID%5D=${1000 + (i % 500)}`,
-    `ts=${1742807175 + i}`,
-    'auth%5Bdomain%5D=bench.bitrix24.test',
-    'auth%5Bclient_endpoint%5D=https%3A%2F%2Fbench.bitrix24.test%2Frest%2F',
-    'auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F',
-    'auth%5Bmember_id%5D=bench-member',
-    'auth%5Bapplication_token%5D=bench-app-token',
-    'auth%5Bstatus%5D=F',
-    'auth%5Bexpires_in%5D=3600',
-    'auth%5Bscope%5D=crm',
-  ].join('&');
-}
 
 async function startServer(mode: Mode): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(

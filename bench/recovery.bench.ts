@@ -41,7 +41,7 @@ async function crashOnce(dialogs: number): Promise<BenchRow> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-recovery-'));
   const databasePath = join(dir, 'app.sqlite');
   const port = await freePort();
-  const start = () => startChildApp({ port, databasePath, oauthServer: emu.url });
+  const start = () => startChildApp({ port, store: { DATABASE_PATH: databasePath }, oauthServer: emu.url });
   let app: ChildApp = await start();
   try {
     await emu.install({ appBaseUrl: app.url });

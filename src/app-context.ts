@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import type { Router } from 'express';
 import type { Instance } from './cluster/instance.ts';
+import type { SnapshotWatch } from './cluster/snapshot-watch.ts';
 import type { Config } from './config/index.ts';
 import type { AssignmentLogRepository } from './db/repositories/assignment-log.ts';
 import type { InboxRepository } from './db/repositories/inbox.ts';
@@ -46,6 +47,8 @@ export interface AppContext {
   db: Database;
   /** this process among all that share the store (cluster/instance.ts) */
   instance: Instance;
+  /** notices other processes' changes to a portal's shared snapshots (cluster/snapshot-watch.ts) */
+  watch: SnapshotWatch;
   store: SqliteInstallationStore;
   oauth: OAuthServer;
   refresher: TokenRefresher;

@@ -6,6 +6,8 @@ import { InboxRepository } from './db/repositories/inbox.ts';
 import { InstanceRepository } from './db/repositories/instances.ts';
 import { OfflineEventsStatusRepository } from './db/repositories/offline-events-status.ts';
 import { Instance } from './cluster/instance.ts';
+import { SnapshotWatch } from './cluster/snapshot-watch.ts';
+import { StoreVersionRepository } from './db/repositories/store-versions.ts';
 import { QueueStateRepository } from './db/repositories/queue-state.ts';
 import { SettingsRepository } from './db/repositories/settings.ts';
 import { SqliteInstallationStore } from './db/repositories/installations.ts';
@@ -77,7 +79,13 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
   // The budget orders this process's requests by priority; the store's bucket is shared by every process.
   const rateLimit = new SharedRateLimit(new RateBucketRepository(db), { clock });
   const clients = new ClientPool(store, refresher, config.clientId, o.restrictions, budgets, rateLimit);
-  const installations = new InstallationCache(store, 5000, clock);
+  const versions = new StoreVersionRepository(db);
+  // Another process's install, uninstall or token change: this one's client is built afresh.
+  const installations = new InstallationCache(store, {
+    versions,
+    changeMark: () => db.changeMark(),
+    onChange: (m) => clients.forget(m),
+  });
   const inbox = new InboxRepository(db);
   const writer = new InboxWriter(inbox);
   const router = new EventRouter();
@@ -125,6 +133,7 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
     manifest,
     db,
     instance,
+    watch: new SnapshotWatch(db, versions),
     store,
     oauth,
     refresher,

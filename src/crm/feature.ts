@@ -76,6 +76,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         queueState: ctx.queueState,
         assignmentLog: ctx.assignmentLog,
         operators,
+        locks: ctx.db,
         language,
         quota,
         dialogs: () => dialogLookupOf(ctx.services),

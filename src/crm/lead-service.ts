@@ -3,7 +3,6 @@ import { RetryLaterError } from '../errors.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { commandError, isNotFound } from './batch.ts';
 import { portalLang } from './comment.ts';
-import { KeyedLock } from './keyed-lock.ts';
 import { clientLinks, decideAndRecord } from './lead-decision.ts';
 import { LeadLog } from './lead-log.ts';
 import { type Cover, coverLinks, deputiesOf } from '../absence/cover.ts';
@@ -41,7 +40,6 @@ export const DIALOG_ARRIVAL_MS = 10_000;
  * write, exactly once), lead-updates.ts (ONCRMLEADUPDATE), lead-log.ts (the assignment log).
  */
 export class LeadService {
-  private readonly lock = new KeyedLock();
   private readonly journal: LeadLog;
   private readonly writer: LeadWriter;
 
@@ -174,7 +172,8 @@ export class LeadService {
     const rule = handover.enabled ? handoverRule(handover, where) : null;
     const covered = coverLinks(links, rule, infos, opSettings, this.d.clock());
 
-    const outcome = await this.lock.run(`${memberId}\u0000${queue.id}`, () =>
+    // One decision at a time per portal and kind, in every process of every instance (turnOf).
+    const outcome = await this.d.locks.withLock(turnOf(kind.name, memberId), () =>
       decideAndRecord(
         this.d,
         this.journal,
@@ -229,7 +228,7 @@ export class LeadService {
       this.d.settings.operators(memberId),
       this.d.language(memberId),
     ]);
-    const outcome = await this.lock.run(`${memberId}\u0000${queue.id}`, () =>
+    const outcome = await this.d.locks.withLock(turnOf(kind.name, memberId), () =>
       decideAndRecord(this.d, this.journal, memberId, lead, queue, [], ids, infos, opSettings, settings, {
         receivedAt: now,
         wasWaiting: false,
@@ -246,4 +245,13 @@ export class LeadService {
   finish(row: LeadRow, client: PortalClient, recovering: boolean): Promise<AddOutcome> {
     return this.writer.finish(row, client, recovering);
   }
+}
+
+/**
+ * The store lock a portal's lead (or deal) decisions take turns under, in every process: a
+ * limit counts an operator's items in all queues of the kind, so two queues sharing
+ * operators take turns too.
+ */
+function turnOf(kind: string, memberId: string): string {
+  return `${kind}s:${memberId}`;
 }

@@ -1,6 +1,7 @@
 import type { AssignmentLogRepository } from '../db/repositories/assignment-log.ts';
 import type { LeadRepository } from '../db/repositories/leads.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
+import type { Store } from '../db/store.ts';
 import type { Logger } from '../log/logger.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
 import type { BatchMerger } from '../portal/batch-merger.ts';
@@ -18,6 +19,8 @@ export interface LeadServiceDeps {
   queueState: QueueStateRepository;
   assignmentLog: AssignmentLogRepository;
   operators: OperatorDirectory;
+  /** the store's named locks: a portal's lead decisions take turns across every process */
+  locks: Pick<Store, 'withLock'>;
   /** the portal's language (installation record) */
   language(memberId: string): Promise<string | undefined>;
   /** per-operator caps per day or shift (quota.ts); absent = none */

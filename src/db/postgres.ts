@@ -14,10 +14,15 @@ export class PgStore implements Store {
   private readonly texts = new Map<string, string>();
   private readonly raw: Queryable;
 
+  /** per lock name, the last of this process's callers in line (see withLock) */
+  private readonly lockTails = new Map<string, Promise<unknown>>();
+
   private constructor(
     readonly pool: pg.Pool,
     /** connections whose commits do not wait for the WAL flush (Store.unsynced) */
     private readonly lazy: pg.Pool,
+    /** connections that hold session advisory locks (withLock), apart from the work's own */
+    private readonly lockPool: pg.Pool,
     readonly url: string,
   ) {
     this.raw = this.on(pool);
@@ -40,10 +45,12 @@ export class PgStore implements Store {
     const base = { connectionString: url, types: TYPES, max: o.max ?? 10, options: path || undefined };
     const pool = new pg.Pool(base);
     const lazy = new pg.Pool({ ...base, max: 2, options: `${path} -c synchronous_commit=off` });
+    const locks = new pg.Pool({ ...base, max: 8 });
     // A dropped idle connection is replaced on the next query; it must not crash the process.
     pool.on('error', () => undefined);
     lazy.on('error', () => undefined);
-    const store = new PgStore(pool, lazy, url);
+    locks.on('error', () => undefined);
+    const store = new PgStore(pool, lazy, locks, url);
     await store.get('SELECT 1');
     return store;
   }
@@ -84,7 +91,14 @@ export class PgStore implements Store {
   }
 
   /** BEGIN … COMMIT on one connection; `o.lock` names an advisory lock held until the end. */
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, o: TransactionOptions = {}): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, o: TransactionOptions = {}): Promise<T> {
+    // This process's callers of one lock take turns before they take a connection, so a
+    // queue of them never holds the whole pool waiting for a lock.
+    if (o.lock) return this.inTurn(`tx:${o.lock}`, () => this.transactionNow(fn, o));
+    return this.transactionNow(fn, o);
+  }
+
+  private async transactionNow<T>(fn: (tx: Queryable) => Promise<T>, o: TransactionOptions): Promise<T> {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
@@ -102,29 +116,51 @@ export class PgStore implements Store {
   }
 
   /**
-   * Runs `fn` while holding the session advisory lock `name` on a connection of its own: no
-   * other process of any instance runs under the same name meanwhile, and if this process
-   * dies its connection closes and the lock goes with it.
+   * Runs `fn` while holding the session advisory lock `name`: no other process of any
+   * instance runs under the same name meanwhile, and if this process dies its connection
+   * closes and the lock goes with it. The lock sits on a connection of a pool of its own, and
+   * this process's callers of one name queue in memory first: waiting for a lock never takes
+   * the connections that the holder's own work (`fn`) needs.
    */
-  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    let broken = false;
-    try {
-      await c.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.inTurn(`lock:${name}`, async () => {
+      const c = await this.lockPool.connect();
+      let broken = false;
       try {
-        return await fn();
+        await c.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+        try {
+          return await fn();
+        } finally {
+          await c.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
+            broken = true;
+          });
+        }
       } finally {
-        await c.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
-          broken = true;
-        });
+        c.release(broken);
       }
+    });
+  }
+
+  /** `fn` after every earlier caller of `key` in this process has finished. */
+  private async inTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.lockTails.get(key) ?? Promise.resolve();
+    const mine = prev.then(fn, fn);
+    const tail = mine.catch(() => undefined);
+    this.lockTails.set(key, tail);
+    try {
+      return await mine;
     } finally {
-      c.release(broken);
+      if (this.lockTails.get(key) === tail) this.lockTails.delete(key);
     }
   }
 
+  /** Every read here is a query: there is no cheap sign of another process's commit. */
+  changeMark(): null {
+    return null;
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.pool.end(), this.lazy.end()]);
+    await Promise.all([this.pool.end(), this.lazy.end(), this.lockPool.end()]);
   }
 
   private text(sql: string): string {

@@ -30,8 +30,6 @@ type Stmt = BetterSqlite3.Statement<unknown[], unknown>;
 
 const STATEMENT_CACHE = 256;
 const LOCK_TTL_MS = 30_000;
-/** this process in store_locks: one holder per process, its callers queue in memory first */
-const LOCK_HOLDER = `${process.pid}:${randomUUID()}`;
 /** how long a statement keeps retrying while another process holds the write lock */
 const DEFAULT_BUSY_MS = 5000;
 
@@ -62,6 +60,8 @@ export class Database implements Store {
   private checkpointer: Worker | undefined;
   private readonly raw: Queryable;
   private readonly lockTails = new Map<string, Promise<unknown>>();
+  /** this connection in store_locks: one holder per connection, its callers queue in memory first */
+  private readonly lockHolder = `${process.pid}:${randomUUID()}`;
 
   private constructor(
     private readonly db: Conn,
@@ -179,16 +179,22 @@ export class Database implements Store {
    * Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back if it throws. `fn` must use the
    * handle it is given (not the Database), or it would wait for its own lock.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, _o?: TransactionOptions): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, o: TransactionOptions = {}): Promise<T> {
     return this.locked(async () => {
-      await this.raw.exec('BEGIN IMMEDIATE');
+      // Set outside the transaction: SQLite reads it at COMMIT (see unsynced()).
+      if (o.unsynced) this.db.exec('PRAGMA synchronous = NORMAL');
       try {
-        const result = await fn(this.raw);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
+        await this.raw.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(this.raw);
+          this.db.exec('COMMIT');
+          return result;
+        } catch (err) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          throw err;
+        }
+      } finally {
+        if (o.unsynced) this.db.exec('PRAGMA synchronous = FULL');
       }
     });
   }
@@ -211,21 +217,25 @@ export class Database implements Store {
   }
 
   private async leased<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const take = () =>
-      this.run(
-        `INSERT INTO store_locks (name, holder, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-         WHERE store_locks.expires_at <= ? OR store_locks.holder = excluded.holder`,
-        [name, LOCK_HOLDER, Date.now() + LOCK_TTL_MS, Date.now()],
-      );
-    while ((await take()).changes !== 1) await new Promise((r) => setTimeout(r, 5));
+    // Unsynced: a lease lost in a power cut is a lease nobody holds any more, which is the truth.
+    const take = async () =>
+      (
+        await this.unsynced(
+          `INSERT INTO store_locks (name, holder, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+           WHERE store_locks.expires_at <= ? OR store_locks.holder = excluded.holder
+           RETURNING name`,
+          [name, this.lockHolder, Date.now() + LOCK_TTL_MS, Date.now()],
+        )
+      ).length === 1;
+    while (!(await take())) await new Promise((r) => setTimeout(r, 5));
     const renew = setInterval(() => void take().catch(() => undefined), LOCK_TTL_MS / 3);
     renew.unref();
     try {
       return await fn();
     } finally {
       clearInterval(renew);
-      await this.run('DELETE FROM store_locks WHERE name = ? AND holder = ?', [name, LOCK_HOLDER]);
+      await this.unsynced('DELETE FROM store_locks WHERE name = ? AND holder = ?', [name, this.lockHolder]);
     }
   }
 
@@ -235,6 +245,10 @@ export class Database implements Store {
    */
   dataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  changeMark(): number {
+    return this.dataVersion();
   }
 
   async close(): Promise<void> {

@@ -79,5 +79,12 @@ export interface Store extends Queryable {
    * session advisory lock with the connection; SQLite's is a row lease that runs out.
    */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * A number that moves whenever another connection (another process) may have committed:
+   * SQLite's PRAGMA data_version, read without I/O. Unchanged means nothing anyone else wrote
+   * can be newer than what this process last read. null: the store cannot tell without a
+   * query (PostgreSQL), so a reader that must be current reads.
+   */
+  changeMark(): number | null;
   close(): Promise<void>;
 }

@@ -207,6 +207,16 @@ export class Dispatcher {
     return { ...st, load: { ...st.load }, credit: this.#creditOf(slot) };
   }
 
+  /** Every operator the index holds a state for (members and others), as stateOf gives them. */
+  states(): OperatorState[] {
+    const out: OperatorState[] = [];
+    for (const id of this.#s.slotOf.keys()) {
+      const st = this.stateOf(id);
+      if (st) out.push(st);
+    }
+    return out;
+  }
+
   /** Every member's weighted credit, to persist between runs. */
   credits(): Record<number, number> {
     const out: Record<number, number> = {};

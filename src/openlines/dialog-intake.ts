@@ -1,4 +1,5 @@
 import type { CrmIds, DialogRepository } from '../db/repositories/dialogs.ts';
+import type { Decision } from '../engine/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import { pendingFor } from './move-commands.ts';
 import type { MoveOutcomes } from './move-outcomes.ts';
@@ -87,23 +88,17 @@ export class DialogIntake {
     for (let attempt = 0; attempt < 2; attempt++) {
       // Decide first, so that the row is written once, already carrying its decision.
       const idx = await this.d.indexes.get(memberId, lineId, client);
-      const d = idx
-        ? idx.dispatcher.decide(
-            await this.placement.itemFor(memberId, idx, { ...draft, id: 0, priority: 0 }, client),
-            now,
-          )
-        : unknownLine(j.chatId);
+      let d: Decision = unknownLine(j.chatId);
+      if (idx) {
+        const item = await this.placement.itemFor(memberId, idx, { ...draft, id: 0, priority: 0 }, client);
+        d = await this.d.indexes.decideOne(idx, item, now);
+      }
       const pending =
         d.action === 'assign' || d.action === 'portal_queue'
           ? pendingFor(this.d.claims.owner, null, d, now)
           : null;
-      if (d.action === 'assign' && idx) {
-        idx.dispatcher.commit(d);
-        this.d.indexes.committed(memberId, lineId);
-      }
       const ins = await this.d.dialogs.insert({ ...draft, pending });
       if (ins.created) {
-        if (d.action === 'assign' && idx) this.placement.stamp(memberId, idx, d);
         if (pending) {
           this.outcomes.recordedHere(ins.row.id, pending.decidedAt);
           void this.moves.execute(memberId, ins.row.id, ins.row);

@@ -2,6 +2,7 @@ import type { AppContext, Feature } from '../app-context.ts';
 import { DialogRepository } from '../db/repositories/dialogs.ts';
 import { OpenLinesRepository } from '../db/repositories/openlines.ts';
 import { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
+import { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import { operatorDirectory } from '../operators/index.ts';
 import type { SetupStep } from '../portal/setup.ts';
 import { CrmLinks } from './crm-links.ts';
@@ -75,7 +76,17 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         refusals: new OperatorRefusalRepository(ctx.db),
         clock: ctx.clock,
         log: ctx.log,
+        watch: ctx.watch,
+        db: ctx.db,
+        versions: new StoreVersionRepository(ctx.db),
       });
+      // Other processes' changes to the shared snapshots reach the indexes before a decision.
+      directory.onChange((memberId, ids) => indexes.applyOperators(memberId, ids));
+      ctx.watch.on('lines', (memberId) => {
+        lines.forget(memberId);
+        indexes.invalidate(memberId);
+      });
+      ctx.watch.on('settings', (memberId) => indexes.invalidate(memberId));
       const claims = new MoveClaims(dialogs, ctx.instance, ctx.clock);
       const writes = new WriteQueue({
         clients: ctx.clients,

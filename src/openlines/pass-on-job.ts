@@ -1,5 +1,5 @@
 import type { JobContext, JobResult, PortalJob } from '../jobs/types.ts';
-import type { Dispatcher } from '../engine/index.ts';
+import type { Decision, Dispatcher } from '../engine/index.ts';
 import type { Call } from '../portal/client.ts';
 import { answeredPatch, parseHistory } from './portal-adapter.ts';
 import type { OpenLinesService } from './service.ts';
@@ -60,22 +60,29 @@ export class PassOnJob implements PortalJob {
         continue;
       }
       const item = await this.svc.placement.itemFor(memberId, idx, row, client);
-      let dispatcher = idx.dispatcher;
+      const request = { item, holderId: row.operatorId, round: row.round };
+      let decision: Decision;
       if (dryRun) {
-        dispatcher = copies.get(row.lineId) ?? dryRunCopy(idx.dispatcher, now);
-        copies.set(row.lineId, dispatcher);
+        const copy = copies.get(row.lineId) ?? dryRunCopy(idx.dispatcher, now);
+        copies.set(row.lineId, copy);
+        decision = copy.passOn(request, now);
+        copy.commit(decision);
+      } else {
+        // In the queue's turn: on the order every process shares (queue-turn.ts).
+        decision = await d.indexes.decide(idx, (dispatcher, turn) => {
+          const x = dispatcher.passOn(request, now);
+          turn.commit(x);
+          return x;
+        });
       }
-      const decision = dispatcher.passOn({ item, holderId: row.operatorId, round: row.round }, now);
       if (decision.action !== 'assign') {
         r.stayed++;
         if (!dryRun) await d.dialogs.update(row, { passOnAt: now + idx.rules.passOnAfterSec * 1000 }, now);
         continue;
       }
       r.passedOn++;
-      dispatcher.commit(decision);
       if (dryRun) continue;
       const out = await this.svc.placement.record(memberId, idx, row, decision, now, {
-        committed: true,
         logAction: 'pass_on',
       });
       if (out.done) done.push(out.done);

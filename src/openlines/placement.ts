@@ -8,7 +8,6 @@ import type { MoveOutcomes } from './move-outcomes.ts';
 import type { MoveRunner } from './move-runner.ts';
 import { type LineIndex, queueId } from './queue-index.ts';
 import type { OpenLinesDeps } from './service-deps.ts';
-import type { QueueStamps } from './stamps.ts';
 
 /**
  * Deciding where a dialog in the register goes and recording that decision: the engine's item
@@ -19,7 +18,6 @@ import type { QueueStamps } from './stamps.ts';
 export class Placement {
   constructor(
     private readonly d: OpenLinesDeps,
-    private readonly stamps: QueueStamps,
     private readonly moves: MoveRunner,
     private readonly outcomes: MoveOutcomes,
   ) {}
@@ -34,7 +32,7 @@ export class Placement {
     const idx = await this.d.indexes.get(memberId, row.lineId, client);
     if (!idx) return (await this.record(memberId, undefined, row, unknownLine(row.id), now)).action;
     const item = await this.itemFor(memberId, idx, row, client);
-    const d = idx.dispatcher.decide(item, now);
+    const d = await this.d.indexes.decideOne(idx, item, now);
     return (await this.record(memberId, idx, row, d, now)).action;
   }
 
@@ -109,9 +107,9 @@ export class Placement {
   }
 
   /**
-   * Writes a decision to the register and starts carrying it out. `committed` = the index
-   * already counted it (drain does); otherwise an assignment is committed here, in the same
-   * tick as the decision, so the next decision sees it.
+   * Writes a decision to the register and starts carrying it out. An assignment was committed
+   * to the index, and its bookkeeping written, in the queue's turn that decided it
+   * (QueueIndexes.decide).
    */
   async record(
     memberId: string,
@@ -119,7 +117,7 @@ export class Placement {
     row: DialogRow,
     d: Decision,
     now: number,
-    o: { committed?: boolean; logAction?: PendingMove['logAction']; logWait?: boolean } = {},
+    o: { logAction?: PendingMove['logAction']; logWait?: boolean } = {},
   ): Promise<{ action: 'assign' | 'portal_queue' | 'wait' | 'conflict'; done?: Promise<void> }> {
     if (d.action === 'wait' || d.action === 'stay') {
       if (o.logWait === false) return { action: 'wait' };
@@ -138,13 +136,8 @@ export class Placement {
       });
       return { action: 'wait' };
     }
-    if (d.action === 'assign') {
-      if (!o.committed && idx) idx.dispatcher.commit(d);
-      if (idx) this.d.indexes.committed(memberId, row.lineId);
-    }
     const holder = row.holder === 'bot' ? null : row.operatorId;
     const pending = pendingFor(this.d.claims.owner, holder, d, now, o.logAction);
-    if (d.action === 'assign' && idx) this.stamp(memberId, idx, d);
     const upd = await this.d.dialogs.update(row, { state: 'transferring', pending }, now);
     if (!upd) {
       if (idx) this.d.indexes.invalidate(memberId, row.lineId);
@@ -152,17 +145,6 @@ export class Placement {
     }
     this.outcomes.recordedHere(upd.id, pending.decidedAt);
     return { action: d.action, done: this.moves.execute(memberId, upd.id, upd) };
-  }
-
-  /** The queue bookkeeping of an assignment (last assignment, weighted credits), written behind. */
-  stamp(memberId: string, idx: LineIndex, d: Extract<Decision, { action: 'assign' }>): void {
-    this.stamps.record(
-      memberId,
-      queueId(idx.lineId),
-      d.operatorId,
-      d.stamp,
-      idx.rules.mode === 'weighted' ? idx.dispatcher.credits() : undefined,
-    );
   }
 }
 

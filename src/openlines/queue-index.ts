@@ -1,12 +1,22 @@
 import type { DialogRepository } from '../db/repositories/dialogs.ts';
 import type { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
-import { Dispatcher, type OperatorState, type QueueRules, returnOffsets } from '../engine/index.ts';
+import type { StoreVersionRepository } from '../db/repositories/store-versions.ts';
+import type { Store } from '../db/store.ts';
+import {
+  type Decision,
+  Dispatcher,
+  type Item,
+  type OperatorState,
+  type QueueRules,
+  returnOffsets,
+} from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { type OperatorDirectory, toOperatorState, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
 import { type LineDirectory, type LineInfo, rulesFor } from './lines.ts';
+import { orderVersionName, type Turn, takeTurn } from './queue-turn.ts';
 
 export function queueId(lineId: number): string {
   return `line:${lineId}`;
@@ -16,9 +26,14 @@ export function queueId(lineId: number): string {
 export interface LineIndex {
   memberId: string;
   lineId: number;
+  /** the queue's name in the bookkeeping (queue_state) and the order version */
+  queueId: string;
   line: LineInfo;
   rules: QueueRules;
+  /** replaced when a turn takes another process's order state in (queue-turn.ts) */
   dispatcher: Dispatcher;
+  /** the queue's order version the dispatcher reflects (queue-turn.ts) */
+  orderVersion: number;
   builtAt: number;
 }
 
@@ -52,11 +67,38 @@ export class QueueIndexes {
       refusals: OperatorRefusalRepository;
       clock: () => number;
       log: Logger;
+      /** brings the portal's caches up to the store's snapshots before a decision (snapshot-watch.ts) */
+      watch?: { check(memberId: string): Promise<void> };
+      /** the store the queue's turns lock and write in (queue-turn.ts) */
+      db: Store;
+      versions: StoreVersionRepository;
     },
   ) {}
 
+  /**
+   * Decides on the line's index in the queue's turn (queue-turn.ts): under the queue's lock in
+   * every process, on the order state the store holds now, writing the assignments' bookkeeping
+   * before the lock goes. `decide` is synchronous and commits what will be carried out through
+   * the turn it is given.
+   */
+  async decide<T>(idx: LineIndex, decide: (dispatcher: Dispatcher, turn: Turn) => T): Promise<T> {
+    let counted = false;
+    try {
+      return await takeTurn(this.o, idx, decide, () => {
+        counted = true;
+        this.committed(idx.memberId, idx.lineId);
+      });
+    } catch (err) {
+      // The index counted assignments the store does not hold: it is built again.
+      if (counted) this.invalidate(idx.memberId, idx.lineId);
+      throw err;
+    }
+  }
+
   /** The line's index, current enough to decide with; undefined when the line is unknown. */
   async get(memberId: string, lineId: number, client: PortalClient): Promise<LineIndex | undefined> {
+    // What another process (a CLI sync, another instance) stored since is taken in first.
+    await this.o.watch?.check(memberId);
     const slot = this.slot(memberId, lineId);
     const idx = slot.index;
     if (idx && !slot.invalid && this.o.clock() - idx.builtAt < this.o.directory.ttlMs) return idx;
@@ -130,6 +172,45 @@ export class QueueIndexes {
     }
   }
 
+  /** One item decided in the queue's turn (decide above), its assignment committed. */
+  decideOne(idx: LineIndex, item: Item, now: number): Promise<Decision> {
+    return this.decide(idx, (dispatcher, turn) => {
+      const x = dispatcher.decide(item, now);
+      turn.commit(x);
+      return x;
+    });
+  }
+
+  /**
+   * Another process read these users' availability (the directory took it in): each index of
+   * the portal that knows them takes it in place; one being built is built again.
+   */
+  applyOperators(memberId: string, ids: readonly number[]): void {
+    for (const [key, slot] of this.slots) {
+      if (!key.startsWith(`${memberId}\u0000`)) continue;
+      if (slot.building) slot.invalid = true;
+      const idx = slot.index;
+      if (!idx) continue;
+      const infos = this.o.directory.peek(memberId, ids);
+      for (const id of ids) {
+        const st = idx.dispatcher.stateOf(id);
+        if (!st) continue;
+        const info = infos.get(id);
+        idx.dispatcher.upsertOperator(
+          info
+            ? {
+                ...st,
+                active: info.active,
+                online: info.online,
+                workday: info.workday,
+                absentUntil: info.absentUntil,
+              }
+            : { ...st, active: false },
+        );
+      }
+    }
+  }
+
   /** Takes an operator the portal refused out of this index until its next rebuild. */
   refuse(memberId: string, lineId: number, operatorId: number): void {
     const idx = this.slots.get(`${memberId}\u0000${lineId}`)?.index;
@@ -173,6 +254,9 @@ export class QueueIndexes {
       if (!line) return undefined;
       const lineSettings = await this.o.settings.line(memberId, lineId);
       const rules = rulesFor(line, lineSettings);
+      // Read before the order state: a turn elsewhere after this read makes the next one reload.
+      const order = orderVersionName(memberId, queueId(lineId));
+      const orderVersion = (await this.o.versions.read([order])).get(order) ?? 0;
       const [infos, settings, queue, loads, refused] = await Promise.all([
         this.operatorInfos(
           memberId,
@@ -199,9 +283,11 @@ export class QueueIndexes {
       const idx: LineIndex = {
         memberId,
         lineId,
+        queueId: queueId(lineId),
         line,
         rules,
         dispatcher: new Dispatcher(rules, states, now),
+        orderVersion,
         builtAt: now,
       };
       // A decision committed to the old index while this one read the database may be missing

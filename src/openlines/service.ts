@@ -10,7 +10,6 @@ import { MoveOutcomes, storedBotId } from './move-outcomes.ts';
 import { MoveRunner } from './move-runner.ts';
 import { Placement } from './placement.ts';
 import type { OpenLinesDeps } from './service-deps.ts';
-import { QueueStamps } from './stamps.ts';
 import { WaitingQueue } from './waiting-queue.ts';
 
 /**
@@ -34,14 +33,12 @@ export class OpenLinesService {
   readonly moves: MoveRunner;
   readonly outcomes: MoveOutcomes;
   readonly queue: WaitingQueue;
-  private readonly stamps: QueueStamps;
 
   constructor(readonly d: OpenLinesDeps) {
-    this.stamps = new QueueStamps(d.queueState, d.log);
     // A confirmed move or a close may free a place: the waiting queue (built below) drains.
     this.outcomes = new MoveOutcomes(d, (memberId, lineId) => this.queue.kickDrain(memberId, lineId));
     this.moves = new MoveRunner(d, this.outcomes);
-    this.placement = new Placement(d, this.stamps, this.moves, this.outcomes);
+    this.placement = new Placement(d, this.moves, this.outcomes);
     this.queue = new WaitingQueue(d, this.placement);
     this.intake = new DialogIntake(d, this.placement, this.moves, this.outcomes, this.queue);
   }
@@ -148,16 +145,15 @@ export class OpenLinesService {
     for (let i = 0; i < 100; i++) {
       const drains = this.queue.inFlight();
       const busy = [...this.moves.inFlight(), ...drains.running];
-      if (busy.length === 0 && !drains.kicked) return this.stamps.flush();
+      if (busy.length === 0 && !drains.kicked) return;
       if (busy.length === 0) await new Promise((r) => setTimeout(r, 10));
       else await Promise.allSettled(busy);
     }
   }
 
-  /** Stops retries and drains; writes the queue bookkeeping still in memory. */
+  /** Stops retries and drains (the queue bookkeeping is written in each decision's turn). */
   async stop(): Promise<void> {
     this.queue.stop();
     this.moves.stop();
-    await this.stamps.flush();
   }
 }

@@ -204,7 +204,8 @@ export class SyncJob implements PortalJob {
       const idx = await d.indexes.get(memberId, row.lineId, client);
       if (!idx) continue;
       const item = await this.svc.placement.itemFor(memberId, idx, row, client);
-      const decision = idx.dispatcher.decide(item, now);
+      // A dry run only looks; the real run decides in the queue's turn (queue-turn.ts).
+      const decision = dryRun ? idx.dispatcher.decide(item, now) : await d.indexes.decideOne(idx, item, now);
       if (dryRun) {
         // decide() only looks; the real run would assign (or hand to the portal) or put it back to wait.
         if (decision.action === 'assign' || decision.action === 'portal_queue') r.returned++;
@@ -239,6 +240,9 @@ export class SyncJob implements PortalJob {
     }
 
     await Promise.all(returning);
+    // What this run read of the operators is in the store before the run ends: every other
+    // process (the server beside a CLI run) decides from it next (snapshot-watch.ts).
+    await d.directory.saved(memberId);
     j.progress?.({ step: 'waiting queue', ...r });
     if (!dryRun) r.recovered = await this.svc.moves.recover(memberId);
     const drained = await this.svc.queue.drain(memberId, client, now, { awaitTransfers: true, dryRun });

@@ -105,18 +105,21 @@ export class WaitingQueue {
       }
       const byId = new Map(rows.map((r) => [r.id, r]));
       const items = await Promise.all(rows.map((r) => this.placement.itemFor(memberId, idx, r, client)));
-      const dispatcher = o.dryRun ? dryRunCopy(idx.dispatcher, now) : idx.dispatcher;
-      const res = dispatcher.drain(items, now);
+      // A dry run decides on a copy; the real one in the queue's turn, on the shared order.
+      const res = o.dryRun
+        ? dryRunCopy(idx.dispatcher, now).drain(items, now)
+        : await this.d.indexes.decide(idx, (dispatcher, turn) => {
+            const r = dispatcher.drain(items, now);
+            for (const d of r.decisions) turn.committed(d);
+            return r;
+          });
       result.waiting += res.waiting.length;
       for (const d of res.decisions) {
         if (d.action === 'assign') result.assigned++;
         else result.portal++;
         if (o.dryRun) continue;
         const row = byId.get(Number(d.itemId))!;
-        const r = await this.placement.record(memberId, idx, row, d, now, {
-          committed: true,
-          logWait: false,
-        });
+        const r = await this.placement.record(memberId, idx, row, d, now, { logWait: false });
         if (r.done) done.push(r.done);
       }
     }

@@ -1,6 +1,8 @@
+import type { OperatorSnapshotRepository } from '../db/repositories/operator-snapshots.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BatchResult, Call, PortalClient } from '../portal/client.ts';
 import { imUsers, parseAbsent, parseUserRow, parseWorkday, toInt, type UserRow } from './parse.ts';
+import { type Entry, SnapshotSync } from './snapshot-sync.ts';
 import type { GetOptions, OperatorInfo } from './types.ts';
 
 export interface OperatorDirectoryOptions {
@@ -10,6 +12,14 @@ export interface OperatorDirectoryOptions {
   /** how long a department's member list is trusted (changes of staff are rare) */
   departmentTtlMs?: number;
   log?: Logger;
+  /**
+   * The shared snapshot in the store: every read of the portal is written there, and
+   * catchUp() takes in what other processes read. Without it the directory is this
+   * process's alone (unit tests).
+   */
+  snapshots?: OperatorSnapshotRepository;
+  /** brings the snapshot (and every other cache of the portal) up to the store's before a read */
+  watch?: { check(memberId: string): Promise<void> };
 }
 
 /** user.get pages hold 50 rows, so one command can read at most 50 users by id. */
@@ -23,16 +33,15 @@ export interface RefreshPlan {
   ingest(result: BatchResult): void;
 }
 
-interface Missing {
-  missing: true;
-  fetchedAt: number;
-}
-
 interface PortalCache {
-  entries: Map<number, OperatorInfo | Missing>;
+  entries: Map<number, Entry>;
+  /** the store's snapshot version these entries are complete up to (SnapshotSync) */
+  seen: number;
+  saving: Promise<void>;
   inflight: Map<number, Promise<void>>;
   /** false once the portal refused timeman.status outright (no scope or rights): stop asking */
   timeman: boolean;
+  notBefore?: number;
   tree?: { parents: Map<number, number | null>; fetchedAt: number };
   departments: Map<number, { userIds: number[]; fetchedAt: number }>;
   departmentsInflight?: Promise<void>;
@@ -42,19 +51,48 @@ interface PortalCache {
  * Who the staff are and whether they can work right now, per portal: `user.get` (ACTIVE,
  * IS_ONLINE, departments, time zone), `timeman.status` (workday) and `im.user.list.get`
  * (absence), read for many users at once in batch requests of at most 50 commands and kept
- * for a short TTL (60 s: the sync job refreshes every minute). Concurrent askers for the same users share one read, so a burst of new
- * dialogs costs one refresh, not one per dialog.
+ * for a short TTL (60 s: the sync job refreshes every minute). Concurrent askers for the same
+ * users share one read, so a burst of new dialogs costs one refresh, not one per dialog.
+ *
+ * The memory here is a read-through copy of the store's snapshot (SnapshotSync): what this
+ * process reads from the portal is stored for every other process, and catchUp() takes in
+ * what they read, whenever the portal's snapshot version moved (cluster/shared-state.ts).
  */
 export class OperatorDirectory {
   private readonly clock: () => number;
   readonly ttlMs: number;
   readonly departmentTtlMs: number;
   private readonly portals = new Map<string, PortalCache>();
+  private readonly snapshot: SnapshotSync | undefined;
+  private readonly listeners: ((memberId: string, ids: number[]) => void)[] = [];
 
   constructor(private readonly o: OperatorDirectoryOptions = {}) {
     this.clock = o.clock ?? Date.now;
     this.ttlMs = o.ttlMs ?? 60_000;
     this.departmentTtlMs = o.departmentTtlMs ?? 5 * 60_000;
+    this.snapshot = o.snapshots ? new SnapshotSync(o.snapshots, o.log) : undefined;
+  }
+
+  /**
+   * Takes in the users other processes read since this one last looked, up to `version` (the
+   * portal's snapshot version, just read from the store). Returns the users whose entry changed.
+   */
+  async catchUp(memberId: string, version: number): Promise<number[]> {
+    if (!this.snapshot) return [];
+    const changed = await this.snapshot.catchUp(memberId, this.portal(memberId), version);
+    if (changed.length > 0) for (const l of this.listeners) l(memberId, changed);
+    return changed;
+  }
+
+  /** Hears of users whose entry another process's read changed (catchUp). */
+  onChange(fn: (memberId: string, ids: number[]) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Resolves once every read so far is in the store (before a CLI job exits, at shutdown). */
+  async saved(memberId?: string): Promise<void> {
+    const caches = memberId ? [this.portals.get(memberId)] : [...this.portals.values()];
+    await Promise.all(caches.map((c) => c?.saving));
   }
 
   /**
@@ -68,6 +106,7 @@ export class OperatorDirectory {
     ids: Iterable<number>,
     o: GetOptions = {},
   ): Promise<Map<number, OperatorInfo>> {
+    if (!o.fresh) await this.o.watch?.check(memberId);
     const c = this.portal(memberId);
     const now = this.clock();
     const wanted = [...new Set(ids)].filter((id) => Number.isInteger(id) && id > 0);
@@ -135,7 +174,10 @@ export class OperatorDirectory {
   /** Forgets cached users (all of the portal's when `ids` is omitted), e.g. on uninstall. */
   invalidate(memberId: string, ids?: Iterable<number>): void {
     if (!ids) {
+      // What the store's snapshot holds from before now is as stale as what is forgotten here:
+      // another process's read may not stand in for the portal's.
       this.portals.delete(memberId);
+      this.portal(memberId).notBefore = this.clock();
       return;
     }
     const c = this.portals.get(memberId);
@@ -186,7 +228,14 @@ export class OperatorDirectory {
   private portal(memberId: string): PortalCache {
     let c = this.portals.get(memberId);
     if (!c) {
-      c = { entries: new Map(), inflight: new Map(), timeman: true, departments: new Map() };
+      c = {
+        entries: new Map(),
+        seen: 0,
+        saving: Promise.resolve(),
+        inflight: new Map(),
+        timeman: true,
+        departments: new Map(),
+      };
       this.portals.set(memberId, c);
     }
     return c;
@@ -258,6 +307,7 @@ export class OperatorDirectory {
           fetchedAt,
         });
       }
+      this.snapshot?.persist(memberId, c, list);
     };
     return { calls, ingest };
   }

@@ -11,6 +11,13 @@ export interface RateLimitOptions {
   clock?: () => number;
   /** tokens a background call must leave in the bucket (default 0: none held back) */
   backgroundReserve?: number;
+  /**
+   * The share of the burst never used (default 10 %). A token is taken when a request leaves;
+   * the portal counts it when it arrives. Requests of several processes (or of one busy host)
+   * that leave evenly may arrive bunched, and a bucket kept exactly full would then be over
+   * the portal's: this much room absorbs the bunching.
+   */
+  margin?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -38,7 +45,8 @@ export class SharedRateLimit {
     terms: Omit<BucketTerms, 'reserve'>,
     priority: CallPriority = 'event',
   ): Promise<void> {
-    const reserve = priority === 'background' ? (this.o.backgroundReserve ?? 0) : 0;
+    const margin = Math.max(1, Math.floor(terms.burst * (this.o.margin ?? 0.1)));
+    const reserve = Math.max(margin, priority === 'background' ? (this.o.backgroundReserve ?? 0) : 0);
     for (;;) {
       const wait = await this.buckets.take(memberId, { ...terms, reserve }, this.clock());
       if (wait === 0) return;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from './context.ts';
+import type { StoreEnv } from './store.ts';
 
 /** A free loopback port (the app keeps it across restarts: it is the portal's handler URL). */
 export function freePort(): Promise<number> {
@@ -28,18 +29,20 @@ export interface ChildApp {
  */
 export async function startChildApp(o: {
   port: number;
-  databasePath: string;
+  /** the store it uses (test/helpers/store.ts: a SQLite file, or a PostgreSQL schema) */
+  store: StoreEnv;
   oauthServer: string;
   env?: Record<string, string>;
 }): Promise<ChildApp> {
   const url = `http://127.0.0.1:${o.port}`;
+  const { DATABASE_URL: _u, DATABASE_SCHEMA: _s, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      ...process.env,
+      ...inherited,
       PORT: String(o.port),
       PUBLIC_URL: url,
-      DATABASE_PATH: o.databasePath,
+      ...o.store,
       B24_CLIENT_ID: TEST_CLIENT_ID,
       B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
       B24_OAUTH_SERVER: o.oauthServer,

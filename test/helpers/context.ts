@@ -44,7 +44,12 @@ export interface TestApp {
  * every line (tests assert that no secret is ever logged).
  */
 export async function startTestApp(
-  o: { env?: Record<string, string>; start?: boolean } & Partial<Omit<ContextOptions, 'config'>> = {},
+  o: {
+    env?: Record<string, string>;
+    start?: boolean;
+    /** the store belongs to the caller (several instances share it): close() leaves it */
+    sharedStore?: boolean;
+  } & Partial<Omit<ContextOptions, 'config'>> = {},
 ): Promise<TestApp> {
   const { logger, lines } = createMemoryLogger('trace');
   let url = '';
@@ -55,11 +60,12 @@ export async function startTestApp(
   const port = (server.address() as AddressInfo).port;
   url = `http://127.0.0.1:${port}`;
   const config = testConfig({ PUBLIC_URL: url, PORT: String(port), ...o.env });
+  const { env: _env, start: _start, sharedStore: _shared, ...options } = o;
   const ctx = await createContext({
     restrictions: FAST_RESTRICTIONS,
     worker: { backoffMs: 20, maxBackoffMs: 200, leaseMs: 2000 },
     scheduleJobs: false,
-    ...o,
+    ...options,
     config,
     log: o.log ?? logger,
   });
@@ -73,6 +79,7 @@ export async function startTestApp(
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
       await ctx.stop();
+      if (o.sharedStore) return;
       rmSync(config.databasePath.replace(/app\.sqlite$/, ''), { recursive: true, force: true });
       await dropStore({ DATABASE_URL: config.databaseUrl, DATABASE_SCHEMA: config.databaseSchema });
     },

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { Config } from '../../src/config/index.ts';
 import { openStore } from '../../src/db/open.ts';
 import type { Store } from '../../src/db/store.ts';
 
 /**
- * Which store the suite runs on: PostgreSQL when DATABASE_URL is set (npm test's second
- * pass), else a SQLite file per test. On PostgreSQL each test gets a schema of its own.
+ * Which store the suite runs on: PostgreSQL in npm test's second pass (TEST_STORE=postgres,
+ * at TEST_DATABASE_URL: scripts/run-tests.mjs), else a SQLite file per test. On PostgreSQL
+ * each test gets a schema of its own.
  */
-export const TEST_PG_URL = process.env.DATABASE_URL || undefined;
+export const TEST_PG_URL =
+  process.env.TEST_STORE === 'postgres' ? process.env.TEST_DATABASE_URL || undefined : undefined;
 
 export interface StoreEnv {
   DATABASE_PATH: string;
@@ -23,6 +26,16 @@ export function freshStoreEnv(dir: string): StoreEnv {
     env.DATABASE_URL = TEST_PG_URL;
     env.DATABASE_SCHEMA = `t_${randomBytes(6).toString('hex')}`;
   }
+  return env;
+}
+
+/** The environment that points another process at the same store as `config` (either kind). */
+export function storeEnvOf(
+  config: Pick<Config, 'databasePath' | 'databaseUrl' | 'databaseSchema'>,
+): StoreEnv {
+  const env: StoreEnv = { DATABASE_PATH: config.databasePath };
+  if (config.databaseUrl) env.DATABASE_URL = config.databaseUrl;
+  if (config.databaseSchema) env.DATABASE_SCHEMA = config.databaseSchema;
   return env;
 }
 

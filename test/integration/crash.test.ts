@@ -4,12 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Database } from '../../src/db/sqlite.ts';
 import { formEncode, waitFor } from '../helpers/context.ts';
+import { dropStore, freshStoreEnv, openStoreOf, type StoreEnv } from '../helpers/store.ts';
 
-function startChild(dbPath: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/crash-app.ts', dbPath], {
+function startChild(store: StoreEnv): Promise<{ child: ChildProcess; url: string }> {
+  const { DATABASE_URL: _u, DATABASE_SCHEMA: _s, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/crash-app.ts'], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...inherited, ...store },
   });
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', (d) => resolve({ child, url: `http://127.0.0.1:${String(d).trim()}` }));
@@ -34,8 +36,8 @@ function send(url: string, id: number): Promise<boolean> {
 }
 
 test('kill -9 during a burst, then restart: every accepted event takes effect exactly once', async () => {
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'crash-')), 'app.sqlite');
-  const first = await startChild(dbPath);
+  const store = freshStoreEnv(mkdtempSync(join(tmpdir(), 'crash-')));
+  const first = await startChild(store);
   const accepted = new Set<number>();
   let killed = false;
   let next = 0;
@@ -62,8 +64,8 @@ test('kill -9 during a burst, then restart: every accepted event takes effect ex
   assert.ok(killed, 'the app was killed during the burst');
   assert.equal(refused, 16, 'every sender met the dead app');
 
-  const second = await startChild(dbPath);
-  const db = await Database.open(dbPath);
+  const second = await startChild(store);
+  const db = await openStoreOf(store);
   try {
     await waitFor(
       async () => {
@@ -96,5 +98,6 @@ test('kill -9 during a burst, then restart: every accepted event takes effect ex
   } finally {
     second.child.kill('SIGKILL');
     await db.close();
+    await dropStore(store);
   }
 });

@@ -135,10 +135,8 @@ describe('deals: distribution', () => {
     const wholesale = p.emu.sim.addDeal({ title: 'W', categoryId: 1, sourceId: 'CALL' });
     const call = p.emu.sim.addDeal({ title: 'C', sourceId: 'CALL' });
     await settle(p);
-    assert.deepEqual(
-      general.map((id) => deal(p, id).assignedById),
-      [2, 3],
-    );
+    // One each, evenly; which of the two is decided first is the event queue's business.
+    assert.deepEqual(general.map((id) => deal(p, id).assignedById).sort(), [2, 3]);
     assert.equal(deal(p, wholesale).assignedById, 4, 'the first matching route: pipeline before source');
     assert.equal(deal(p, call).assignedById, 5);
     assert.match(
@@ -171,9 +169,11 @@ describe('deals: distribution', () => {
 
   test('the app’s own write is recognised; a person’s reassignment moves the load, and the limit counts deals in progress', async () => {
     const p = await portal({ rules: queueOf([2, 3], { capacity: { limit: 1 } }) });
-    const a = p.emu.sim.addDeal({ title: 'A' });
-    const b = p.emu.sim.addDeal({ title: 'B' });
+    const first = p.emu.sim.addDeal({ title: 'A' });
+    const second = p.emu.sim.addDeal({ title: 'B' });
     await settle(p);
+    // One each (which of the two is decided first is the event queue's business): a is Boris's, b Vera's.
+    const [a, b] = deal(p, first).assignedById === 2 ? [first, second] : [second, first];
     assert.deepEqual([deal(p, a).assignedById, deal(p, b).assignedById], [2, 3]);
     assert.equal(callsTo(p, 'crm.item.get').length, 2, 'each echo is taken without a read');
     const c = p.emu.sim.addDeal({ title: 'C' });

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
 import { SettingsRepository } from '../../src/db/repositories/settings.ts';
-import { Database } from '../../src/db/sqlite.ts';
 import { leadSettingsSchema } from '../../src/settings/schema.ts';
 import { SettingsService } from '../../src/settings/service.ts';
 import { type Emulator, startEmulator } from 'b24-emulator';
 import { BOT_TRANSFER } from '../../src/openlines/move-commands.ts';
 import { type ChildApp, freePort, startChildApp } from '../helpers/child-app.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../helpers/context.ts';
+import { dropStore, freshStoreEnv, openStoreOf, type StoreEnv } from '../helpers/store.ts';
 import { createLeadsFeature } from '../../src/crm/feature.ts';
 import { createOpenLinesFeature } from '../../src/openlines/feature.ts';
 import { closeAll, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
@@ -120,8 +120,10 @@ describe('exactly once toward the portal: lead writes whose answers are lost', (
 
 describe('exactly once toward the portal', () => {
   const dirs: string[] = [];
-  after(() => {
+  const stores: StoreEnv[] = [];
+  after(async () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    for (const s of stores) await dropStore(s);
   });
 
   test('kill -9 three times while a transfer batch is on the wire: every acknowledged dialog transferred exactly once', async () => {
@@ -135,8 +137,10 @@ describe('exactly once toward the portal', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'once-'));
     dirs.push(dir);
+    const store = freshStoreEnv(dir);
+    stores.push(store);
     const port = await freePort();
-    const start = () => startChildApp({ port, databasePath: join(dir, 'app.sqlite'), oauthServer: emu.url });
+    const start = () => startChildApp({ port, store, oauthServer: emu.url });
     let app: ChildApp = await start();
     try {
       const page = await emu.install({ appBaseUrl: app.url });
@@ -162,6 +166,15 @@ describe('exactly once toward the portal', () => {
           held.arrived,
           new Promise((_, reject) => setTimeout(() => reject(new Error('no transfer batch came')), 30_000)),
         ]);
+        // While the batch stays on the wire, the app takes in the rest of the wave (the events
+        // come one at a time): every dialog of it is acknowledged, decided or not, when it dies.
+        await waitFor(
+          () =>
+            emu.deliveries.every((d) => !/JOINCHAT/i.test(d.event) || d.outcome !== 'pending') &&
+            acknowledged(emu, chats).length >= chats.size - 2,
+          'the wave taken in',
+          30_000,
+        );
         await app.kill();
         held.release();
         await emu.idle();
@@ -170,19 +183,7 @@ describe('exactly once toward the portal', () => {
       wave(80);
       await emu.idle();
       const promised = acknowledged(emu, chats);
-      // The test means something when joins were acknowledged around every kill and after them.
-      // How many of a kill's wave were in before the kill depends on the machine's load (its
-      // events arrive while the batch is held), so the bound is per wave, not a share of all.
-      const acked = new Set(promised);
-      const ids = [...chats.keys()];
-      const perKill = [0, 1, 2].map(
-        (k) => ids.slice(k * 40, k * 40 + 40).filter((id) => acked.has(id)).length,
-      );
-      const last = ids.slice(120).filter((id) => acked.has(id)).length;
-      assert.ok(
-        perKill.every((x) => x > 0) && last >= 60,
-        `joins acknowledged around each kill (${perKill.join(', ')}) and after them (${last} of 80)`,
-      );
+      assert.ok(promised.length >= 190, `most joins were acknowledged (${promised.length})`);
       const botIds = new Set(emu.state.bots.keys());
       await waitFor(
         () =>
@@ -194,7 +195,7 @@ describe('exactly once toward the portal', () => {
         90_000,
       );
       // …and the app's own record agrees: each one assigned once, logged once.
-      const db = await Database.open(join(dir, 'app.sqlite'));
+      const db = await openStoreOf(store);
       try {
         await waitFor(
           async () =>
@@ -237,8 +238,10 @@ describe('exactly once toward the portal', () => {
 
 describe('exactly once toward the portal: leads', () => {
   const dirs: string[] = [];
-  after(() => {
+  const stores: StoreEnv[] = [];
+  after(async () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    for (const s of stores) await dropStore(s);
   });
 
   test('kill -9 three times while a lead write (responsible + comment) is on the wire: each lead assigned once, one comment', async () => {
@@ -252,9 +255,10 @@ describe('exactly once toward the portal: leads', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'once-leads-'));
     dirs.push(dir);
-    const databasePath = join(dir, 'app.sqlite');
+    const store = freshStoreEnv(dir);
+    stores.push(store);
     // The lead rules are in place before the app first starts (what the settings page stores).
-    const db = await Database.open(databasePath);
+    const db = await openStoreOf(store);
     await migrate(db);
     await new SettingsService(new SettingsRepository(db), Date.now).write(
       emu.memberId,
@@ -265,7 +269,7 @@ describe('exactly once toward the portal: leads', () => {
     );
     await db.close();
     const port = await freePort();
-    const start = () => startChildApp({ port, databasePath, oauthServer: emu.url });
+    const start = () => startChildApp({ port, store, oauthServer: emu.url });
     let app: ChildApp = await start();
     try {
       const page = await emu.install({ appBaseUrl: app.url });

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { migrate } from '../../src/db/migrate.ts';
 import { JobRepository } from '../../src/db/repositories/jobs.ts';
 import { SqliteInstallationStore } from '../../src/db/repositories/installations.ts';
-import { Database } from '../../src/db/sqlite.ts';
 import { JOB_NAMES } from '../../src/jobs/types.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/context.ts';
+import { dropStore, freshStoreEnv, openStoreOf, type StoreEnv } from '../helpers/store.ts';
 
 interface Outcome {
   code: number | null;
@@ -36,18 +36,23 @@ function job(args: string[], env: Record<string, string>): Promise<Outcome> {
 
 describe('npm run job', () => {
   let dir: string;
+  let store: StoreEnv;
   let env: Record<string, string>;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'b24d-cli-'));
+    store = freshStoreEnv(dir);
     env = {
       B24_CLIENT_ID: TEST_CLIENT_ID,
       B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
-      DATABASE_PATH: join(dir, 'app.sqlite'),
+      ...store,
       B24_ALLOW_HTTP: '1',
       LOG_LEVEL: 'info',
     };
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await dropStore(store);
+  });
 
   test('runs a job and prints exactly one JSON summary line; logs go to stderr', async () => {
     const r = await job(['offline-events'], env);
@@ -94,8 +99,9 @@ describe('npm run job', () => {
   });
 
   test("a portal's failure exits 1, still with one JSON line, and is journaled", async () => {
-    const path = join(dir, 'down.sqlite');
-    const db = await Database.open(path);
+    mkdirSync(join(dir, 'down'));
+    const down = freshStoreEnv(join(dir, 'down'));
+    const db = await openStoreOf(down);
     await migrate(db);
     await new SqliteInstallationStore(db).saveInstall(
       {
@@ -117,7 +123,7 @@ describe('npm run job', () => {
       new Date(),
     );
     try {
-      const r = await job(['offline-events'], { ...env, DATABASE_PATH: path, LOG_LEVEL: 'silent' });
+      const r = await job(['offline-events'], { ...env, ...down, LOG_LEVEL: 'silent' });
       assert.equal(r.code, 1, r.stderr);
       const lines = r.stdout.split('\n').filter((l) => l !== '');
       assert.equal(lines.length, 1);
@@ -129,6 +135,7 @@ describe('npm run job', () => {
       assert.equal(row.status, 'failed');
     } finally {
       await db.close();
+      await dropStore(down);
     }
   });
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { INTERRUPTED, JobRepository } from '../../src/db/repositories/jobs.ts';
 import { SqliteInstallationStore } from '../../src/db/repositories/installations.ts';
-import { Database } from '../../src/db/sqlite.ts';
 import { UnknownJobError, UnknownPortalError } from '../../src/jobs/errors.ts';
 import { JobRunner, type JobRunnerOptions } from '../../src/jobs/runner.ts';
 import type { JobContext, JobName, JobResult, PortalJob } from '../../src/jobs/types.ts';
 import { startTestApp, type TestApp, waitFor } from '../helpers/context.ts';
 import { seedInstallation } from '../helpers/portal.ts';
+import { openStoreOf, storeEnvOf } from '../helpers/store.ts';
 
 /** A job that records every call and, when gated, blocks until the test opens the gate. */
 function fakeJob(
@@ -120,7 +120,7 @@ describe('JobRunner', () => {
     const f = fakeJob('sync', { gated: true });
     jobs.set('sync', f.job);
     // The second "process": its own connection, store and runner.
-    const db2 = await Database.open(app.ctx.config.databasePath);
+    const db2 = await openStoreOf(storeEnvOf(app.ctx.config));
     try {
       const other = new JobRunner({
         repo: new JobRepository(db2),

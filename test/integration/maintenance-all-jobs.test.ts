@@ -14,19 +14,44 @@ const WRITES =
 
 /**
  * Every table but the jobs' own journal and leases, row by row; also not the process's heartbeat
- * (app_instances, rewritten every 2 s whatever runs) nor the shared REST bucket (rate_buckets: a dry
- * run reads the portal, and reading spends tokens).
+ * (app_instances, rewritten every 2 s whatever runs), the shared REST bucket (rate_buckets: a dry
+ * run reads the portal, and reading spends tokens) nor the operator snapshot (what the run read
+ * of the operators, kept for every process: a reading, like the line's fetched_at below). On
+ * either store: the tables come from its own catalogue, rows are compared in a stable order.
  */
+const NOT_COMPARED = [
+  'job_runs',
+  'job_leases',
+  'schema_migrations',
+  'app_instances',
+  'rate_buckets',
+  'operator_snapshots',
+];
+
 async function snapshot(p: OlPortal): Promise<Record<string, unknown[]>> {
   const db = p.app.ctx.db;
-  const tables = await db.all<{ name: string }>(
-    `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('job_runs', 'job_leases', 'schema_migrations', 'app_instances', 'rate_buckets')
-       AND name NOT LIKE 'sqlite_%' ORDER BY name`,
-  );
+  const tables =
+    db.dialect.name === 'postgres'
+      ? await db.all<{ name: string }>(
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+        )
+      : await db.all<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        );
   const out: Record<string, unknown[]> = {};
-  for (const { name } of tables) out[name] = await db.all(`SELECT * FROM "${name}" ORDER BY rowid`);
+  for (const { name } of tables.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (NOT_COMPARED.includes(name)) continue;
+    const rows = await db.all<Record<string, unknown>>(`SELECT * FROM "${name}"`);
+    out[name] = rows
+      .map((r) => JSON.stringify(r, Object.keys(r).sort()))
+      .sort()
+      .map((j) => JSON.parse(j));
+  }
   // When sync last read each line is a reading time, not a change.
   for (const row of out.ol_lines as { fetched_at?: number }[]) delete row.fetched_at;
+  out.store_versions = (out.store_versions as { name: string }[]).filter(
+    (v) => !v.name.startsWith('operators:'),
+  );
   // Nor is the portal time the lead and deal syncs read changes from next (it moves with the clock).
   for (const table of ['lead_sync_marks', 'deal_sync_marks']) {
     for (const row of (out[table] ?? []) as { since?: string; updated_at?: number }[]) {

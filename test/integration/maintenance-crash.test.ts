@@ -9,6 +9,7 @@ import { createMaintenanceFeature } from '../../src/jobs/maintenance/feature.ts'
 import { JobRunner } from '../../src/jobs/runner.ts';
 import type { JobSummary } from '../../src/jobs/summary.ts';
 import { createOpenLinesFeature } from '../../src/openlines/feature.ts';
+import { storeEnvOf } from '../helpers/cli.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from '../helpers/context.ts';
 import { closeAll, type OlPortal, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
@@ -17,25 +18,34 @@ afterEach(closeAll);
 const FINISH = 'imopenlines.operator.another.finish';
 const TRANSFER = 'imopenlines.operator.transfer';
 
+/**
+ * The app's clock runs this far ahead of the wall clock: `runAfterLease` moves it on, so the
+ * next run happens when the next scheduled run would, the dead run's lease and heartbeat long
+ * gone (as the app sees it, not only the runner).
+ */
+const ahead = { ms: 0 };
+
 /** A portal whose REST calls a test can watch as the emulator carries them out. */
 async function watchedPortal(seed = SEED) {
   let onCall: ((rec: CallRecord) => void) | undefined;
+  ahead.ms = 0;
   const p = await olPortal({
     seed,
     features: [createJobsFeature(), createOpenLinesFeature(), createMaintenanceFeature()],
     emulator: { onCall: (rec) => onCall?.(rec) },
+    clock: () => Date.now() + ahead.ms,
   });
   return { p, watch: (f: typeof onCall) => (onCall = f) };
 }
 
-/** What `npm run job` needs to work on the test app's database and portal; nothing else leaks in. */
+/** What `npm run job` needs to work on the test app's store and portal; nothing else leaks in. */
 function cliEnv(p: OlPortal): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     B24_CLIENT_ID: TEST_CLIENT_ID,
     B24_CLIENT_SECRET: TEST_CLIENT_SECRET,
-    DATABASE_PATH: p.app.ctx.config.databasePath,
+    ...storeEnvOf(p.app.ctx.config),
     B24_ALLOW_HTTP: '1',
     B24_OAUTH_SERVER: p.emu.url,
     PUBLIC_URL: p.app.url,
@@ -71,15 +81,19 @@ async function crashedRun(
   assert.ok(killed, `the run was killed mid-way (it exited with ${code} before any ${method})`);
 }
 
-/** The next run, in the test's process, once the dead run's lease has run out. */
+/**
+ * The next run, in the test's process, five minutes later: the dead run's lease has run out,
+ * and its heartbeat is old enough for its moves on the wire to be taken over.
+ */
 function runAfterLease(p: OlPortal, name: string, now?: number): Promise<JobSummary> {
+  ahead.ms = 5 * 60_000;
   const runner = new JobRunner({
     repo: new JobRepository(p.app.ctx.db),
     store: p.app.ctx.store,
     clients: p.app.ctx.clients,
     jobs: p.app.ctx.jobs,
     log: p.app.ctx.log,
-    clock: () => Date.now() + 5 * 60_000,
+    clock: () => Date.now() + ahead.ms,
   });
   return runner.run(name, { portal: p.memberId, ...(now !== undefined ? { now } : {}) });
 }

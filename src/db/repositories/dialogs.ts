@@ -1,5 +1,5 @@
 import type { OpenLoad } from '../../engine/index.ts';
-import type { Store as Database } from '../store.ts';
+import type { Store as Database, Queryable } from '../store.ts';
 
 import type { DialogPatch, DialogRow, DialogState, NewDialog, PendingMove } from './dialog-types.ts';
 
@@ -287,8 +287,8 @@ export class DialogRepository {
    * Each operator's open dialogs on a line by who wrote last (the engine's OpenLoad). A dialog
    * counts for whoever holds it or is getting it: transferring counts for its target.
    */
-  async loads(memberId: string, lineId: number): Promise<Map<number, OpenLoad>> {
-    const rows = await this.db.all<{ op: number; answered: number; last_from: string | null; n: number }>(
+  async loads(memberId: string, lineId: number, q: Queryable = this.db): Promise<Map<number, OpenLoad>> {
+    const rows = await q.all<{ op: number; answered: number; last_from: string | null; n: number }>(
       `SELECT COALESCE(CASE WHEN state = 'transferring' THEN ${this.db.dialect.jsonInt('pending', 'targetId')} END, operator_id) AS op,
               CASE WHEN state = 'transferring' THEN 0 ELSE answered END AS answered,
               last_from, COUNT(*) AS n

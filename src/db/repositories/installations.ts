@@ -4,7 +4,8 @@ import type {
   ReinstallTokens,
   TokenSet,
 } from '../../portal/installation.ts';
-import type { Store as Database } from '../store.ts';
+import type { Params, Store as Database } from '../store.ts';
+import { StoreVersionRepository } from './store-versions.ts';
 
 interface Row {
   member_id: string;
@@ -50,12 +51,30 @@ function toInstallation(r: Row): Installation {
   };
 }
 
+/**
+ * The portals the app is installed on. Every change moves the portal's 'installation:<member>'
+ * counter in the same transaction, by which every process's installation cache (and client)
+ * notices it at its next use (portal/installation-cache.ts).
+ */
 export class SqliteInstallationStore implements InstallationStore {
-  constructor(private readonly db: Database) {}
+  private readonly versions: StoreVersionRepository;
+  constructor(private readonly db: Database) {
+    this.versions = new StoreVersionRepository(db);
+  }
+
+  /** One statement changing a portal's installation, with its counter moved if it changed anything. */
+  private async change(memberId: string, sql: string, params: Params): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.run(sql, params);
+      if (r.changes > 0) await this.versions.bump(`installation:${memberId}`, tx);
+      return r.changes;
+    });
+  }
 
   async saveInstall(i: Parameters<InstallationStore['saveInstall']>[0], now: Date): Promise<void> {
     const at = now.toISOString();
-    await this.db.run(
+    await this.change(
+      i.memberId,
       `INSERT INTO installations (member_id, domain, client_endpoint, server_endpoint, access_token, refresh_token,
          expires_at, application_token, scope, plan_status, rate_plan, user_id, language, status, installed_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)
@@ -87,7 +106,8 @@ export class SqliteInstallationStore implements InstallationStore {
   }
 
   async refreshInstall(i: ReinstallTokens, now: Date): Promise<boolean> {
-    const r = await this.db.run(
+    const r = await this.change(
+      i.memberId,
       `UPDATE installations SET domain = ?, client_endpoint = ?, server_endpoint = ?, access_token = ?,
          refresh_token = ?, expires_at = ?, scope = ?, plan_status = ?, user_id = COALESCE(?, user_id),
          language = ?, updated_at = ?
@@ -107,17 +127,18 @@ export class SqliteInstallationStore implements InstallationStore {
         i.memberId,
       ],
     );
-    return r.changes === 1;
+    return r === 1;
   }
 
   async confirmApplicationToken(memberId: string, applicationToken: string, now: Date): Promise<boolean> {
     const at = now.toISOString();
-    const r = await this.db.run(
+    const r = await this.change(
+      memberId,
       `UPDATE installations SET application_token = ?, application_token_confirmed_at = ?, updated_at = ?
        WHERE member_id = ? AND status = 'active'`,
       [applicationToken, at, at, memberId],
     );
-    return r.changes === 1;
+    return r === 1;
   }
 
   async find(memberId: string): Promise<Installation | undefined> {
@@ -133,7 +154,8 @@ export class SqliteInstallationStore implements InstallationStore {
   }
 
   async updateTokens(memberId: string, oldRefreshToken: string, t: TokenSet, now: Date): Promise<boolean> {
-    const r = await this.db.run(
+    const r = await this.change(
+      memberId,
       `UPDATE installations SET access_token = ?, refresh_token = ?, expires_at = ?, client_endpoint = ?,
          server_endpoint = ?, scope = ?, updated_at = ?
        WHERE member_id = ? AND refresh_token = ? AND status = 'active'`,
@@ -149,19 +171,23 @@ export class SqliteInstallationStore implements InstallationStore {
         oldRefreshToken,
       ],
     );
-    return r.changes === 1;
+    return r === 1;
   }
 
   async markUninstalled(memberId: string, now: Date): Promise<boolean> {
-    const r = await this.db.run(
+    const r = await this.change(
+      memberId,
       `UPDATE installations SET status = 'uninstalled', uninstalled_at = ?, updated_at = ?
        WHERE member_id = ? AND status = 'active'`,
       [now.toISOString(), now.toISOString(), memberId],
     );
-    return r.changes === 1;
+    return r === 1;
   }
 
   async setRatePlan(memberId: string, plan: 'standard' | 'enterprise'): Promise<void> {
-    await this.db.run('UPDATE installations SET rate_plan = ? WHERE member_id = ?', [plan, memberId]);
+    await this.change(memberId, 'UPDATE installations SET rate_plan = ? WHERE member_id = ?', [
+      plan,
+      memberId,
+    ]);
   }
 }

@@ -1,4 +1,5 @@
 import type { Store as Database } from '../store.ts';
+import { StoreVersionRepository } from './store-versions.ts';
 
 export interface BotRecord {
   memberId: string;
@@ -22,7 +23,10 @@ export interface StoredLine {
 
 /** The portal-side facts the open-lines part keeps: its bot and each line's queue settings. */
 export class OpenLinesRepository {
-  constructor(private readonly db: Database) {}
+  private readonly versions: StoreVersionRepository;
+  constructor(private readonly db: Database) {
+    this.versions = new StoreVersionRepository(db);
+  }
 
   async bot(memberId: string): Promise<BotRecord | undefined> {
     const r = await this.db.get<any>('SELECT * FROM ol_bots WHERE member_id = ?', [memberId]);
@@ -61,26 +65,36 @@ export class OpenLinesRepository {
     return r ? toLine(r) : undefined;
   }
 
+  /**
+   * Stores the lines as read. A line that changed (settings, queue, bot, active) moves its
+   * portal's 'lines:<member>' counter, by which every process's line cache and queue indexes
+   * notice it; a read that found nothing new only renews fetched_at.
+   */
   async saveLines(lines: StoredLine[]): Promise<void> {
     if (lines.length === 0) return;
     await this.db.transaction(async (tx) => {
+      const changed = new Set<string>();
       for (const l of lines) {
+        const config = JSON.stringify(l.config);
+        const queue = JSON.stringify(l.queue);
+        const active = l.active ? 1 : 0;
+        const same = await tx.run(
+          `UPDATE ol_lines SET fetched_at = ?
+           WHERE member_id = ? AND line_id = ? AND config = ? AND queue = ? AND active = ?
+             AND NOT (bot_id IS DISTINCT FROM ?)`,
+          [l.fetchedAt, l.memberId, l.lineId, config, queue, active, l.botId],
+        );
+        if (same.changes === 1) continue;
         await tx.run(
           `INSERT INTO ol_lines (member_id, line_id, config, queue, bot_id, active, fetched_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (member_id, line_id) DO UPDATE SET config = excluded.config, queue = excluded.queue,
              bot_id = excluded.bot_id, active = excluded.active, fetched_at = excluded.fetched_at`,
-          [
-            l.memberId,
-            l.lineId,
-            JSON.stringify(l.config),
-            JSON.stringify(l.queue),
-            l.botId,
-            l.active ? 1 : 0,
-            l.fetchedAt,
-          ],
+          [l.memberId, l.lineId, config, queue, l.botId, active, l.fetchedAt],
         );
+        changed.add(l.memberId);
       }
+      for (const m of changed) await this.versions.bump(`lines:${m}`, tx);
     });
   }
 
@@ -90,6 +104,7 @@ export class OpenLinesRepository {
          AND line_id NOT IN (${keep.map(() => '?').join(', ') || 'NULL'})`,
       [memberId, ...keep],
     );
+    if (r.changes > 0) await this.versions.bump(`lines:${memberId}`);
     return r.changes;
   }
 }

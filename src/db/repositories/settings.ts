@@ -1,4 +1,5 @@
 import type { Store as Database } from '../store.ts';
+import { StoreVersionRepository } from './store-versions.ts';
 
 export interface StoredSetting {
   scope: string;
@@ -9,7 +10,10 @@ export interface StoredSetting {
 
 /** Raw JSON settings per portal and scope; src/settings validates what goes in and out. */
 export class SettingsRepository {
-  constructor(private readonly db: Database) {}
+  private readonly versions: StoreVersionRepository;
+  constructor(private readonly db: Database) {
+    this.versions = new StoreVersionRepository(db);
+  }
 
   async get(memberId: string, scope: string): Promise<StoredSetting | undefined> {
     const r = await this.db.get<any>('SELECT * FROM settings WHERE member_id = ? AND scope = ?', [
@@ -40,11 +44,15 @@ export class SettingsRepository {
     now: number,
     userId: number | null,
   ): Promise<void> {
-    await this.db.run(
-      `INSERT INTO settings (member_id, scope, value, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (member_id, scope) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
-         updated_by = excluded.updated_by`,
-      [memberId, scope, JSON.stringify(value), now, userId],
-    );
+    // Every process's caches built from settings notice the change by this counter (snapshot-watch.ts).
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO settings (member_id, scope, value, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (member_id, scope) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+           updated_by = excluded.updated_by`,
+        [memberId, scope, JSON.stringify(value), now, userId],
+      );
+      await this.versions.bump(`settings:${memberId}`, tx);
+    });
   }
 }

@@ -168,7 +168,8 @@ export class ReclaimDepartedJob implements PortalJob {
         }
         continue;
       }
-      const decider = dryRun ? copyOf(idx, now) : idx.dispatcher;
+      // A dry run decides on a copy; the real run in the queue's turn (openlines/queue-turn.ts).
+      const copy = dryRun ? copyOf(idx, now) : undefined;
       for (const { row, cause } of departed) {
         const holder = row.operatorId!;
         if (cause === 'left_queue' && (await this.isClientsResponsible(j, svc, idx, row))) {
@@ -188,12 +189,16 @@ export class ReclaimDepartedJob implements PortalJob {
           cause === 'left_queue' ? 'left_queue' : 'dismissed',
         );
         const item = await svc.placement.itemFor(memberId, idx, row, client);
-        if (dryRun)
-          bringIn(decider, idx, [
-            item.previousOperatorId ?? 0,
-            ...(item.crm ?? []).map((l) => l.responsibleId),
-          ]);
-        const first = decider.decide(item, now);
+        if (copy)
+          bringIn(copy, idx, [item.previousOperatorId ?? 0, ...(item.crm ?? []).map((l) => l.responsibleId)]);
+        const first = copy
+          ? copy.decide(item, now)
+          : await d.indexes.decide(idx, (dispatcher, turn) => {
+              const x = dispatcher.decide(item, now);
+              // Kept with its holder: nothing moves, nothing is counted.
+              if (!(x.action === 'assign' && x.operatorId === holder)) turn.commit(x);
+              return x;
+            });
         if (first.action === 'assign' && first.operatorId === holder) {
           r.skipped++;
           list.push(entryOf(row, cause, holder, 'kept', first.reason.rule));
@@ -214,8 +219,8 @@ export class ReclaimDepartedJob implements PortalJob {
           detail: `${DETAIL_PREFIX}${cause}`,
         };
         const to = decision.action === 'assign' ? decision.operatorId : null;
-        if (dryRun) {
-          decider.commit(decision);
+        if (copy) {
+          copy.commit(decision);
           if (to === null) r.to_line_queue++;
           else r.reclaimed++;
           list.push(entryOf(row, cause, to, 'would_move', reason.rule));
