@@ -1,11 +1,10 @@
 import type { QuotaKind, QuotaLedgerRepository } from '../db/repositories/quota-ledger.ts';
 import {
   applyQuota,
-  dayStart,
+  periodStarts,
   type QueueRules,
   type QuotaCaps,
   type Reason,
-  shiftStart,
   underCap,
 } from '../engine/index.ts';
 import type { PortalClient } from '../portal/client.ts';
@@ -58,7 +57,7 @@ export class QuotaGate {
     const caps: QuotaCaps = { perOperator: quota.perOperator, operators: quota.operators };
     const ids = [...new Set([...rules.queue.map((m) => m.id), ...(o.extra ?? [])])];
     const zone = quota.timeZone ?? (await this.d.portalZone(memberId, client));
-    const since = periodStarts(quota, zone, ids, operators, now);
+    const since = periodStarts(quota.period, zone, ids, (id) => operators[String(id)]?.schedule, now);
     const counts = await this.d.ledger.counts(memberId, o.kind ?? 'lead', since);
     const applied = applyQuota(rules, caps, counts);
     return { rules: applied.rules, over: applied.over, room: (id) => underCap(caps, id, counts) };
@@ -73,26 +72,6 @@ export class QuotaGate {
   ): Promise<void> {
     return this.d.ledger.record({ memberId, kind, objectId: String(itemId), operatorId, at });
   }
-}
-
-/**
- * When each operator's period began: the day's start in `zone`, or per shift the start of the
- * operator's current working interval (their schedule; without one, the day).
- */
-export function periodStarts(
-  quota: Pick<QuotaSettings, 'period'>,
-  zone: string | number,
-  ids: Iterable<number>,
-  operators: OperatorsSettings,
-  now: number,
-): Map<number, number> {
-  const day = dayStart(now, zone);
-  const since = new Map<number, number>();
-  for (const id of ids) {
-    const schedule = operators[String(id)]?.schedule;
-    since.set(id, quota.period === 'shift' && schedule ? (shiftStart(now, schedule) ?? day) : day);
-  }
-  return since;
 }
 
 /**

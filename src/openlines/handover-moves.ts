@@ -62,11 +62,15 @@ export async function handOverDialogs(
     }
     const item = await svc.placement.itemFor(memberId, idx, row, client);
     // In the queue's turn, on the order every process shares (queue-turn.ts).
-    const decision = await d.indexes.decide(idx, (dispatcher, turn) => {
-      const x = dispatcher.decide(item, now);
-      if (!(x.action === 'assign' && x.operatorId === userId)) turn.commit(x);
-      return x;
-    });
+    const decision = await d.indexes.decide(
+      idx,
+      (dispatcher, turn) => {
+        const x = dispatcher.decide(item, now);
+        if (!(x.action === 'assign' && x.operatorId === userId)) turn.commit(x);
+        return x;
+      },
+      [item],
+    );
     if (decision.action === 'assign' && decision.operatorId === userId) {
       // The line does not check availability: its queue would give it straight back.
       out.stayed++;

@@ -40,16 +40,17 @@ export class Placement {
   async itemFor(
     memberId: string,
     idx: LineIndex,
-    row: Pick<DialogRow, 'id' | 'chatId' | 'crm' | 'arrivedAt' | 'priority' | 'userCode'>,
+    row: Pick<DialogRow, 'id' | 'chatId' | 'sessionId' | 'crm' | 'arrivedAt' | 'priority' | 'userCode'>,
     client: PortalClient,
   ): Promise<Item> {
     const rules = idx.rules;
-    // A row not written yet (id 0) is named by its chat.
+    // A row not written yet (id 0) is named by its chat; a quota counts it by its session.
     const item: Item = {
       id: row.id || `chat${row.chatId}`,
       kind: 'dialog',
       arrivedAt: row.arrivedAt,
       priority: row.priority,
+      ref: `session:${row.sessionId}`,
     };
     const extra: number[] = [];
     if (rules.responsible.enabled && row.crm) {
