@@ -68,6 +68,10 @@ export async function refreshRoom(
 }
 
 /** The ledger's name of a dialog: its session (one dialog, whichever row or event names it). */
+export function dialogRef(sessionId: number): string {
+  return `session:${sessionId}`;
+}
+
 export function quotaKeyOf(item: Item): string {
   return item.ref ?? String(item.id);
 }

@@ -3,6 +3,7 @@ import { absenceNow, type Cover, coverLinks, deputyOf } from '../absence/cover.t
 import type { Decision, Item } from '../engine/index.ts';
 import { handoverRule } from '../settings/absences.ts';
 import type { PortalClient } from '../portal/client.ts';
+import { dialogRef } from './line-quota.ts';
 import { pendingFor } from './move-commands.ts';
 import type { MoveOutcomes } from './move-outcomes.ts';
 import type { MoveRunner } from './move-runner.ts';
@@ -50,7 +51,7 @@ export class Placement {
       kind: 'dialog',
       arrivedAt: row.arrivedAt,
       priority: row.priority,
-      ref: `session:${row.sessionId}`,
+      ref: dialogRef(row.sessionId),
     };
     const extra: number[] = [];
     if (rules.responsible.enabled && row.crm) {

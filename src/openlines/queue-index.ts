@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.ts';
 import { type OperatorDirectory, toOperatorState, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
-import { type LineQuota, lineQuotaOf, overflowPerson } from './line-quota.ts';
+import { dialogRef, type LineQuota, lineQuotaOf, overflowPerson } from './line-quota.ts';
 import { type LineDirectory, type LineInfo, rulesFor } from './lines.ts';
 import { orderVersionName, type Turn, takeTurn } from './queue-turn.ts';
 
@@ -230,6 +230,14 @@ export class QueueIndexes {
         );
       }
     }
+  }
+
+  /**
+   * The portal refused the transfer decided at `decidedAt`: the operator never got the dialog,
+   * so it no longer counts toward their quota (line-quota.ts).
+   */
+  async uncount(memberId: string, sessionId: number, operatorId: number, decidedAt: number): Promise<void> {
+    await this.o.ledger?.forget(memberId, 'dialog', dialogRef(sessionId), operatorId, decidedAt);
   }
 
   /** Takes an operator the portal refused out of this index until its next rebuild. */

@@ -185,4 +185,26 @@ describe('quotas on open-line dialogs', () => {
     );
     assert.equal(Number(gleb?.n), 1, 'the pass-on counted for Gleb');
   });
+
+  test('a transfer the portal refused does not count: the refused operator keeps their quota', async () => {
+    const p = await portal([2, 3], { quota: { enabled: true, perOperator: 1 } });
+    p.emu.sim.setUser(2, { acceptsTransfers: false });
+    const first = await dialogs(p, 1);
+    assert.equal(first.owners[0], 3, 'refused by the portal, so the other one');
+    const counted = async () =>
+      (
+        await p.app.ctx.db.all<{ operator_id: number }>(
+          "SELECT operator_id FROM quota_ledger WHERE kind = 'dialog' ORDER BY operator_id",
+        )
+      ).map((r) => Number(r.operator_id));
+    assert.deepEqual(await counted(), [3], 'only the one who got it is counted');
+    // The refusal runs out: operator 2 still has their one dialog today.
+    p.emu.sim.setUser(2, { acceptsTransfers: true });
+    await p.app.ctx.db.run('UPDATE operator_refusals SET until = ?', [p.app.ctx.clock() - 1]);
+    await p.runJob('sync'); // reads the operators again (the refusal made the app forget them)
+    p.svc.d.indexes.invalidate(p.memberId);
+    const second = await dialogs(p, 1);
+    assert.deepEqual(second.owners, [2]);
+    assert.deepEqual(await counted(), [2, 3]);
+  });
 });

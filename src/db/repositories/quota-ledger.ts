@@ -17,6 +17,18 @@ export class QuotaLedgerRepository {
   }
 
   /**
+   * Takes back an item counted for `operatorId` at or after `since` (a transfer the portal
+   * refused: they never got it). An earlier count of the same item stays.
+   */
+  async forget(memberId: string, kind: QuotaKind, objectId: string, operatorId: number, since: number) {
+    await this.db.run(
+      `DELETE FROM quota_ledger
+       WHERE member_id = ? AND kind = ? AND object_id = ? AND operator_id = ? AND at >= ?`,
+      [memberId, kind, objectId, operatorId, since],
+    );
+  }
+
+  /**
    * Each operator's count since their own period start; `queueId` counts one queue's items only
    * (a line's dialogs). `q`: inside a caller's transaction (a queue's turn).
    */
