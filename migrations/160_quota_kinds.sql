@@ -18,3 +18,5 @@ INSERT INTO quota_ledger_new (member_id, kind, object_id, operator_id, at)
 DROP TABLE quota_ledger;
 ALTER TABLE quota_ledger_new RENAME TO quota_ledger;
 CREATE INDEX quota_ledger_operator ON quota_ledger (member_id, kind, operator_id, at);
+-- Retention (db/repositories/retention.ts) drops entries older than any quota period by `at`.
+CREATE INDEX quota_ledger_at ON quota_ledger (at);

@@ -5,3 +5,5 @@
 ALTER TABLE quota_ledger DROP CONSTRAINT IF EXISTS quota_ledger_kind_check;
 ALTER TABLE quota_ledger ADD CONSTRAINT quota_ledger_kind_check CHECK (kind IN ('lead', 'deal', 'dialog'));
 ALTER TABLE quota_ledger ADD COLUMN queue_id TEXT;
+-- Retention (db/repositories/retention.ts) drops entries older than any quota period by `at`.
+CREATE INDEX quota_ledger_at ON quota_ledger (at);
