@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { type PortalClock, type PortalSeed, portalClock } from 'b24-emulator';
+import { type PortalClock, type PortalSeed, portalClock, startEmulator } from 'b24-emulator';
 import { recordQuota } from '../../src/db/repositories/quota-ledger.ts';
 import { explain } from '../../src/engine/index.ts';
+import { createOpenLinesFeature } from '../../src/openlines/feature.ts';
+import type { OpenLinesService } from '../../src/openlines/service.ts';
 import { lineSettingsSchema } from '../../src/settings/schema.ts';
+import { startCluster } from '../helpers/cluster.ts';
+import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../helpers/context.ts';
 import { openStoreOf } from '../helpers/store.ts';
 import { closeAll, type OlPortal, olPortal, ownerOf, SEED } from './openlines-helpers.ts';
 
@@ -126,7 +130,7 @@ describe('quotas on open-line dialogs', () => {
     assert.equal(r.error?.issues[0].message, 'a dialog cannot overflow to another queue: wait or a person');
   });
 
-  test('the count is the store’s: what another process gave is seen in the next turn, without a rebuild', async () => {
+  test('the count is the store’s: what another process gave counts toward the cap here', async () => {
     const p = await portal([2, 3, 4], { quota: { enabled: true, perOperator: 1 } });
     const first = await dialogs(p, 1);
     const taken = first.owners[0];
@@ -206,5 +210,72 @@ describe('quotas on open-line dialogs', () => {
     const second = await dialogs(p, 1);
     assert.deepEqual(second.owners, [2]);
     assert.deepEqual(await counted(), [2, 3]);
+  });
+
+  test('two instances racing on one line: the cap holds across processes', async () => {
+    const emu = await startEmulator({
+      app: { clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET },
+      rateLimit: false,
+      timerIntervalMs: 0,
+      language: 'en',
+      seed: seed([2, 3, 4]),
+    });
+    const c = await startCluster(2, { emu, features: () => [createOpenLinesFeature()], seed: 7 });
+    try {
+      const page = await emu.install({ appBaseUrl: c.lb.url });
+      assert.equal(page.status, 200, page.body);
+      emu.finishInstall();
+      await waitFor(
+        () => [...emu.state.lines.values()].every((l) => l.config.WELCOME_BOT_ENABLE === 'Y'),
+        'bot attached to the line',
+        30_000,
+      );
+      await c.apps[0].ctx.settings.write(
+        emu.memberId,
+        'line:1',
+        lineSettingsSchema,
+        { quota: { enabled: true, perOperator: 3 } },
+        null,
+      );
+      // A burst written at once, spread over both instances: each decides on the line while the other does.
+      const chats = Array.from(
+        { length: 12 },
+        (_, i) => emu.sim.clientWrites({ lineId: 1, clientKey: `race-${i}`, text: 'Hello' }).chatId,
+      );
+      const bots = new Set(emu.state.bots.keys());
+      const owners = () =>
+        chats.map((id) => emu.state.chats.get(id)!.ownerId).filter((o) => o !== 0 && !bots.has(o));
+      const waiting = async () =>
+        Number(
+          (
+            await c.apps[0].ctx.db.get<{ n: number }>(
+              "SELECT COUNT(*) AS n FROM ol_dialogs WHERE state = 'waiting'",
+            )
+          )?.n ?? 0,
+        );
+      await waitFor(
+        async () => {
+          await emu.idle();
+          for (const a of c.apps) await (a.ctx.services.openlines as OpenLinesService).idle();
+          return owners().length + (await waiting()) === 12;
+        },
+        'every dialog placed or waiting',
+        60_000,
+      );
+      const joins = c.apps.map(
+        (a) => (c.lb.events.get(a.url) ?? []).filter((e) => /JOINCHAT/.test(e)).length,
+      );
+      assert.ok(
+        joins.every((n) => n >= 3),
+        `both instances placed dialogs (${joins.join(' + ')})`,
+      );
+      const per: Record<number, number> = {};
+      for (const o of owners()) per[o] = (per[o] ?? 0) + 1;
+      assert.deepEqual(per, { 2: 3, 3: 3, 4: 3 }, 'three each, never a fourth');
+      assert.equal(await waiting(), 3);
+    } finally {
+      await c.close();
+      await emu.stop();
+    }
   });
 });
