@@ -56,7 +56,11 @@ export async function handOverDialogs(
           cover: o.cover,
         };
         const r = await svc.moveChat(memberId, row.chatId, o.deputy, { logAction: 'handover', reason });
-        if (r === 'recorded') out.toDeputy++;
+        if (r === 'recorded') {
+          out.toDeputy++;
+          // Not capped (the settings' choice), but counted toward the deputy's quota here.
+          await d.indexes.count(idx, row.sessionId, o.deputy, d.clock());
+        }
         continue;
       }
     }

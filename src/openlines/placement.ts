@@ -143,6 +143,8 @@ export class Placement {
     const upd = await this.d.dialogs.update(row, { state: 'transferring', pending }, now);
     if (!upd) {
       if (idx) this.d.indexes.invalidate(memberId, row.lineId);
+      // The row moved on meanwhile: this decision is not carried out, so it does not count either.
+      if (d.action === 'assign') await this.d.indexes.uncount(memberId, row.sessionId, d.operatorId, now);
       return { action: 'conflict' };
     }
     this.outcomes.recordedHere(upd.id, pending.decidedAt);

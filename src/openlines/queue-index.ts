@@ -233,8 +233,24 @@ export class QueueIndexes {
   }
 
   /**
-   * The portal refused the transfer decided at `decidedAt`: the operator never got the dialog,
-   * so it no longer counts toward their quota (line-quota.ts).
+   * A dialog given outside a turn (an absent person's to their deputy: the settings' choice, not
+   * capped) still counts toward the receiver's quota on a line that has one, as a lead's does.
+   */
+  async count(idx: LineIndex, sessionId: number, operatorId: number, at: number): Promise<void> {
+    if (!idx.quota || !this.o.ledger) return;
+    await this.o.ledger.record({
+      memberId: idx.memberId,
+      kind: 'dialog',
+      objectId: dialogRef(sessionId),
+      operatorId,
+      at,
+      queueId: idx.queueId,
+    });
+  }
+
+  /**
+   * The dialog decided at `decidedAt` did not reach the operator (the portal refused the
+   * transfer, or the register's row had moved on): it no longer counts toward their quota.
    */
   async uncount(memberId: string, sessionId: number, operatorId: number, decidedAt: number): Promise<void> {
     await this.o.ledger?.forget(memberId, 'dialog', dialogRef(sessionId), operatorId, decidedAt);

@@ -3,9 +3,11 @@ import { afterEach, describe, test } from 'node:test';
 import { type PortalClock, type PortalSeed, portalClock, startEmulator } from 'b24-emulator';
 import { recordQuota } from '../../src/db/repositories/quota-ledger.ts';
 import { explain } from '../../src/engine/index.ts';
+import { absenceFeature } from '../../src/absence/feature.ts';
 import { createOpenLinesFeature } from '../../src/openlines/feature.ts';
 import type { OpenLinesService } from '../../src/openlines/service.ts';
-import { lineSettingsSchema } from '../../src/settings/schema.ts';
+import { handoverSettingsSchema } from '../../src/settings/absences.ts';
+import { lineSettingsSchema, operatorsSettingsSchema } from '../../src/settings/schema.ts';
 import { startCluster } from '../helpers/cluster.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../helpers/context.ts';
 import { openStoreOf } from '../helpers/store.ts';
@@ -277,5 +279,46 @@ describe('quotas on open-line dialogs', () => {
       await c.close();
       await emu.stop();
     }
+  });
+
+  test('a dialog handed to a deputy at an absence counts toward the deputy’s quota (not capped: the settings’ choice)', async () => {
+    const p = await olPortal({ seed: seed([2, 3, 4]), features: [createOpenLinesFeature(), absenceFeature] });
+    const w = p.app.ctx.settings;
+    await w.write(
+      p.memberId,
+      'line:1',
+      lineSettingsSchema,
+      {
+        useLineSettings: false,
+        rules: { mode: 'strictly', passOnAfterSec: null },
+        quota: { enabled: true, perOperator: 1 },
+      },
+      null,
+    );
+    await w.write(p.memberId, 'handover', handoverSettingsSchema, { enabled: true }, null);
+    const a = await p.newDialog();
+    await p.settle();
+    assert.equal(ownerOf(p, a), 2, 'strictly: Boris first');
+    // Boris is away from now; Gleb covers: the unanswered dialog goes to him.
+    await w.write(
+      p.memberId,
+      'operators',
+      operatorsSettingsSchema,
+      { '2': { deputyId: 4, absences: [{ from: Date.now() - 1000, to: Date.now() + 3600_000 }] } },
+      null,
+    );
+    await p.runJob('sync');
+    assert.equal(ownerOf(p, a), 4, 'handed to the deputy');
+    // Counted once, for whoever got it: Boris, then Gleb (a decision the moved row made moot is not).
+    const counted = await p.app.ctx.db.all<{ operator_id: number }>(
+      'SELECT operator_id FROM quota_ledger ORDER BY operator_id',
+    );
+    assert.deepEqual(
+      counted.map((r) => Number(r.operator_id)),
+      [2, 4],
+    );
+    const [b, c] = (await dialogs(p, 2)).owners;
+    assert.equal(b, 3, 'Vera has room');
+    assert.equal(c, 0, 'Gleb’s one dialog today was the handed-over one: it waits');
   });
 });
