@@ -69,11 +69,15 @@ export class PassOnJob implements PortalJob {
         copy.commit(decision);
       } else {
         // In the queue's turn: on the order every process shares (queue-turn.ts).
-        decision = await d.indexes.decide(idx, (dispatcher, turn) => {
-          const x = dispatcher.passOn(request, now);
-          turn.commit(x);
-          return x;
-        });
+        decision = await d.indexes.decide(
+          idx,
+          (dispatcher, turn) => {
+            const x = dispatcher.passOn(request, now);
+            turn.commit(x);
+            return x;
+          },
+          [item],
+        );
       }
       if (decision.action !== 'assign') {
         r.stayed++;
