@@ -175,6 +175,10 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       (await f.textContent('#speed-breaches')) ?? '',
       /First-touch deadline missed \(1st time\): Vera Petrova did not contact the client "Olga" within 15 min/,
     );
+    // Open lines: the line's missed first-answer deadline, counted and in words.
+    const chats = (await f.textContent('#speed-chats')) ?? '';
+    assert.match(chats, /Open lines: missed first-answer deadlines\s*Line\s*Missed\s*Sales\s*1/);
+    assert.match(chats, /Vera Petrova did not answer "Ivan" within 1 min.*passed on to Egor Volkov/);
     await f.click('[data-speed-range="week"]');
     await f.waitForSelector('#speed-card .speed[data-range="week"]');
     assert.match(
