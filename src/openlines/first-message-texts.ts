@@ -5,7 +5,10 @@
  * where Russian needs no declension (after a colon, in parentheses, in quotes).
  */
 
-export type Lang = 'ru' | 'en';
+import type { Lang } from '../crm/comment.ts';
+import { breachSentences, ordinal } from '../crm/first-touch/texts.ts';
+
+export type { Lang };
 
 /** "45 s", "3 min 5 s", "2 h 5 min", "1 d 3 h" / "45 с", "3 мин 5 с", … */
 export function waited(ms: number, lang: Lang): string {
@@ -72,38 +75,23 @@ export function chatBreachWords(
   f: ChatBreachFacts,
   o: { action: 'reassign' | 'notify'; nobodyElse: boolean; supervisor: string | null },
 ): { text_en: string; text_ru: string } {
-  const make = (lang: Lang) => {
+  return breachSentences((lang) => {
     const ru = lang === 'ru';
     const w = waited(f.waitedMs, lang);
     const limit = waited(f.seconds * 1000, lang);
-    const head = ru
-      ? `Пропущен срок первого ответа в чате (${f.breachNo}-й раз): нет ответа клиенту «${f.client}» за ${limit} (оператор: ${f.holder}), клиент ждёт ${w}.`
-      : `First-answer deadline missed (${ordinal(f.breachNo)} time): ${f.holder} did not answer "${f.client}" within ${limit}; the client has waited ${w}.`;
-    const what =
-      o.action === 'reassign'
-        ? ru
-          ? ` Чат передан дальше: ${f.newHolder}.`
-          : ` The chat was passed on to ${f.newHolder}.`
-        : o.nobodyElse
-          ? ru
-            ? ' Передать некому: чат остаётся, оператор уведомлён.'
-            : ' Nobody else could take it: it stays, and they were notified.'
-          : ru
-            ? ' Чат остаётся у оператора, он уведомлён.'
-            : ' The chat stays with them; they were notified.';
-    const esc = o.supervisor
-      ? ru
-        ? ` Эскалация руководителю: ${o.supervisor}.`
-        : ` Escalated to the supervisor ${o.supervisor}.`
-      : '';
-    return head + what + esc;
-  };
-  return { text_en: make('en'), text_ru: make('ru') };
-}
-
-function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${s}`;
+    return {
+      head: ru
+        ? `Пропущен срок первого ответа в чате (${f.breachNo}-й раз): нет ответа клиенту «${f.client}» за ${limit} (оператор: ${f.holder}), клиент ждёт ${w}.`
+        : `First-answer deadline missed (${ordinal(f.breachNo)} time): ${f.holder} did not answer "${f.client}" within ${limit}; the client has waited ${w}.`,
+      passedOn: ru ? ` Чат передан дальше: ${f.newHolder}.` : ` The chat was passed on to ${f.newHolder}.`,
+      nobodyElse: ru
+        ? ' Передать некому: чат остаётся, оператор уведомлён.'
+        : ' Nobody else could take it: it stays, and they were notified.',
+      kept: ru
+        ? ' Чат остаётся у оператора, он уведомлён.'
+        : ' The chat stays with them; they were notified.',
+    };
+  }, o);
 }
 
 /** The client's name from imopenlines.session.history.get: the connector user's, else the chat's name. */

@@ -1,3 +1,4 @@
+import { portalLang } from '../crm/comment.ts';
 import type { ChatBreachRecord, ChatBreachRepository } from '../db/repositories/chat-breaches.ts';
 import type { DialogRow } from '../db/repositories/dialogs.ts';
 import type { BreachRow, Notice } from '../db/repositories/first-touch-types.ts';
@@ -54,8 +55,7 @@ export class FirstMessageRun {
   /** Reads what the due rows' earlier breaches were (one query) and the portal's language. */
   async prepare(due: readonly DialogRow[]): Promise<void> {
     this.latest = await this.d.breaches.latest(this.j.memberId, due.map(sessionKey));
-    const l = String((await this.d.language(this.j.memberId)) ?? '').toLowerCase();
-    this.lang = ['ru', 'ua', 'by', 'kz'].includes(l) ? 'ru' : 'en';
+    this.lang = portalLang(await this.d.language(this.j.memberId));
   }
 
   /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { type CallRecord, type PortalClock, type PortalSeed, portalClock } from 'b24-emulator';
+import { type ChatBreachRecord, ChatBreachRepository } from '../../src/db/repositories/chat-breaches.ts';
 import { runnerFor } from '../../src/jobs/feature.ts';
 import { lineSettingsSchema } from '../../src/settings/schema.ts';
 import { waitFor } from '../helpers/context.ts';
@@ -313,6 +314,49 @@ describe('first message: the pass-on job checks chats', () => {
     assert.equal(seen(p, 2).length, 1, 'the second replaced the first: seen once');
     await p.passOn({ at: at + 2000 });
     assert.equal(sends(p), 2, 'confirmed: not sent again');
+  });
+
+  test('two runs recording the same breach at once: one wins; a later one with the same number writes nothing', async () => {
+    const p = await chatPortal({ onBreach: 'notify' });
+    const chatId = await p.newChat();
+    const row = (await p.row(chatId))!;
+    const repo = new ChatBreachRepository(p.app.ctx.db);
+    const rec = (at: number): ChatBreachRecord => ({
+      memberId: p.memberId,
+      objectId: `${chatId}:${row.sessionId}`,
+      breachNo: 1,
+      queueId: 'line:1',
+      holderId: 2,
+      action: 'notify',
+      newHolderId: null,
+      supervisorId: null,
+      waitedMs: 60_000,
+      dueAt: at,
+      at,
+      notices: [{ userId: 2, role: 'holder', tag: `first_message|${chatId}|1|2`, message: 'answer' }],
+      log: {
+        memberId: p.memberId,
+        kind: 'dialog',
+        objectId: String(chatId),
+        action: 'breach',
+        operatorId: 2,
+        reason: {},
+        at,
+      },
+    });
+    const both = await Promise.all([
+      repo.record(rec(1), row, { passOnAt: 5 }),
+      repo.record(rec(1), row, { passOnAt: 6 }),
+    ]);
+    assert.equal(both.filter(Boolean).length, 1, 'one of the two');
+    const after = (await p.row(chatId))!.passOnAt;
+    // A process that read the row after that commit, with the same breach number: rolled back whole.
+    assert.equal(await repo.record(rec(2), (await p.row(chatId))!, { passOnAt: 7 }), undefined);
+    assert.equal((await p.row(chatId))!.passOnAt, after, 'the row as the winner left it');
+    const count = async (sql: string) => (await p.app.ctx.db.all(sql)).length;
+    assert.equal(await count(`SELECT * FROM first_touch_breach WHERE kind = 'dialog'`), 1);
+    assert.equal(await count(`SELECT * FROM first_touch_notice WHERE kind = 'dialog'`), 1);
+    assert.equal((await breachLog(p, chatId)).length, 1);
   });
 
   test('a line without the deadline switched on passes on as before: no breach, nobody told', async () => {

@@ -1,25 +1,16 @@
 import { insertLogEntry, type LogEntry } from './assignment-log.ts';
 import type { DialogRow, PendingMove } from './dialog-types.ts';
 import { toRow } from './dialogs.ts';
-import { FirstTouchRepository, insertNotice, toBreach } from './first-touch.ts';
+import { FirstTouchRepository, insertBreach, insertNotice, toBreach } from './first-touch.ts';
 import type { BreachRow, Notice } from './first-touch-types.ts';
 import type { Store as Database } from '../store.ts';
 
-/** A chat's missed first-message deadline and everything it leads to (openlines/first-message.ts). */
-export interface ChatBreachRecord {
-  memberId: string;
-  /** `<chatId>:<sessionId>`: breaches are counted per session */
-  objectId: string;
-  breachNo: number;
-  /** the line's queue ('line:<id>') */
-  queueId: string;
-  holderId: number;
-  action: 'reassign' | 'notify';
-  newHolderId: number | null;
-  supervisorId: number | null;
-  waitedMs: number;
-  dueAt: number;
-  at: number;
+/**
+ * A chat's missed first-message deadline and everything it leads to (openlines/first-message.ts).
+ * `objectId` is `<chatId>:<sessionId>` (breaches are counted per session), `queueId` the line's
+ * queue ('line:<id>').
+ */
+export interface ChatBreachRecord extends Omit<BreachRow, 'written'> {
   notices: Notice[];
   log: LogEntry;
 }
@@ -80,26 +71,7 @@ export class ChatBreachRepository {
           [value, b.at, row.id, row.version],
         );
         if (!moved[0]) return undefined;
-        const added = await tx.run(
-          `INSERT INTO first_touch_breach (member_id, kind, object_id, breach_no, queue_id, holder_id, action,
-           new_holder_id, supervisor_id, waited_ms, due_at, at, written)
-         VALUES (?, 'dialog', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-         ON CONFLICT (member_id, kind, object_id, breach_no) DO NOTHING`,
-          [
-            b.memberId,
-            b.objectId,
-            b.breachNo,
-            b.queueId,
-            b.holderId,
-            b.action,
-            b.newHolderId,
-            b.supervisorId,
-            b.waitedMs,
-            b.dueAt,
-            b.at,
-          ],
-        );
-        if (added.changes === 0) throw new BreachRecorded();
+        if (!(await insertBreach(tx, b, 'dialog'))) throw new BreachRecorded();
         for (const n of b.notices) await insertNotice(tx, b, n, 'dialog');
         await insertLogEntry(tx, b.log);
         return toRow(moved[0]);

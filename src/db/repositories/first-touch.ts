@@ -166,24 +166,7 @@ export class FirstTouchRepository {
         ],
       );
       if (moved.changes === 0) return false;
-      await tx.run(
-        `INSERT INTO first_touch_breach (member_id, kind, object_id, breach_no, queue_id, holder_id, action,
-           new_holder_id, supervisor_id, waited_ms, due_at, at, written)
-         VALUES (?, 'lead', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-        [
-          b.memberId,
-          b.objectId,
-          b.breachNo,
-          b.queueId,
-          b.holderId,
-          b.action,
-          b.newHolderId,
-          b.supervisorId,
-          b.waitedMs,
-          b.dueAt,
-          b.at,
-        ],
-      );
+      if (!(await insertBreach(tx, b, 'lead'))) throw new BreachConflict(b.objectId);
       for (const n of b.notices) await insertNotice(tx, b, n);
       await insertLogEntry(tx, b.log);
       if (b.lead && b.newHolderId !== null) {
@@ -274,6 +257,35 @@ export class BreachConflict extends Error {
     super(`lead ${objectId} is no longer with the holder whose deadline passed`);
     this.name = 'BreachConflict';
   }
+}
+
+/** A missed deadline's row (its record's transaction); false when that breach number is recorded already. */
+export async function insertBreach(
+  tx: Queryable,
+  b: Omit<BreachRow, 'written'>,
+  kind: 'lead' | 'dialog',
+): Promise<boolean> {
+  const r = await tx.run(
+    `INSERT INTO first_touch_breach (member_id, kind, object_id, breach_no, queue_id, holder_id, action,
+       new_holder_id, supervisor_id, waited_ms, due_at, at, written)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+     ON CONFLICT (member_id, kind, object_id, breach_no) DO NOTHING`,
+    [
+      b.memberId,
+      kind,
+      b.objectId,
+      b.breachNo,
+      b.queueId,
+      b.holderId,
+      b.action,
+      b.newHolderId,
+      b.supervisorId,
+      b.waitedMs,
+      b.dueAt,
+      b.at,
+    ],
+  );
+  return r.changes > 0;
 }
 
 /** A breach's notice, rendered once (its record's transaction). */

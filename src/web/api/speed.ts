@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import type { LeadsServices } from '../../crm/feature.ts';
-import { SpeedReportRepository } from '../../db/repositories/speed-reports.ts';
+import { type BreachReportRow, SpeedReportRepository } from '../../db/repositories/speed-reports.ts';
 import { chatBreachCounts } from '../../openlines/first-message-report.ts';
 import type { LiveData } from '../live.ts';
 import { sessionOf } from './auth.ts';
@@ -63,6 +63,19 @@ export function speedRoutes(ctx: AppContext, live: LiveData): Router {
       ...[...report.recent, ...chatRecent].flatMap((b) => [b.holderId, b.newHolderId, b.supervisorId]),
     ].filter((x): x is number => typeof x === 'number');
     const lineName = (id: number) => lines.find((l) => l.id === id)?.name ?? `#${id}`;
+    // A missed deadline as the page shows it (a lead's or a chat's).
+    const view = (b: BreachReportRow) => ({
+      breachNo: b.breachNo,
+      holderId: b.holderId,
+      holderName: nameOf(b.holderId),
+      action: b.action,
+      newHolderId: b.newHolderId,
+      newHolderName: b.newHolderId === null ? null : nameOf(b.newHolderId),
+      supervisorId: b.supervisorId,
+      waitedMs: b.waitedMs,
+      at: b.at,
+      text: reasonText({ reason: b.reason }, s.lang, nameOf),
+    });
     const people = await live.people(s.memberId, ids);
     const nameOf = (id: number) => people.get(id)?.name ?? `#${id}`;
     const settings = await ctx.settings.leads(s.memberId);
@@ -85,19 +98,7 @@ export function speedRoutes(ctx: AppContext, live: LiveData): Router {
       }),
       breaches: {
         ...report.breaches,
-        recent: report.recent.map((b) => ({
-          leadId: Number(b.objectId),
-          breachNo: b.breachNo,
-          holderId: b.holderId,
-          holderName: nameOf(b.holderId),
-          action: b.action,
-          newHolderId: b.newHolderId,
-          newHolderName: b.newHolderId === null ? null : nameOf(b.newHolderId),
-          supervisorId: b.supervisorId,
-          waitedMs: b.waitedMs,
-          at: b.at,
-          text: reasonText({ reason: b.reason }, s.lang, nameOf),
-        })),
+        recent: report.recent.map((b) => ({ leadId: Number(b.objectId), ...view(b) })),
       },
       chats: {
         today: chats.today,
@@ -105,21 +106,7 @@ export function speedRoutes(ctx: AppContext, live: LiveData): Router {
         lines: chats.lines.map((l) => ({ ...l, name: lineName(l.lineId) })),
         recent: chatRecent.map((b) => {
           const lineId = Number(String(b.queueId).replace(/^line:/, ''));
-          return {
-            chatId: b.chatId,
-            lineId,
-            lineName: lineName(lineId),
-            breachNo: b.breachNo,
-            holderId: b.holderId,
-            holderName: nameOf(b.holderId),
-            action: b.action,
-            newHolderId: b.newHolderId,
-            newHolderName: b.newHolderId === null ? null : nameOf(b.newHolderId),
-            supervisorId: b.supervisorId,
-            waitedMs: b.waitedMs,
-            at: b.at,
-            text: reasonText({ reason: b.reason }, s.lang, nameOf),
-          };
+          return { chatId: b.chatId, lineId, lineName: lineName(lineId), ...view(b) };
         }),
       },
     });
