@@ -359,6 +359,23 @@ describe('first message: the pass-on job checks chats', () => {
     assert.equal((await breachLog(p, chatId)).length, 1);
   });
 
+  test('cheap in requests: three breaching chats cost three batch requests in all (histories, people, notifications)', async () => {
+    const p = await chatPortal({ onBreach: 'notify' });
+    const chats = [await p.newChat('A'), await p.newChat('B'), await p.newChat('C')];
+    const due = Math.max(...(await Promise.all(chats.map((c) => p.dueAt(c)))).map(Number));
+    const from = p.emu.calls.length;
+    const r = await p.passOn({ at: due });
+    assert.equal(r.firstMessage_breaches, 3);
+    const calls = p.emu.calls.slice(from);
+    const requests = calls.filter((c) => !c.viaBatch).map((c) => c.method);
+    // The histories, the operators' details (the directory's one batch: a minute has passed), the notices.
+    assert.deepEqual(requests, ['batch', 'batch', 'batch'], 'no request per dialog');
+    const perUser = calls.filter((c) => c.method === 'timeman.status').length;
+    assert.ok(perUser <= 3, 'the directory reads the line’s people, not the dialogs');
+    assert.equal(calls.filter((c) => c.method === 'imopenlines.session.history.get').length, 3);
+    assert.equal(calls.filter((c) => c.method === 'im.notify.system.add').length, 3);
+  });
+
   test('a line without the deadline switched on passes on as before: no breach, nobody told', async () => {
     const p = await chatPortal({ enabled: false });
     const chatId = await p.newChat();
