@@ -282,9 +282,17 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     await page.screenshot({ path: `${SHOTS}/app-page-invalid.png`, fullPage: true });
 
     await f.fill('tr[data-member="6"] input[data-path$=".weight"]', '2');
+    // The first-answer deadline with its breach settings (issue 18): shown once switched on.
+    assert.equal(await f.$('[data-field="firstMessage.escalateAfterBreaches"]'), null);
+    await f.click('[data-field="firstMessage.enabled"] button[role="switch"]');
+    await f.fill('[data-field="firstMessage.escalateAfterBreaches"] input', '3');
     await f.click('#save');
     await f.waitForFunction(() => /Saved at/.test(document.querySelector('.save-status')?.textContent ?? ''));
     const saved = await h.app.ctx.settings.line(h.a.memberId, 2);
+    assert.deepEqual(
+      [saved.firstMessage.enabled, saved.firstMessage.escalateAfterBreaches, saved.firstMessage.onBreach],
+      [true, 3, 'reassign'],
+    );
     assert.equal(saved.useLineSettings, false);
     assert.equal(saved.rules.mode, 'evenly');
     assert.equal(saved.rules.capacity.limit, 1);
