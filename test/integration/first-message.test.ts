@@ -316,6 +316,31 @@ describe('first message: the pass-on job checks chats', () => {
     assert.equal(sends(p), 2, 'confirmed: not sent again');
   });
 
+  test('the portal refuses the notifications: the breach stays open and the next run tells each person once', async () => {
+    const p = await chatPortal({ onBreach: 'reassign' });
+    const chatId = await p.newChat();
+    const at = (await p.dueAt(chatId))!;
+    p.emu.injectFault({
+      method: 'im.notify.system.add',
+      status: 500,
+      error: 'INTERNAL_SERVER_ERROR',
+      times: 99,
+    });
+    const r = await p.passOn({ at });
+    assert.equal(r.firstMessage_breaches, 1);
+    assert.equal(ownerOf(p, chatId), 3, 'the chat moved all the same');
+    assert.equal(seen(p, 3).length + seen(p, 2).length, 0);
+    const open = `SELECT * FROM first_touch_breach WHERE kind = 'dialog' AND written = 0`;
+    assert.equal((await p.app.ctx.db.all(open)).length, 1, 'kept open');
+    p.emu.clearFaults();
+    const next = await p.passOn({ at: at + 1000 });
+    assert.equal(next.firstMessage_breaches ?? 0, 0);
+    assert.deepEqual([seen(p, 3).length, seen(p, 2).length], [1, 1]);
+    assert.deepEqual(await p.app.ctx.db.all(open), []);
+    await p.passOn({ at: at + 2000 });
+    assert.deepEqual([seen(p, 3).length, seen(p, 2).length], [1, 1], 'not again');
+  });
+
   test('two runs recording the same breach at once: one wins; a later one with the same number writes nothing', async () => {
     const p = await chatPortal({ onBreach: 'notify' });
     const chatId = await p.newChat();
