@@ -312,13 +312,11 @@ export class MoveOutcomes {
 
   /** The operator's first-answer deadline from `now` (the line's timeout, in working hours when set). */
   private async passOnAt(memberId: string, lineId: number, now: number): Promise<number | null> {
-    let rules = this.d.indexes.peek(memberId, lineId)?.rules;
+    const idx = this.d.indexes.peek(memberId, lineId);
+    if (idx) return firstMessageDeadline(now, idx.rules, idx.settings);
+    const line = await this.d.lines.get(memberId, lineId);
+    if (!line) return null;
     const settings = await this.d.settings.line(memberId, lineId);
-    if (!rules) {
-      const line = await this.d.lines.get(memberId, lineId);
-      if (!line) return null;
-      rules = rulesFor(line, settings);
-    }
-    return firstMessageDeadline(now, rules, settings);
+    return firstMessageDeadline(now, rulesFor(line, settings), settings);
   }
 }

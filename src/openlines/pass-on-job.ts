@@ -77,8 +77,8 @@ export class PassOnJob implements PortalJob {
         continue;
       }
       const decide = () => this.decide(j, idx, row, copies);
-      const settings = run ? await d.settings.line(memberId, row.lineId) : undefined;
-      if (run && settings?.firstMessage.enabled) {
+      const settings = idx.settings;
+      if (run && settings.firstMessage.enabled) {
         const b = await run.breach(row, idx, raw, settings, decide);
         if (b.passedOn) r.passedOn++;
         else r.stayed++;
