@@ -85,11 +85,10 @@ export class FirstMessageRun {
     const ids = [holderId, newHolderId, supervisorId].filter((x): x is number => x !== null);
     const infos = await this.d.svc.d.directory.get(memberId, client, ids);
     const nameOf = (id: number) => infos.get(id)?.name || `#${id}`;
-    const line = await this.d.svc.d.lines.get(memberId, row.lineId);
     const facts: ChatBreachFacts = {
       chatId: row.chatId,
       client: clientNameOf(history, row.chatId) ?? `#${row.chatId}`,
-      line: String(line?.config.LINE_NAME ?? '').trim() || `#${row.lineId}`,
+      line: String(idx.line.config.LINE_NAME ?? '').trim() || `#${row.lineId}`,
       waitedMs: now - row.arrivedAt,
       seconds,
       breachNo,
