@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
 import type { PortalSeed } from 'b24-emulator';
+import { DialogRepository } from '../../src/db/repositories/dialogs.ts';
 import { runnerFor } from '../../src/jobs/feature.ts';
-import { leadSettingsSchema } from '../../src/settings/schema.ts';
+import { leadSettingsSchema, lineSettingsSchema } from '../../src/settings/schema.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../helpers/context.ts';
 import { type Stack, startStack } from '../helpers/emulator.ts';
 
@@ -174,6 +175,81 @@ describe('first touch: a pass-on process killed with a write on the wire', () =>
     assert.deepEqual(
       await s.app.ctx.db.all('SELECT user_id FROM first_touch_notice WHERE sent_at IS NULL'),
       [],
+    );
+  });
+});
+
+describe('first message: a pass-on process killed with a chat’s transfer on the wire', () => {
+  test('the breach is recorded once, the transfer read back and not sent again, each person told once', async () => {
+    // The app's clock can move on past the dead process's in-flight window and heartbeat.
+    const ahead = { ms: 0 };
+    const s = await startStack({
+      emulator: {
+        seed: {
+          ...SEED,
+          lines: [
+            {
+              id: 1,
+              name: 'Sales chat',
+              queue: [2, 3, 4],
+              config: { QUEUE_TYPE: 'strictly', QUEUE_TIME: '60' },
+            },
+          ],
+        },
+        language: 'en',
+      },
+      app: { clock: () => Date.now() + ahead.ms },
+    });
+    open.push(s);
+    const m = s.emu.memberId;
+    await s.app.ctx.settings.write(
+      m,
+      'line:1',
+      lineSettingsSchema,
+      { firstMessage: { enabled: true, onBreach: 'reassign' } },
+      null,
+    );
+    const dialogs = new DialogRepository(s.app.ctx.db);
+    const w = s.emu.sim.clientWrites({ lineId: 1, clientKey: 'c1', text: 'Hello', name: 'Olga Lebedeva' });
+    const row = async () => (await dialogs.findBySession(m, w.chatId, w.sessionId))!;
+    await waitFor(async () => (await dialogs.findBySession(m, w.chatId, w.sessionId))?.state === 'assigned');
+    assert.equal(s.emu.state.chats.get(w.chatId)!.ownerId, 2);
+    const due = (await row()).passOnAt!;
+    const transfers = () => s.emu.calls.filter((c) => c.method === 'imopenlines.operator.transfer').length;
+
+    const held = s.emu.holdAnswers(
+      (method, p) =>
+        method === 'imopenlines.operator.transfer' || JSON.stringify(p).includes('operator.transfer'),
+    );
+    const run = passOnProcess(s, due);
+    await held.arrived;
+    run.child.kill('SIGKILL');
+    await run.done;
+    held.release();
+    assert.equal(s.emu.state.chats.get(w.chatId)!.ownerId, 3, 'the portal carried the transfer out');
+    assert.equal(transfers(), 1);
+    assert.equal(s.emu.state.notifications.length, 0, 'killed before any notification');
+    assert.equal((await row()).state, 'transferring', 'the breach and its move were recorded together');
+
+    // Five minutes on: the dead run's lease, heartbeat and in-flight window are over.
+    ahead.ms += 5 * MIN;
+    await leaseRunsOut(s);
+    await settled(s);
+    await runnerFor(s.app.ctx).run('sync', { portal: m, now: s.app.ctx.clock() });
+    await waitFor(async () => (await row()).state === 'assigned', 'the move read back and confirmed');
+    assert.equal((await row()).operatorId, 3);
+    const r = await runnerFor(s.app.ctx).run('pass-on', { portal: m, now: s.app.ctx.clock() });
+    assert.equal(r.status, 'ok', JSON.stringify(r));
+    assert.equal(transfers(), 1, 'the transfer was not sent again');
+    assert.equal(visible(s, 3), 1, 'the new operator told once');
+    assert.equal(visible(s, 2), 1, 'the previous one told once');
+    const breaches = await s.app.ctx.db.all<{ written: number }>(
+      "SELECT written FROM first_touch_breach WHERE kind = 'dialog'",
+    );
+    assert.deepEqual(
+      breaches.map((b) => Number(b.written)),
+      [1],
+      'one breach, written',
     );
   });
 });
