@@ -1,7 +1,7 @@
 import { portalLang } from '../crm/comment.ts';
 import type { ChatBreachRecord, ChatBreachRepository } from '../db/repositories/chat-breaches.ts';
 import type { DialogRow } from '../db/repositories/dialogs.ts';
-import type { BreachRow, Notice } from '../db/repositories/first-touch-types.ts';
+import type { BreachRow, Notice, NoticeRow } from '../db/repositories/first-touch-types.ts';
 import type { Decision } from '../engine/index.ts';
 import type { JobContext, JobResult } from '../jobs/types.ts';
 import { sendNotices } from '../portal/system-notices.ts';
@@ -184,21 +184,28 @@ export class FirstMessageRun {
   /**
    * Sends the notices of every recorded breach not yet written whose move is done (this run's
    * and any a crashed run left), in one batch, and marks each breach written once all its
-   * notices are confirmed. A breach whose move is still on the wire waits for the next run.
+   * notices are confirmed. A breach whose move is still on the wire waits for the next run; one
+   * whose move did not go through (the portal refused the operator: the chat went back to
+   * distribution) drops the "now yours" / "went to" notices, which would say what did not happen.
    */
   async finish(): Promise<void> {
     const { memberId, client } = this.j;
     const repo = this.d.breaches.notices;
     const ready: BreachRow[] = [];
+    const notices: NoticeRow[] = [];
     for (const b of await repo.unwritten(memberId)) {
       const [chatId, sessionId] = b.objectId.split(':').map(Number);
       const row = await this.d.svc.d.dialogs.findBySession(memberId, chatId, sessionId);
       if (row?.state === 'transferring') continue;
       ready.push(b);
+      const moved = row?.operatorId === b.newHolderId && (row.state === 'assigned' || row.state === 'portal');
+      for (const n of await repo.unsentNotices(memberId, b.objectId, b.breachNo)) {
+        if (b.action === 'reassign' && !moved && (n.role === 'new_holder' || n.role === 'previous'))
+          await repo.dropNotice(memberId, n);
+        else notices.push(n);
+      }
     }
     if (ready.length === 0) return;
-    const notices = [];
-    for (const b of ready) notices.push(...(await repo.unsentNotices(memberId, b.objectId, b.breachNo)));
     this.out.resent += notices.filter((n) => n.attempts > 0).length;
     const { clock, log } = this.d.svc.d;
     const sent = await sendNotices({ repo, clock, log }, memberId, client, notices);

@@ -341,6 +341,25 @@ describe('first message: the pass-on job checks chats', () => {
     assert.deepEqual([seen(p, 3).length, seen(p, 2).length], [1, 1], 'not again');
   });
 
+  test('the portal refuses the new operator: nobody is told of a move that did not happen', async () => {
+    const p = await chatPortal({ onBreach: 'reassign' });
+    const chatId = await p.newChat();
+    p.emu.sim.setUser(3, { acceptsTransfers: false });
+    const r = await p.passOn({ at: (await p.dueAt(chatId))! });
+    assert.equal(r.firstMessage_breaches, 1);
+    const refused = p.transfers(true).filter((t) => t.chatId === chatId && Number(t.target) === 3);
+    assert.deepEqual(
+      refused.map((t) => t.error),
+      ['OPERATOR_WRONG'],
+    );
+    await waitFor(async () => (await p.row(chatId))?.state === 'assigned', 'placed again');
+    assert.notEqual(ownerOf(p, chatId), 3);
+    await p.passOn({ at: (await p.dueAt(chatId))! - 1000 });
+    assert.deepEqual([seen(p, 3), seen(p, 2)], [[], []], 'no "now yours", no "went to"');
+    assert.deepEqual(await p.app.ctx.db.all(`SELECT * FROM first_touch_breach WHERE written = 0`), []);
+    assert.equal((await breachLog(p, chatId)).length, 1, 'the miss itself is logged');
+  });
+
   test('two runs recording the same breach at once: one wins; a later one with the same number writes nothing', async () => {
     const p = await chatPortal({ onBreach: 'notify' });
     const chatId = await p.newChat();

@@ -234,6 +234,15 @@ export class FirstTouchRepository {
     );
   }
 
+  /** A notice that no longer says what happened (its move did not go through): never sent. */
+  async dropNotice(memberId: string, n: Pick<NoticeRow, 'objectId' | 'breachNo' | 'userId'>): Promise<void> {
+    await this.db.run(
+      `DELETE FROM first_touch_notice
+       WHERE member_id = ? AND kind = ? AND object_id = ? AND breach_no = ? AND user_id = ? AND sent_at IS NULL`,
+      [memberId, this.kind, n.objectId, n.breachNo, n.userId],
+    );
+  }
+
   async breachWritten(memberId: string, objectId: string, breachNo: number): Promise<void> {
     await this.db.run(
       `UPDATE first_touch_breach SET written = 1 WHERE member_id = ? AND kind = ? AND object_id = ? AND breach_no = ?`,
