@@ -33,6 +33,7 @@ afterEach(async () => {
 function passOnProcess(
   s: Stack,
   at: number,
+  extra: string[] = [],
 ): { child: ChildProcess; done: Promise<number | null>; out: { text: string } } {
   const cfg = s.app.ctx.config;
   const child = spawn(
@@ -46,6 +47,7 @@ function passOnProcess(
       s.emu.memberId,
       '--now',
       new Date(at).toISOString(),
+      ...extra,
     ],
     {
       stdio: ['ignore', 'pipe', process.env.CHILD_LOG_LEVEL ? 'inherit' : 'ignore'],
@@ -179,42 +181,49 @@ describe('first touch: a pass-on process killed with a write on the wire', () =>
   });
 });
 
+/** A chat held by operator 2 on a line with the first-answer deadline on (reassign). */
+async function assignedChat(ahead: { ms: number }) {
+  // The app's clock can move on past a dead process's in-flight window and heartbeat.
+  const s = await startStack({
+    emulator: {
+      seed: {
+        ...SEED,
+        lines: [
+          {
+            id: 1,
+            name: 'Sales chat',
+            queue: [2, 3, 4],
+            config: { QUEUE_TYPE: 'strictly', QUEUE_TIME: '60' },
+          },
+        ],
+      },
+      language: 'en',
+    },
+    app: { clock: () => Date.now() + ahead.ms },
+  });
+  open.push(s);
+  const m = s.emu.memberId;
+  await s.app.ctx.settings.write(
+    m,
+    'line:1',
+    lineSettingsSchema,
+    { firstMessage: { enabled: true, onBreach: 'reassign' } },
+    null,
+  );
+  const dialogs = new DialogRepository(s.app.ctx.db);
+  const w = s.emu.sim.clientWrites({ lineId: 1, clientKey: 'c1', text: 'Hello', name: 'Olga Lebedeva' });
+  const row = async () => (await dialogs.findBySession(m, w.chatId, w.sessionId))!;
+  await waitFor(async () => (await dialogs.findBySession(m, w.chatId, w.sessionId))?.state === 'assigned');
+  assert.equal(s.emu.state.chats.get(w.chatId)!.ownerId, 2);
+  const due = (await row()).passOnAt!;
+  return { s, row, w, due };
+}
+
 describe('first message: a pass-on process killed with a chat’s transfer on the wire', () => {
   test('the breach is recorded once, the transfer read back and not sent again, each person told once', async () => {
-    // The app's clock can move on past the dead process's in-flight window and heartbeat.
     const ahead = { ms: 0 };
-    const s = await startStack({
-      emulator: {
-        seed: {
-          ...SEED,
-          lines: [
-            {
-              id: 1,
-              name: 'Sales chat',
-              queue: [2, 3, 4],
-              config: { QUEUE_TYPE: 'strictly', QUEUE_TIME: '60' },
-            },
-          ],
-        },
-        language: 'en',
-      },
-      app: { clock: () => Date.now() + ahead.ms },
-    });
-    open.push(s);
+    const { s, row, w, due } = await assignedChat(ahead);
     const m = s.emu.memberId;
-    await s.app.ctx.settings.write(
-      m,
-      'line:1',
-      lineSettingsSchema,
-      { firstMessage: { enabled: true, onBreach: 'reassign' } },
-      null,
-    );
-    const dialogs = new DialogRepository(s.app.ctx.db);
-    const w = s.emu.sim.clientWrites({ lineId: 1, clientKey: 'c1', text: 'Hello', name: 'Olga Lebedeva' });
-    const row = async () => (await dialogs.findBySession(m, w.chatId, w.sessionId))!;
-    await waitFor(async () => (await dialogs.findBySession(m, w.chatId, w.sessionId))?.state === 'assigned');
-    assert.equal(s.emu.state.chats.get(w.chatId)!.ownerId, 2);
-    const due = (await row()).passOnAt!;
     const transfers = () => s.emu.calls.filter((c) => c.method === 'imopenlines.operator.transfer').length;
 
     const held = s.emu.holdAnswers(
@@ -251,5 +260,27 @@ describe('first message: a pass-on process killed with a chat’s transfer on th
       [1],
       'one breach, written',
     );
+  });
+});
+
+describe('first message: `npm run job -- pass-on --now … --dry-run`', () => {
+  test('reports the chat’s breach and changes nothing', async () => {
+    const { s, row, w, due } = await assignedChat({ ms: 0 });
+    const before = JSON.stringify(await row());
+    const calls = s.emu.calls.length;
+    const run = passOnProcess(s, due, ['--dry-run']);
+    assert.equal(await run.done, 0, run.out.text);
+    const summary = JSON.parse(run.out.text.trim().split('\n').at(-1)!);
+    const text = JSON.stringify(summary);
+    assert.match(text, /"firstMessage_breaches":1/, text);
+    assert.match(
+      text,
+      new RegExp(`"chatId":${w.chatId},"lineId":1,"breach":1,"holderId":2,"action":"reassign","to":3`),
+    );
+    assert.equal(JSON.stringify(await row()), before, 'the register row as it was');
+    assert.deepEqual(await s.app.ctx.db.all('SELECT * FROM first_touch_breach'), []);
+    assert.deepEqual(await s.app.ctx.db.all('SELECT * FROM first_touch_notice'), []);
+    const writes = s.emu.calls.slice(calls).filter((c) => /transfer|notify|update|add/.test(c.method));
+    assert.deepEqual(writes, [], 'nothing written to the portal');
   });
 });
