@@ -226,12 +226,28 @@ async function burst(s: Setup, n: number) {
     const chats: number[] = [];
     for (let i = 0; i < n; i++)
       chats.push(d.emu.sim.clientWrites({ lineId: 1, clientKey: `b-${i}`, text: 'Hi' }).chatId);
-    await waitFor(() => chats.every((c) => d.transferredAt.has(c)), 'all transferred', 300_000);
+    // Not all transferred within 5 min is a figure (and a miss), not a crash of the whole run.
+    await waitFor(() => chats.every((c) => d.transferredAt.has(c)), 'all transferred', 300_000).catch(
+      () => undefined,
+    );
     const seconds = (performance.now() - t0) / 1000;
+    const missing = chats.filter((c) => !d.transferredAt.has(c));
+    if (missing.length > 0) {
+      const states = new Map<string, number>();
+      for (const c of missing) {
+        const session = [...d.emu.state.sessions.values()].filter((x) => x.chatId === c).at(-1);
+        const k = session ? `${session.status}:${session.operatorId}` : 'no session';
+        states.set(k, (states.get(k) ?? 0) + 1);
+      }
+      process.stderr.write(
+        `burst (${s.name}): ${missing.length} not transferred; portal states ${JSON.stringify([...states])}\n`,
+      );
+    }
     await d.emu.idle();
     const transfers = d.emu.calls.filter((c) => /transfer/.test(c.method) && !c.error);
     return {
       seconds,
+      missing: missing.length,
       refused: d.emu.calls.filter((c) => c.error === 'QUERY_LIMIT_EXCEEDED').length,
       requests: d.emu.httpRequests,
       twice:
@@ -260,12 +276,13 @@ const bench: BenchModule = {
           'event → transfer p50 ms': round(b.p50, 1),
           'event → transfer p99 ms': round(b.p99, 1),
           [`${quick ? 150 : 300} dialogs at 2 req/s: s to all transferred`]: round(c.seconds, 1),
+          'dialogs not transferred within 5 min': c.missing,
           'requests refused for rate': c.refused,
           'transferred twice': c.twice,
           'requests per instance (balancer)': c.served,
         },
-        target: 'nothing refused for rate, nothing twice',
-        met: c.refused === 0 && c.twice === 0,
+        target: 'all transferred, nothing refused for rate, nothing twice',
+        met: c.refused === 0 && c.twice === 0 && c.missing === 0,
       });
     }
     return rows;

@@ -93,8 +93,12 @@ async function keepSynced(portals: number, minutes: number, latencyMs: number): 
         `SELECT run_id, COUNT(*) AS n, MIN(started_at) AS started, MAX(finished_at) AS finished,
                 SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed
          FROM job_runs WHERE job = 'sync' AND member_id IS NOT NULL AND started_at >= ?
+           AND run_id IN (SELECT run_id FROM job_runs WHERE job = 'sync' AND started_at < ?)
+           AND run_id NOT IN (SELECT run_id FROM job_runs WHERE job = 'sync' AND started_at < ?)
          GROUP BY run_id ORDER BY started`,
-        [since],
+        // Whole runs only: one under way when the measuring began is left out, and so is the one
+        // due in the last minute, which has only 50 s left when the measuring stops.
+        [since, until - 50_000, since],
       );
     } finally {
       await db.close();

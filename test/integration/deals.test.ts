@@ -135,10 +135,8 @@ describe('deals: distribution', () => {
     const wholesale = p.emu.sim.addDeal({ title: 'W', categoryId: 1, sourceId: 'CALL' });
     const call = p.emu.sim.addDeal({ title: 'C', sourceId: 'CALL' });
     await settle(p);
-    assert.deepEqual(
-      general.map((id) => deal(p, id).assignedById),
-      [2, 3],
-    );
+    // One each, evenly; which of the two is decided first is the event queue's business.
+    assert.deepEqual(general.map((id) => deal(p, id).assignedById).sort(), [2, 3]);
     assert.equal(deal(p, wholesale).assignedById, 4, 'the first matching route: pipeline before source');
     assert.equal(deal(p, call).assignedById, 5);
     assert.match(

@@ -128,4 +128,22 @@ describe('the live stream (/api/live)', () => {
       await a.stop();
     }
   });
+
+  it("an operator's availability read by another process (the CLI's sync) shows too", async () => {
+    const a = await listen(`${h.app.url}/api/live`, tokenA);
+    try {
+      await waitFor(() => a.events.includes('hello'), 'open');
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.ok(!a.events.includes('change'), a.events.join(','));
+      // as the sync of another process stores what it read: a new snapshot version
+      await h.app.ctx.db.run(
+        `INSERT INTO operator_snapshots (member_id, user_id, info, fetched_at, version)
+         VALUES (?, 4242, '{}', ?, 1000000)`,
+        [h.a.memberId, Date.now()],
+      );
+      await waitFor(() => a.events.includes('change'), 'told');
+    } finally {
+      await a.stop();
+    }
+  });
 });
