@@ -257,6 +257,7 @@ export class MoveOutcomes {
       );
       if (p.targetId !== null) {
         this.d.directory.invalidate(memberId, [p.targetId]);
+        await this.d.indexes.uncount(memberId, row.sessionId, p.targetId, p.decidedAt);
         if (error === OPERATOR_WRONG) {
           // Documented: the target "is unavailable for transferring" (not this dialog's fault).
           await this.d.indexes.refuseUntil(memberId, p.targetId, now + REFUSAL_MS, error);

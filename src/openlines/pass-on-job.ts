@@ -120,10 +120,14 @@ export class PassOnJob implements PortalJob {
       return decision;
     }
     // In the queue's turn: on the order every process shares (queue-turn.ts).
-    return this.svc.d.indexes.decide(idx, (dispatcher, turn) => {
-      const x = dispatcher.passOn(request, j.now);
-      turn.commit(x);
-      return x;
-    });
+    return this.svc.d.indexes.decide(
+      idx,
+      (dispatcher, turn) => {
+        const x = dispatcher.passOn(request, j.now);
+        turn.commit(x);
+        return x;
+      },
+      [item],
+    );
   }
 }
