@@ -155,8 +155,12 @@ export class FirstMessageRun {
       : null;
     const upd = await this.d.breaches.record(record, row, pending ? { pending } : { passOnAt: next });
     if (!upd) {
-      // Another run got there first: what this one decided is not what the register says.
-      if (assigned) this.d.svc.d.indexes.invalidate(memberId, row.lineId);
+      // Another run got there first: what this one decided is not what the register says, and
+      // (a quota) not carried out, so it does not count either.
+      if (assigned) {
+        this.d.svc.d.indexes.invalidate(memberId, row.lineId);
+        await this.d.svc.d.indexes.uncount(memberId, row.sessionId, assigned.operatorId, now);
+      }
       return { passedOn: false };
     }
     if (!pending) return { passedOn: false };
