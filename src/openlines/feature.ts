@@ -1,4 +1,5 @@
 import type { AppContext, Feature } from '../app-context.ts';
+import { ChatBreachRepository } from '../db/repositories/chat-breaches.ts';
 import { DialogRepository } from '../db/repositories/dialogs.ts';
 import { OpenLinesRepository } from '../db/repositories/openlines.ts';
 import { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
@@ -155,6 +156,10 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         new PassOnJob(
           service,
           () => ctx.services.leads as { firstTouch(j: JobContext): Promise<JobResult> } | undefined,
+          {
+            breaches: new ChatBreachRepository(ctx.db),
+            language: async (memberId) => (await ctx.store.find(memberId))?.language,
+          },
         ),
       );
       ctx.settings.onChange((memberId, scope) => {

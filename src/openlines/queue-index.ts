@@ -16,6 +16,7 @@ import type { Logger } from '../log/logger.ts';
 import { type OperatorDirectory, toOperatorState, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
+import type { LineSettings } from '../settings/schema.ts';
 import { dialogRef, type LineQuota, lineQuotaOf, overflowPerson } from './line-quota.ts';
 import { type LineDirectory, type LineInfo, rulesFor } from './lines.ts';
 import { orderVersionName, type Turn, takeTurn } from './queue-turn.ts';
@@ -32,6 +33,8 @@ export interface LineIndex {
   queueId: string;
   line: LineInfo;
   rules: QueueRules;
+  /** the app's settings for the line as the index was built (its first-message deadline: lines.ts) */
+  settings: LineSettings;
   /** replaced when a turn takes another process's order state in (queue-turn.ts) */
   dispatcher: Dispatcher;
   /** the queue's order version the dispatcher reflects (queue-turn.ts) */
@@ -338,6 +341,7 @@ export class QueueIndexes {
         queueId: queueId(lineId),
         line,
         rules,
+        settings: lineSettings,
         dispatcher: new Dispatcher(rules, states, now),
         orderVersion,
         quota: this.o.ledger ? lineQuotaOf(lineSettings.quota, zone, settings) : undefined,

@@ -175,6 +175,10 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       (await f.textContent('#speed-breaches')) ?? '',
       /First-touch deadline missed \(1st time\): Vera Petrova did not contact the client "Olga" within 15 min/,
     );
+    // Open lines: the line's missed first-answer deadline, counted and in words.
+    const chats = (await f.textContent('#speed-chats')) ?? '';
+    assert.match(chats, /Open lines: missed first-answer deadlines\s*Line\s*Missed\s*Sales\s*1/);
+    assert.match(chats, /Vera Petrova did not answer "Ivan" within 1 min.*passed on to Egor Volkov/);
     await f.click('[data-speed-range="week"]');
     await f.waitForSelector('#speed-card .speed[data-range="week"]');
     assert.match(
@@ -278,6 +282,10 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     await page.screenshot({ path: `${SHOTS}/app-page-invalid.png`, fullPage: true });
 
     await f.fill('tr[data-member="6"] input[data-path$=".weight"]', '2');
+    // The first-answer deadline with its breach settings (issue 18): shown once switched on.
+    assert.equal(await f.$('[data-field="firstMessage.escalateAfterBreaches"]'), null);
+    await f.click('[data-field="firstMessage.enabled"] button[role="switch"]');
+    await f.fill('[data-field="firstMessage.escalateAfterBreaches"] input', '3');
     // The line's quota (issue 18): on, its dialogs wait past everyone's cap; no queue to overflow to.
     await f.click('[data-field="quota.enabled"] button[role="switch"]');
     await f.waitForSelector('[data-field="quota.overflow.to"] button');
@@ -287,6 +295,10 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     await f.click('#save');
     await f.waitForFunction(() => /Saved at/.test(document.querySelector('.save-status')?.textContent ?? ''));
     const saved = await h.app.ctx.settings.line(h.a.memberId, 2);
+    assert.deepEqual(
+      [saved.firstMessage.enabled, saved.firstMessage.escalateAfterBreaches, saved.firstMessage.onBreach],
+      [true, 3, 'reassign'],
+    );
     assert.equal(saved.quota.enabled, true);
     assert.equal(saved.quota.overflow.to, 'wait');
     assert.equal(saved.useLineSettings, false);

@@ -5,6 +5,8 @@ import { nameOf } from '../people.ts';
  * Speed to lead (src/settings/speed.ts): a line's first-message deadline, the leads'
  * first-touch deadline (also per route) and the per-operator quotas of leads, deals and dialogs.
  */
+const fmOn = (v: any) => v?.firstMessage?.enabled === true;
+
 export const firstMessageSection: SectionDef = {
   title: 'f_first_message',
   fields: [
@@ -19,6 +21,45 @@ export const firstMessageSection: SectionDef = {
       fallback: 60,
       unit: 'seconds',
       id: 'first-message',
+    },
+    {
+      path: 'firstMessage.enabled',
+      kind: 'switch',
+      label: 'f_first_message_enabled',
+      hint: 'f_first_message_enabled_hint',
+    },
+    {
+      path: 'firstMessage.onBreach',
+      kind: 'select',
+      label: 'f_chat_on_breach',
+      options: ['reassign', 'notify'],
+      optionWord: 'chat_on_breach',
+      show: fmOn,
+    },
+    {
+      path: 'firstMessage.escalateAfterBreaches',
+      kind: 'int',
+      label: 'f_escalate_after',
+      min: 1,
+      max: 10,
+      show: fmOn,
+    },
+    {
+      path: 'firstMessage.supervisorId',
+      kind: 'nullableInt',
+      label: 'f_supervisor',
+      hint: 'f_chat_supervisor_hint',
+      none: 'nobody',
+      min: 1,
+      fallback: 1,
+      show: fmOn,
+    },
+    {
+      path: 'firstMessage.workingHours',
+      kind: 'schedule',
+      label: 'f_working_hours',
+      hint: 'f_chat_working_hours_hint',
+      show: fmOn,
     },
   ],
 };
