@@ -140,7 +140,10 @@ describe('deals: distribution', () => {
     assert.equal(deal(p, wholesale).assignedById, 4, 'the first matching route: pipeline before source');
     assert.equal(deal(p, call).assignedById, 5);
     const boris = general.find((id) => deal(p, id).assignedById === 2)!;
-    assert.match(comments(p, boris)[0].comment, /^Dispatcher \(default deal queue\): Assigned to Boris Ivanov/);
+    assert.match(
+      comments(p, boris)[0].comment,
+      /^Dispatcher \(default deal queue\): Assigned to Boris Ivanov/,
+    );
     assert.match(comments(p, wholesale)[0].comment, /^Dispatcher \(queue "Wholesale"\)/);
     assert.deepEqual(
       (await logOf(p, wholesale)).map((l) => [l.kind, l.action, l.operatorId, l.queueId]),
