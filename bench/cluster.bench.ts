@@ -115,7 +115,18 @@ async function intake(s: Setup, ms: number): Promise<{ rps: number; p50: number;
     const lat = await ackLatency(ports, 500, ms);
     return { rps, p50: percentile(lat, 50), p99: percentile(lat, 99) };
   } finally {
-    for (const x of servers) x.child.kill('SIGTERM');
+    // Gone before the next phase: a server still draining its backlog would load the machine
+    // and the database under the next measurement.
+    await Promise.all(
+      servers.map(
+        (x) =>
+          new Promise<void>((resolve) => {
+            if (x.child.exitCode !== null) return resolve();
+            x.child.once('exit', () => resolve());
+            x.child.kill('SIGKILL');
+          }),
+      ),
+    );
     await dropStore(store);
     rmSync(dir, { recursive: true, force: true });
   }

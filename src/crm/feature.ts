@@ -91,8 +91,7 @@ export function createLeadsFeature(o: LeadsFeatureOptions = {}): Feature {
         ...deps,
         leads: dealRepository,
         kind: DEAL_KIND,
-        // Quotas cap leads (the settings' `leads.quota`); deals are not capped.
-        quota: undefined,
+        // The same gate: a deal's quota (`deals.quota`) counts deals, apart from leads.
         sourceLeads: repository,
         log: ctx.log.child({ part: 'deals' }),
       });

@@ -107,6 +107,7 @@ export async function decideAndRecord(
       ? { decision: handover, queue }
       : await decideUnderQuota(
           d.quota,
+          kind,
           memberId,
           o.client,
           settings,
@@ -174,7 +175,7 @@ export async function decideAndRecord(
     // A handover to a deputy is nobody's turn.
     if (dec.reason.rule !== 'handover')
       await d.queueState.recordAssignment(memberId, target.id, dec.operatorId, dec.stamp, dec.credits);
-    await d.quota?.record(memberId, lead.id, dec.operatorId, now);
+    await d.quota?.record(memberId, lead.id, dec.operatorId, now, kind.name);
     return 'decided';
   }
   // Unreachable while each round leaves one candidate out; an error lets the event run again.

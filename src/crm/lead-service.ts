@@ -151,9 +151,8 @@ export class LeadService {
       : [];
     const ids = new Set(queue.rules.queue.map((m) => m.id));
     for (const l of links) ids.add(l.responsibleId);
-    // The lead quota's overflow person is asked about with the queue (one directory read).
-    const overflowPerson =
-      'quota' in settings && settings.quota.enabled ? settings.quota.overflow.userId : null;
+    // The quota's overflow person is asked about with the queue (one directory read).
+    const overflowPerson = settings.quota.enabled ? settings.quota.overflow.userId : null;
     if (overflowPerson) ids.add(overflowPerson);
     const [opSettings, handover, language] = await Promise.all([
       this.d.settings.operators(memberId),

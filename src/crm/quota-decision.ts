@@ -1,8 +1,8 @@
 import { type Decision, decide, type Item, type OperatorState } from '../engine/index.ts';
-import type { LeadSettings, OperatorsSettings } from '../settings/schema.ts';
+import type { OperatorsSettings } from '../settings/schema.ts';
 import type { PortalClient } from '../portal/client.ts';
-import type { CrmSettings } from './kind.ts';
-import { allQueues, type LeadQueue } from './policy.ts';
+import type { CrmKind, CrmSettings } from './kind.ts';
+import type { LeadQueue } from './policy.ts';
 import { type QuotaGate, withQuotaSkips } from './quota.ts';
 
 export interface QuotaDecision {
@@ -12,13 +12,15 @@ export interface QuotaDecision {
 }
 
 /**
- * The engine's decision for a lead with the quota applied: members at their cap sit it out
- * and the queue's mode decides among the rest. When that leaves nobody because of the quota,
- * the settings' overflow decides: a person (under their own cap, and not dismissed), another
- * lead route's queue (its own quota applied), or waiting until the quota resets.
+ * The engine's decision for a lead or a deal with its kind's quota applied (`leads.quota`,
+ * `deals.quota`; a deal cap counts deals): members at their cap sit it out and the queue's mode
+ * decides among the rest. When that leaves nobody because of the quota, the settings' overflow
+ * decides: a person (under their own cap, and not dismissed), another route's queue of the same
+ * kind (its own quota applied), or waiting until the quota resets.
  */
 export async function decideUnderQuota(
   gate: QuotaGate | undefined,
+  kind: CrmKind,
   memberId: string,
   client: PortalClient,
   settings: CrmSettings,
@@ -28,14 +30,16 @@ export async function decideUnderQuota(
   now: number,
   statesFor: (q: LeadQueue, extra: number[]) => Promise<OperatorState[]>,
 ): Promise<QuotaDecision> {
-  // Deals have no quota in their settings: only leads are capped.
-  const lead = 'quota' in settings ? (settings as LeadSettings) : null;
-  const overflow = lead?.quota.overflow;
-  const person = overflow?.to === 'person' ? overflow.userId : null;
-  const view =
-    gate && lead
-      ? await gate.view(memberId, client, lead.quota, queue.rules, opSettings, now, person ? [person] : [])
-      : null;
+  const quota = settings.quota;
+  const overflow = quota.overflow;
+  const person = overflow.to === 'person' ? overflow.userId : null;
+  const counted = { kind: kind.name };
+  const view = gate
+    ? await gate.view(memberId, client, quota, queue.rules, opSettings, now, {
+        ...counted,
+        extra: person ? [person] : [],
+      })
+    : null;
   const states = await statesFor(queue, person ? [person] : []);
   const plain = decide(view?.rules ?? queue.rules, states, item, now);
   if (!view || view.over.length === 0) return { decision: plain, queue };
@@ -54,10 +58,10 @@ export async function decideUnderQuota(
       },
     };
   }
-  if (lead && overflow?.to === 'route') {
-    const other = allQueues(lead).find((q) => q.route === overflow.route && q.id !== queue.id);
+  if (gate && overflow.to === 'route') {
+    const other = kind.allQueues(settings).find((q) => q.route === overflow.route && q.id !== queue.id);
     if (other) {
-      const otherView = await gate!.view(memberId, client, lead.quota, other.rules, opSettings, now);
+      const otherView = await gate.view(memberId, client, quota, other.rules, opSettings, now, counted);
       const d = decide(otherView.rules, await statesFor(other, []), { ...item, crm: [] }, now);
       if (d.action === 'assign') {
         const reason = { ...withQuotaSkips(d.reason, otherView.over), detail: 'quota_overflow_route' };

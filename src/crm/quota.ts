@@ -1,11 +1,10 @@
-import type { QuotaLedgerRepository } from '../db/repositories/quota-ledger.ts';
+import type { QuotaKind, QuotaLedgerRepository } from '../db/repositories/quota-ledger.ts';
 import {
   applyQuota,
-  dayStart,
+  periodStarts,
   type QueueRules,
   type QuotaCaps,
   type Reason,
-  shiftStart,
   underCap,
 } from '../engine/index.ts';
 import type { PortalClient } from '../portal/client.ts';
@@ -13,7 +12,8 @@ import type { OperatorsSettings } from '../settings/schema.ts';
 import type { QuotaSettings } from '../settings/speed.ts';
 
 /**
- * Quotas on lead distribution (issue 18): at most N leads per operator per day (the portal's
+ * Quotas on lead and deal distribution (issues 18, 19): at most N leads (deals: N deals, counted
+ * on their own) per operator per day (the portal's
  * midnight, or the zone the settings name) or per shift (the start of the operator's current
  * working interval in their schedule; without a schedule, the day). Counts come from the store
  * (quota_ledger) at each decision, so a second process sees the same. The quota is a hard cap
@@ -40,7 +40,10 @@ const OPEN: QuotaView = { rules: undefined as unknown as QueueRules, over: [], r
 export class QuotaGate {
   constructor(private readonly d: QuotaGateDeps) {}
 
-  /** The queue's rules under the quota for a decision at `now`; `extra`: others whose room is asked. */
+  /**
+   * The queue's rules under the quota for a decision at `now`; `extra`: others whose room is
+   * asked; `kind`: what is counted (a deal cap counts deals).
+   */
   async view(
     memberId: string,
     client: PortalClient,
@@ -48,25 +51,26 @@ export class QuotaGate {
     rules: QueueRules,
     operators: OperatorsSettings,
     now: number,
-    extra: readonly number[] = [],
+    o: { extra?: readonly number[]; kind?: QuotaKind } = {},
   ): Promise<QuotaView> {
     if (!quota.enabled) return { ...OPEN, rules };
     const caps: QuotaCaps = { perOperator: quota.perOperator, operators: quota.operators };
-    const ids = [...new Set([...rules.queue.map((m) => m.id), ...extra])];
+    const ids = [...new Set([...rules.queue.map((m) => m.id), ...(o.extra ?? [])])];
     const zone = quota.timeZone ?? (await this.d.portalZone(memberId, client));
-    const day = dayStart(now, zone);
-    const since = new Map<number, number>();
-    for (const id of ids) {
-      const schedule = operators[String(id)]?.schedule;
-      since.set(id, quota.period === 'shift' && schedule ? (shiftStart(now, schedule) ?? day) : day);
-    }
-    const counts = await this.d.ledger.counts(memberId, 'lead', since);
+    const since = periodStarts(quota.period, zone, ids, (id) => operators[String(id)]?.schedule, now);
+    const counts = await this.d.ledger.counts(memberId, o.kind ?? 'lead', since);
     const applied = applyQuota(rules, caps, counts);
     return { rules: applied.rules, over: applied.over, room: (id) => underCap(caps, id, counts) };
   }
 
-  record(memberId: string, leadId: number, operatorId: number, at: number): Promise<void> {
-    return this.d.ledger.record({ memberId, kind: 'lead', objectId: String(leadId), operatorId, at });
+  record(
+    memberId: string,
+    itemId: number,
+    operatorId: number,
+    at: number,
+    kind: QuotaKind = 'lead',
+  ): Promise<void> {
+    return this.d.ledger.record({ memberId, kind, objectId: String(itemId), operatorId, at });
   }
 }
 

@@ -24,6 +24,12 @@ export class PgStore implements Store {
     /** connections that hold session advisory locks (withLock), apart from the work's own */
     private readonly lockPool: pg.Pool,
     readonly url: string,
+    /**
+     * Advisory locks are the database's, not the schema's: a deployment in a schema of its own
+     * (DATABASE_SCHEMA) prefixes its lock names with it, so two deployments sharing one
+     * PostgreSQL database never wait for, or exclude, each other.
+     */
+    private readonly lockScope = '',
   ) {
     this.raw = this.on(pool);
   }
@@ -50,7 +56,7 @@ export class PgStore implements Store {
     pool.on('error', () => undefined);
     lazy.on('error', () => undefined);
     locks.on('error', () => undefined);
-    const store = new PgStore(pool, lazy, locks, url);
+    const store = new PgStore(pool, lazy, locks, url, o.schema ? `${o.schema}:` : '');
     await store.get('SELECT 1');
     return store;
   }
@@ -103,7 +109,7 @@ export class PgStore implements Store {
     try {
       await c.query('BEGIN');
       if (o.unsynced) await c.query('SET LOCAL synchronous_commit = off');
-      if (o.lock) await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [o.lock]);
+      if (o.lock) await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.lockScope + o.lock]);
       const result = await fn(this.on(c));
       await c.query('COMMIT');
       return result;
@@ -127,11 +133,11 @@ export class PgStore implements Store {
       const c = await this.lockPool.connect();
       let broken = false;
       try {
-        await c.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+        await c.query('SELECT pg_advisory_lock(hashtext($1))', [this.lockScope + name]);
         try {
           return await fn();
         } finally {
-          await c.query('SELECT pg_advisory_unlock(hashtext($1))', [name]).catch(() => {
+          await c.query('SELECT pg_advisory_unlock(hashtext($1))', [this.lockScope + name]).catch(() => {
             broken = true;
           });
         }

@@ -13,7 +13,7 @@ import { createLogger } from '../log/logger.ts';
 import { handoverSettingsSchema } from '../settings/absences.ts';
 import { dealSettingsSchema } from '../settings/deals.ts';
 import { ownerSettingsSchema } from '../settings/owner.ts';
-import { leadSettingsSchema, operatorsSettingsSchema } from '../settings/schema.ts';
+import { leadSettingsSchema, lineSettingsSchema, operatorsSettingsSchema } from '../settings/schema.ts';
 import { demoOptions, listenError, USAGE } from './options.ts';
 import { DemoScenario } from './scenario.ts';
 import { demoSeed } from './seed.ts';
@@ -172,6 +172,15 @@ await app.settings.write(
   1,
 );
 await app.settings.write(portal.memberId, 'operators', operatorsSettingsSchema, { '3': { deputyId: 4 } }, 1);
+// Support answers within its minute (QUEUE_TIME), else the chat is passed on and both operators
+// are told; on the second miss the head of support (user 8) hears of it too.
+await app.settings.write(
+  portal.memberId,
+  'line:2',
+  lineSettingsSchema,
+  { firstMessage: { enabled: true, onBreach: 'reassign', escalateAfterBreaches: 2, supervisorId: 8 } },
+  1,
+);
 say('installed: bot registered, attached to both open lines, events bound.');
 say(
   o.busy
@@ -197,12 +206,14 @@ status = setInterval(() => void report(), 10_000);
 async function report() {
   // The newest entry per lead says where it stands: assigned, left alone, or still waiting.
   const rows = await app.assignmentLog.recent(portal.memberId, { kind: 'lead', limit: 5000 });
-  // Missed first-touch deadlines, told in words as they happen (the speed-to-lead story).
-  for (const r of [...rows].reverse()) {
+  const chats = await app.assignmentLog.recent(portal.memberId, { kind: 'dialog', limit: 500 });
+  // Missed first-touch and first-answer deadlines, told in words as they happen (speed to lead).
+  for (const r of [...rows, ...chats].reverse().sort((a, b) => a.at - b.at)) {
     if (r.action !== 'breach' || toldBreaches.has(r.id)) continue;
     toldBreaches.add(r.id);
     const words = (r.reason as Record<string, string> | null)?.[`text_${o.lang}`];
-    if (words) say(`${o.lang === 'ru' ? 'лид' : 'lead'} #${r.objectId}: ${words}`);
+    const what = r.kind === 'lead' ? (o.lang === 'ru' ? 'лид' : 'lead') : o.lang === 'ru' ? 'чат' : 'chat';
+    if (words) say(`${what} #${r.objectId}: ${words}`);
   }
   const last = new Map<string, string>();
   for (const r of rows) if (!last.has(r.objectId) && r.action !== 'breach') last.set(r.objectId, r.action);

@@ -64,6 +64,8 @@ export class DemoScenario {
   private readonly leadPlan = new Map<number, { takeAt: number; closeAt: number }>();
   /** the story's one lead nobody calls back: its first-touch deadline passes twice, and it is escalated */
   forgottenLeadId: number | null = null;
+  /** a support chat nobody answers: the first-answer story */
+  forgottenChatId: number | null = null;
   /** a deal, a transfer in Bitrix24 that the lead follows, a vacation with its handover (story.ts) */
   private readonly story: DemoStory;
 
@@ -114,7 +116,7 @@ export class DemoScenario {
     for (const session of emu.state.sessions.values()) {
       if (session.closedAt) continue;
       const human = session.operatorId > 1 && !emu.state.bots.has(session.operatorId);
-      if (!human) continue;
+      if (!human || session.chatId === this.forgottenChatId) continue;
       const sinceAssigned = now - (session.assignedAt ?? now);
       if (!session.answeredAt && sinceAssigned > 1500 && this.rnd() < 0.15) {
         emu.sim.operatorWrites({
@@ -160,6 +162,7 @@ export class DemoScenario {
     }
     if (this.tick % 4 === 0) this.workLeads(now);
     if (this.tick === Math.round(15_000 / intervalMs)) this.forgottenLead();
+    if (this.tick === Math.round(20_000 / intervalMs)) this.forgottenChat();
     this.story.step();
   }
 
@@ -177,6 +180,24 @@ export class DemoScenario {
       ru
         ? `новый лид «Тимур Забытый»: никто не свяжется с клиентом, смотрите, что будет (срок первого контакта — 1 мин)`
         : 'a new lead "Tim Waiting": nobody will contact the client; watch what happens (first-touch deadline: 1 min)',
+    );
+  }
+
+  /** A support chat nobody answers: the first-answer story (deadline, pass-on, escalation). */
+  private forgottenChat(): void {
+    const ru = this.o.lang === 'ru';
+    const name = ru ? 'Нина Ждущая' : 'Nina Waiting';
+    this.forgottenChatId = this.emu.sim.clientWrites({
+      lineId: 2,
+      clientKey: 'forgotten-chat',
+      name,
+      text: ru ? 'Здравствуйте, есть кто-нибудь?' : 'Hello, is anybody there?',
+    }).chatId;
+    this.counts.dialogs++;
+    this.o.log?.(
+      ru
+        ? `новый чат в поддержке: «${name}» — никто не ответит, смотрите, что будет (срок первого ответа — 1 мин)`
+        : `a new support chat from "${name}": nobody will answer; watch what happens (first-answer deadline: 1 min)`,
     );
   }
 

@@ -105,5 +105,11 @@ export function eligibility(
   if (why) return why;
   const limit = limitOf(rules, member);
   if (limit !== null && countedLoad(op.load, rules.capacity.counts) >= limit) return 'at_capacity';
+  if (overQuota(op)) return 'over_quota';
   return null;
+}
+
+/** At their quota for the period: no room left (quotaLeft 0); no quota = never. */
+export function overQuota(op: Pick<OperatorState, 'quotaLeft'> | undefined): boolean {
+  return op?.quotaLeft != null && op.quotaLeft <= 0;
 }

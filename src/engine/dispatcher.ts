@@ -1,8 +1,17 @@
 import { availabilityWindow, countedLoad } from './availability.ts';
-import { AT_CAPACITY, codeOf, ELIGIBLE, NEVER, PLACED_NOWHERE, UNKNOWN } from './eligibility-codes.ts';
+import {
+  AT_CAPACITY,
+  codeOf,
+  ELIGIBLE,
+  NEVER,
+  OVER_QUOTA,
+  PLACED_NOWHERE,
+  UNKNOWN,
+} from './eligibility-codes.ts';
 import { decideWith, passOnWith, type QueueView } from './flow.ts';
 import { QueueSlots, rankHeapFor } from './queue-slots.ts';
 import { queueViewOf } from './queue-view.ts';
+import { overflowDecision } from './quotas.ts';
 import type { QueueMember, QueueRules } from './schema.ts';
 import { type SlotHeap, TimeHeap } from './structures.ts';
 import type { Decision, Item, OpenLoad, OperatorState, PassOnRequest } from './types.ts';
@@ -35,6 +44,7 @@ export class Dispatcher {
   readonly #rechecks = new TimeHeap();
   readonly #view: QueueView;
   readonly #weightOf = (slot: number): number => this.#s.member[slot]!.weight;
+  #overflowId: number | null = null;
 
   constructor(rules: QueueRules, operators: readonly OperatorState[], now: number) {
     this.#rules = rules;
@@ -70,7 +80,22 @@ export class Dispatcher {
   /** Decides for a new item without changing anything; `commit` records it once it is carried out. */
   decide(item: Item, now: number): Decision {
     this.#advance(now);
-    return decideWith(this.#view, this.#rules, item, now);
+    const d = decideWith(this.#view, this.#rules, item, now);
+    if (d.action !== 'wait') return d;
+    const overflow = this.#overflowId === null ? undefined : this.stateOf(this.#overflowId);
+    return overflowDecision(d, overflow, this.#view.stamp(now));
+  }
+
+  /**
+   * The quota's overflow person (quotas.ts overflowDecision), or null: past everyone's quota a
+   * new item goes to them while they have room. Their state must be given like anyone's.
+   */
+  setOverflow(id: number | null): void {
+    this.#overflowId = id;
+  }
+
+  get overflowId(): number | null {
+    return this.#overflowId;
   }
 
   /** Decides where an unanswered item passes on to, without changing anything. */
@@ -105,6 +130,7 @@ export class Dispatcher {
     const st = s.state[slot]!;
     st.lastAssignedAt = d.stamp;
     st.load = { ...st.load, notAnswered: (st.load?.notAnswered ?? 0) + 1 };
+    if (st.quotaLeft != null) st.quotaLeft = Math.max(0, st.quotaLeft - 1);
     if (d.stamp > s.maxStamp) s.maxStamp = d.stamp;
     this.#refreshLoad(slot);
     if (r.rule === 'pass_on' && r.passOn) {
@@ -131,7 +157,12 @@ export class Dispatcher {
       const mayGoElsewhere =
         (rules.responsible.enabled && (item.crm?.length ?? 0) > 0) ||
         (rules.sticky.enabled && item.previousOperatorId != null);
-      if (this.#s.eligibleCount === 0 && rules.mode !== 'all' && !mayGoElsewhere) {
+      if (
+        this.#s.eligibleCount === 0 &&
+        rules.mode !== 'all' &&
+        !mayGoElsewhere &&
+        this.#overflowId === null
+      ) {
         still.push(item);
         continue;
       }
@@ -277,7 +308,9 @@ export class Dispatcher {
     const avail = this.#s.avail[slot];
     if (avail !== ELIGIBLE) return avail;
     const limit = this.#s.member[slot]!.limit ?? this.#rules.capacity.limit;
-    return limit !== null && this.#s.counted[slot] >= limit ? AT_CAPACITY : ELIGIBLE;
+    if (limit !== null && this.#s.counted[slot] >= limit) return AT_CAPACITY;
+    const left = this.#s.state[slot]?.quotaLeft;
+    return left != null && left <= 0 ? OVER_QUOTA : ELIGIBLE;
   }
 
   #evaluate(slot: number): void {

@@ -17,6 +17,7 @@ export const WHY: readonly (IneligibleWhy | null)[] = [
   'workday_closed',
   'outside_hours',
   'at_capacity',
+  'over_quota',
 ];
 const CODE = new Map(WHY.map((w, i) => [w, i]));
 
@@ -24,6 +25,7 @@ export const ELIGIBLE = 0;
 export const PLACED_NOWHERE = -1;
 export const NEVER = Number.POSITIVE_INFINITY;
 export const AT_CAPACITY = CODE.get('at_capacity')!;
+export const OVER_QUOTA = CODE.get('over_quota')!;
 export const UNKNOWN = CODE.get('unknown')!;
 
 /** The code of a why (or ELIGIBLE for null). */

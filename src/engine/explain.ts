@@ -18,6 +18,7 @@ const WHY_TEXT: Record<Lang, Record<Why, string>> = {
     workday_closed: 'workday not started or closed',
     outside_hours: 'outside working hours',
     at_capacity: 'at their limit',
+    over_quota: 'reached their quota',
     not_in_queue: 'not in this queue',
   },
   ru: {
@@ -31,6 +32,7 @@ const WHY_TEXT: Record<Lang, Record<Why, string>> = {
     workday_closed: 'рабочий день не начат или завершён',
     outside_hours: 'вне рабочего времени',
     at_capacity: 'достиг лимита',
+    over_quota: 'исчерпал квоту',
     not_in_queue: 'не в этой очереди',
   },
 };

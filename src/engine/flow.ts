@@ -113,7 +113,13 @@ export function decideWith(v: QueueView, rules: QueueRules, item: Item, now: num
   const skipped = v.skipped();
   const winner = v.pick(rules.mode, null);
   if (winner === null) {
-    const detail = v.memberCount() === 0 ? 'empty_queue' : 'nobody_eligible';
+    // Some at their quota (issue 18): it goes out when the quota resets, and the reason says so.
+    const detail =
+      v.memberCount() === 0
+        ? 'empty_queue'
+        : skipped.over_quota?.length
+          ? 'quota_reached'
+          : 'nobody_eligible';
     return { action: 'wait', itemId: item.id, reason: { rule: 'wait', skipped, ...extra, detail } };
   }
   const d = assign(v, item, winner, now, { rule: rules.mode, operatorId: winner, skipped, ...extra });

@@ -141,5 +141,13 @@ export {
   shiftStart,
   workingMs,
 } from './deadlines.ts';
-export { applyQuota, capOf, type QuotaApplied, type QuotaCaps, underCap } from './quotas.ts';
+export {
+  applyQuota,
+  capOf,
+  overflowDecision,
+  periodStarts,
+  type QuotaApplied,
+  type QuotaCaps,
+  underCap,
+} from './quotas.ts';
 export { RETURN_GRACE_MS, returnedAt, returnOffsets } from './returns.ts';

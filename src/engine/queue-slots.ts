@@ -4,7 +4,7 @@ import type { Mode, QueueMember } from './schema.ts';
 import { BitSet, SlotHeap } from './structures.ts';
 import type { OperatorState, Skipped } from './types.ts';
 
-type SkippedLists = Pick<Skipped, 'at_capacity' | 'unavailable'>;
+type SkippedLists = Pick<Skipped, 'at_capacity' | 'unavailable' | 'over_quota'>;
 
 /**
  * The Dispatcher's table: one slot per operator it was given, columns indexed by slot, and the
@@ -163,7 +163,13 @@ export class QueueSlots {
   skipped(): Skipped {
     const c = this.#skippedCache ?? this.#buildSkipped();
     const s: Skipped = { at_capacity: c.at_capacity.slice(), unavailable: c.unavailable.slice() };
-    const omitted = this.memberCount - this.eligibleCount - c.at_capacity.length - c.unavailable.length;
+    if (c.over_quota) s.over_quota = c.over_quota.slice();
+    const omitted =
+      this.memberCount -
+      this.eligibleCount -
+      c.at_capacity.length -
+      c.unavailable.length -
+      (c.over_quota?.length ?? 0);
     if (omitted > 0) s.omitted = omitted;
     return s;
   }
@@ -177,6 +183,7 @@ export class QueueSlots {
       const slot = this.posSlot[p];
       const why = WHY[this.code[slot]]!;
       if (why === 'at_capacity') c.at_capacity.push(this.ids[slot]);
+      else if (why === 'over_quota') c.over_quota = [...(c.over_quota ?? []), this.ids[slot]];
       else c.unavailable.push(Object.freeze({ id: this.ids[slot], why }));
       listed++;
       last = p;

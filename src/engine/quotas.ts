@@ -1,4 +1,7 @@
-import type { QueueRules } from './schema.ts';
+import { overQuota } from './availability.ts';
+import { dayStart, shiftStart } from './deadlines.ts';
+import type { QueueRules, WorkSchedule } from './schema.ts';
+import type { Decision, OperatorState } from './types.ts';
 
 /**
  * Quotas (issue 18): a per-operator cap of items per day or shift. Pure. A quota is a hard cap
@@ -45,4 +48,42 @@ export function applyQuota(
 export function underCap(caps: QuotaCaps, operatorId: number, counts: ReadonlyMap<number, number>): boolean {
   const cap = capOf(caps, operatorId);
   return cap === null || (counts.get(operatorId) ?? 0) < cap;
+}
+
+/**
+ * When each operator's period began: the day's start in `zone` (an IANA name or minutes east
+ * of UTC), or per shift the start of the operator's current working interval (their schedule;
+ * without one, the day).
+ */
+export function periodStarts(
+  period: 'day' | 'shift',
+  zone: string | number,
+  ids: Iterable<number>,
+  scheduleOf: (id: number) => WorkSchedule | null | undefined,
+  now: number,
+): Map<number, number> {
+  const day = dayStart(now, zone);
+  const since = new Map<number, number>();
+  for (const id of ids) {
+    const schedule = scheduleOf(id);
+    since.set(id, period === 'shift' && schedule ? (shiftStart(now, schedule) ?? day) : day);
+  }
+  return since;
+}
+
+/**
+ * Past everyone's quota, the settings' overflow person: a decision to wait that members at
+ * their quota caused goes to them instead, while they have room of their own (the overflow
+ * person is capped too) and are not dismissed. Anything else stands.
+ */
+export function overflowDecision(d: Decision, overflow: OperatorState | undefined, stamp: number): Decision {
+  if (d.action !== 'wait' || (d.reason.skipped.over_quota?.length ?? 0) === 0) return d;
+  if (!overflow?.active || overQuota(overflow)) return d;
+  return {
+    action: 'assign',
+    itemId: d.itemId,
+    operatorId: overflow.id,
+    stamp,
+    reason: { rule: 'quota_overflow', operatorId: overflow.id, skipped: d.reason.skipped },
+  };
 }

@@ -94,6 +94,7 @@ export class ReferenceView implements QueueView {
       else {
         listed++;
         if (why === 'at_capacity') s.at_capacity.push(m.id);
+        else if (why === 'over_quota') s.over_quota = [...(s.over_quota ?? []), m.id];
         else s.unavailable.push({ id: m.id, why });
       }
     }

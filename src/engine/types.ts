@@ -19,8 +19,8 @@ export type UnavailableWhy =
   | 'workday_closed'
   | 'outside_hours';
 
-/** Why an operator is not eligible: not available, or at their limit. */
-export type IneligibleWhy = UnavailableWhy | 'at_capacity';
+/** Why an operator is not eligible: not available, at their limit, or at their quota (issue 18). */
+export type IneligibleWhy = UnavailableWhy | 'at_capacity' | 'over_quota';
 
 /**
  * An operator's open items in this queue, by who wrote last. A lead handler that tracks no
@@ -67,6 +67,11 @@ export interface OperatorState {
   pausedUntil?: number | null;
   schedule?: WorkSchedule | null;
   load?: Partial<OpenLoad>;
+  /**
+   * Items this queue may still give them this quota period (issue 18: a hard cap the caller
+   * counts); 0 = at their quota (`over_quota`); null/absent = no quota. A commit takes one off.
+   */
+  quotaLeft?: number | null;
   /** When this queue last assigned an item to the operator (the `stamp` of that decision). */
   lastAssignedAt?: number | null;
   /** Weighted mode's running credit (smooth weighted round robin); absent = 0. */
@@ -100,6 +105,8 @@ export interface Item {
    * deputy: whom they stand in for. An assignment to one of them by those rules says so.
    */
   covers?: Readonly<Record<number, { absentId: number; until: number | null }>>;
+  /** The caller's lasting name of the item (a dialog's session), for its own bookkeeping; unused here. */
+  ref?: string;
 }
 
 /** An item handed out before, to pass on after the line's timeout. */

@@ -5,7 +5,7 @@ const HOUR = 3_600_000;
 
 /**
  * Keeps the database from growing without end: once an hour the server deletes processed
- * events, closed dialogs and log rows past their retention (src/db/repositories/retention.ts),
+ * events, closed dialogs, log rows and quota counts past their retention (src/db/repositories/retention.ts),
  * a bounded chunk at a time so a long backlog never holds the database for long.
  */
 export const retentionFeature: Feature = {
@@ -22,7 +22,7 @@ export const retentionFeature: Feature = {
       timer = setInterval(() => {
         pruneNow()
           .then((n) => {
-            if (n.events + n.dialogs + n.log > 0) ctx.log.info({ deleted: n }, 'old rows deleted');
+            if (n.events + n.dialogs + n.log + n.quotas > 0) ctx.log.info({ deleted: n }, 'old rows deleted');
           })
           .catch((err) => ctx.log.warn({ err: (err as Error).message }, 'retention failed'));
       }, HOUR);

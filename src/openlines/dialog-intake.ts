@@ -105,8 +105,11 @@ export class DialogIntake {
         } else await this.placement.record(memberId, idx, ins.row, d, now);
         return;
       }
-      // Nothing written: the index must forget the assignment it counted.
-      if (d.action === 'assign') this.d.indexes.invalidate(memberId, lineId);
+      // Nothing written: the index must forget the assignment it counted, and the quota too.
+      if (d.action === 'assign') {
+        this.d.indexes.invalidate(memberId, lineId);
+        await this.d.indexes.uncount(memberId, sessionId, d.operatorId, now);
+      }
       if (ins.row) {
         // A re-run of the same event: finish what the first run started, decide nothing new.
         const row = ins.row;

@@ -1,7 +1,10 @@
 import type { AppContext, Feature } from '../app-context.ts';
+import { ChatBreachRepository } from '../db/repositories/chat-breaches.ts';
 import { DialogRepository } from '../db/repositories/dialogs.ts';
 import { OpenLinesRepository } from '../db/repositories/openlines.ts';
 import { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
+import { QuotaLedgerRepository } from '../db/repositories/quota-ledger.ts';
+import { PortalZones } from '../jobs/maintenance/portal-time.ts';
 import { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import { operatorDirectory } from '../operators/index.ts';
 import type { SetupStep } from '../portal/setup.ts';
@@ -67,6 +70,11 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         clock: ctx.clock,
         log: ctx.log,
       });
+      // A line's quota resets at the portal's midnight (line-quota.ts): its zone, read once and kept.
+      const zones = new PortalZones({
+        clock: ctx.clock,
+        installingUser: async (memberId) => (await ctx.store.find(memberId))?.userId ?? null,
+      });
       const indexes = new QueueIndexes({
         lines,
         directory,
@@ -79,6 +87,20 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         watch: ctx.watch,
         db: ctx.db,
         versions: new StoreVersionRepository(ctx.db),
+        ledger: new QuotaLedgerRepository(ctx.db),
+        async portalZone(memberId, client) {
+          try {
+            const z = (await zones.get(memberId, client)).zone;
+            return z.kind === 'iana' ? z.name : z.minutes;
+          } catch (err) {
+            // A quota must not stop distribution: UTC's midnight until the next rebuild reads it again.
+            ctx.log.warn(
+              { memberId, err: (err as Error).message },
+              'portal time zone unreadable; quotas use UTC',
+            );
+            return 0;
+          }
+        },
       });
       // Other processes' changes to the shared snapshots reach the indexes before a decision.
       directory.onChange((memberId, ids) => indexes.applyOperators(memberId, ids));
@@ -134,6 +156,10 @@ export function createOpenLinesFeature(o: OpenLinesFeatureOptions = {}): Feature
         new PassOnJob(
           service,
           () => ctx.services.leads as { firstTouch(j: JobContext): Promise<JobResult> } | undefined,
+          {
+            breaches: new ChatBreachRepository(ctx.db),
+            language: async (memberId) => (await ctx.store.find(memberId))?.language,
+          },
         ),
       );
       ctx.settings.onChange((memberId, scope) => {

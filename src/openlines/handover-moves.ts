@@ -56,17 +56,25 @@ export async function handOverDialogs(
           cover: o.cover,
         };
         const r = await svc.moveChat(memberId, row.chatId, o.deputy, { logAction: 'handover', reason });
-        if (r === 'recorded') out.toDeputy++;
+        if (r === 'recorded') {
+          out.toDeputy++;
+          // Not capped (the settings' choice), but counted toward the deputy's quota here.
+          await d.indexes.count(idx, row.sessionId, o.deputy, d.clock());
+        }
         continue;
       }
     }
     const item = await svc.placement.itemFor(memberId, idx, row, client);
     // In the queue's turn, on the order every process shares (queue-turn.ts).
-    const decision = await d.indexes.decide(idx, (dispatcher, turn) => {
-      const x = dispatcher.decide(item, now);
-      if (!(x.action === 'assign' && x.operatorId === userId)) turn.commit(x);
-      return x;
-    });
+    const decision = await d.indexes.decide(
+      idx,
+      (dispatcher, turn) => {
+        const x = dispatcher.decide(item, now);
+        if (!(x.action === 'assign' && x.operatorId === userId)) turn.commit(x);
+        return x;
+      },
+      [item],
+    );
     if (decision.action === 'assign' && decision.operatorId === userId) {
       // The line does not check availability: its queue would give it straight back.
       out.stayed++;

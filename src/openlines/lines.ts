@@ -1,5 +1,5 @@
 import type { OpenLinesRepository, StoredLine } from '../db/repositories/openlines.ts';
-import { type QueueRules, rulesFromLine } from '../engine/index.ts';
+import { deadlineAt, type QueueRules, rulesFromLine } from '../engine/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Manifest } from '../manifest.ts';
 import type { OperatorDirectory } from '../operators/index.ts';
@@ -30,6 +30,23 @@ export function rulesFor(line: LineInfo, s: LineSettings): QueueRules {
   // The line's explicit first-message deadline (issue 18) is the pass-on timeout, whoever sets the rest.
   const sec = s.firstMessage?.seconds ?? null;
   return sec === null ? rules : { ...rules, passOnAfterSec: sec };
+}
+
+/**
+ * When the operator's first answer is due for a dialog assigned at `from` (issue 18: in the
+ * line's working hours when its first-message deadline is on); null = never checked.
+ */
+export function firstMessageDeadline(
+  from: number,
+  rules: QueueRules,
+  s: LineSettings | undefined,
+): number | null {
+  if (rules.mode === 'all' || rules.passOnAfterSec === null) return null;
+  const ms = rules.passOnAfterSec * 1000;
+  const fm = s?.firstMessage;
+  if (!fm?.enabled) return from + ms;
+  const t = deadlineAt(from, ms, fm.workingHours);
+  return Number.isFinite(t) ? t : null;
 }
 
 function baseRulesFor(line: LineInfo, s: LineSettings): QueueRules {

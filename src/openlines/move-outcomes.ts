@@ -2,7 +2,7 @@ import type { LogEntry } from '../db/repositories/assignment-log.ts';
 import type { DialogRepository, DialogRow, PendingMove } from '../db/repositories/dialogs.ts';
 import { PortalError } from '../errors.ts';
 import type { PortalClient } from '../portal/client.ts';
-import { rulesFor } from './lines.ts';
+import { firstMessageDeadline, rulesFor } from './lines.ts';
 import { type DialogFacts, dialogUnreadable, parseDialog } from './portal-adapter.ts';
 import { queueId } from './queue-index.ts';
 import type { OpenLinesDeps } from './service-deps.ts';
@@ -147,7 +147,7 @@ export class MoveOutcomes {
         passOnAt: null,
       };
     } else {
-      const passOnSec = await this.passOnSec(memberId, row.lineId);
+      const passOnAt = await this.passOnAt(memberId, row.lineId, now);
       patch = {
         state: 'assigned',
         holder: 'operator',
@@ -155,7 +155,7 @@ export class MoveOutcomes {
         pending: null,
         answered: row.holder === 'operator' && row.operatorId === p.targetId ? row.answered : false,
         assignedAt: now,
-        passOnAt: passOnSec === null ? null : now + passOnSec * 1000,
+        passOnAt,
         round: p.round ?? [p.targetId],
         firstAssignedAt: row.firstAssignedAt ?? now,
       };
@@ -257,6 +257,7 @@ export class MoveOutcomes {
       );
       if (p.targetId !== null) {
         this.d.directory.invalidate(memberId, [p.targetId]);
+        await this.d.indexes.uncount(memberId, row.sessionId, p.targetId, p.decidedAt);
         if (error === OPERATOR_WRONG) {
           // Documented: the target "is unavailable for transferring" (not this dialog's fault).
           await this.d.indexes.refuseUntil(memberId, p.targetId, now + REFUSAL_MS, error);
@@ -310,13 +311,13 @@ export class MoveOutcomes {
     }
   }
 
-  private async passOnSec(memberId: string, lineId: number): Promise<number | null> {
-    let rules = this.d.indexes.peek(memberId, lineId)?.rules;
-    if (!rules) {
-      const line = await this.d.lines.get(memberId, lineId);
-      if (!line) return null;
-      rules = rulesFor(line, await this.d.settings.line(memberId, lineId));
-    }
-    return rules.mode === 'all' ? null : rules.passOnAfterSec;
+  /** The operator's first-answer deadline from `now` (the line's timeout, in working hours when set). */
+  private async passOnAt(memberId: string, lineId: number, now: number): Promise<number | null> {
+    const idx = this.d.indexes.peek(memberId, lineId);
+    if (idx) return firstMessageDeadline(now, idx.rules, idx.settings);
+    const line = await this.d.lines.get(memberId, lineId);
+    if (!line) return null;
+    const settings = await this.d.settings.line(memberId, lineId);
+    return firstMessageDeadline(now, rulesFor(line, settings), settings);
   }
 }

@@ -3,6 +3,7 @@ import { absenceNow, type Cover, coverLinks, deputyOf } from '../absence/cover.t
 import type { Decision, Item } from '../engine/index.ts';
 import { handoverRule } from '../settings/absences.ts';
 import type { PortalClient } from '../portal/client.ts';
+import { dialogRef } from './line-quota.ts';
 import { pendingFor } from './move-commands.ts';
 import type { MoveOutcomes } from './move-outcomes.ts';
 import type { MoveRunner } from './move-runner.ts';
@@ -40,16 +41,17 @@ export class Placement {
   async itemFor(
     memberId: string,
     idx: LineIndex,
-    row: Pick<DialogRow, 'id' | 'chatId' | 'crm' | 'arrivedAt' | 'priority' | 'userCode'>,
+    row: Pick<DialogRow, 'id' | 'chatId' | 'sessionId' | 'crm' | 'arrivedAt' | 'priority' | 'userCode'>,
     client: PortalClient,
   ): Promise<Item> {
     const rules = idx.rules;
-    // A row not written yet (id 0) is named by its chat.
+    // A row not written yet (id 0) is named by its chat; a quota counts it by its session.
     const item: Item = {
       id: row.id || `chat${row.chatId}`,
       kind: 'dialog',
       arrivedAt: row.arrivedAt,
       priority: row.priority,
+      ref: dialogRef(row.sessionId),
     };
     const extra: number[] = [];
     if (rules.responsible.enabled && row.crm) {
@@ -141,6 +143,8 @@ export class Placement {
     const upd = await this.d.dialogs.update(row, { state: 'transferring', pending }, now);
     if (!upd) {
       if (idx) this.d.indexes.invalidate(memberId, row.lineId);
+      // The row moved on meanwhile: this decision is not carried out, so it does not count either.
+      if (d.action === 'assign') await this.d.indexes.uncount(memberId, row.sessionId, d.operatorId, now);
       return { action: 'conflict' };
     }
     this.outcomes.recordedHere(upd.id, pending.decidedAt);

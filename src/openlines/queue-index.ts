@@ -1,6 +1,7 @@
 import type { DialogRepository } from '../db/repositories/dialogs.ts';
 import type { OperatorRefusalRepository } from '../db/repositories/operator-refusals.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
+import type { QuotaLedgerRepository } from '../db/repositories/quota-ledger.ts';
 import type { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import type { Store } from '../db/store.ts';
 import {
@@ -15,6 +16,8 @@ import type { Logger } from '../log/logger.ts';
 import { type OperatorDirectory, toOperatorState, toOperatorStates } from '../operators/index.ts';
 import type { PortalClient } from '../portal/client.ts';
 import type { SettingsService } from '../settings/service.ts';
+import type { LineSettings } from '../settings/schema.ts';
+import { dialogRef, type LineQuota, lineQuotaOf, overflowPerson } from './line-quota.ts';
 import { type LineDirectory, type LineInfo, rulesFor } from './lines.ts';
 import { orderVersionName, type Turn, takeTurn } from './queue-turn.ts';
 
@@ -30,10 +33,14 @@ export interface LineIndex {
   queueId: string;
   line: LineInfo;
   rules: QueueRules;
+  /** the app's settings for the line as the index was built (its first-message deadline: lines.ts) */
+  settings: LineSettings;
   /** replaced when a turn takes another process's order state in (queue-turn.ts) */
   dispatcher: Dispatcher;
   /** the queue's order version the dispatcher reflects (queue-turn.ts) */
   orderVersion: number;
+  /** the line's quota on dialogs (line-quota.ts); absent = none */
+  quota?: LineQuota;
   builtAt: number;
 }
 
@@ -72,6 +79,9 @@ export class QueueIndexes {
       /** the store the queue's turns lock and write in (queue-turn.ts) */
       db: Store;
       versions: StoreVersionRepository;
+      /** the quotas' counts (line-quota.ts) and the portal's zone for their midnight */
+      ledger?: QuotaLedgerRepository;
+      portalZone?: (memberId: string, client: PortalClient) => Promise<string | number>;
     },
   ) {}
 
@@ -79,15 +89,25 @@ export class QueueIndexes {
    * Decides on the line's index in the queue's turn (queue-turn.ts): under the queue's lock in
    * every process, on the order state the store holds now, writing the assignments' bookkeeping
    * before the lock goes. `decide` is synchronous and commits what will be carried out through
-   * the turn it is given.
+   * the turn it is given; `items` are the items it decides on (a quota counts them by name).
    */
-  async decide<T>(idx: LineIndex, decide: (dispatcher: Dispatcher, turn: Turn) => T): Promise<T> {
+  async decide<T>(
+    idx: LineIndex,
+    decide: (dispatcher: Dispatcher, turn: Turn) => T,
+    items: readonly Item[] = [],
+  ): Promise<T> {
     let counted = false;
     try {
-      return await takeTurn(this.o, idx, decide, () => {
-        counted = true;
-        this.committed(idx.memberId, idx.lineId);
-      });
+      return await takeTurn(
+        this.o,
+        idx,
+        decide,
+        () => {
+          counted = true;
+          this.committed(idx.memberId, idx.lineId);
+        },
+        items,
+      );
     } catch (err) {
       // The index counted assignments the store does not hold: it is built again.
       if (counted) this.invalidate(idx.memberId, idx.lineId);
@@ -174,11 +194,15 @@ export class QueueIndexes {
 
   /** One item decided in the queue's turn (decide above), its assignment committed. */
   decideOne(idx: LineIndex, item: Item, now: number): Promise<Decision> {
-    return this.decide(idx, (dispatcher, turn) => {
-      const x = dispatcher.decide(item, now);
-      turn.commit(x);
-      return x;
-    });
+    return this.decide(
+      idx,
+      (dispatcher, turn) => {
+        const x = dispatcher.decide(item, now);
+        turn.commit(x);
+        return x;
+      },
+      [item],
+    );
   }
 
   /**
@@ -209,6 +233,30 @@ export class QueueIndexes {
         );
       }
     }
+  }
+
+  /**
+   * A dialog given outside a turn (an absent person's to their deputy: the settings' choice, not
+   * capped) still counts toward the receiver's quota on a line that has one, as a lead's does.
+   */
+  async count(idx: LineIndex, sessionId: number, operatorId: number, at: number): Promise<void> {
+    if (!idx.quota || !this.o.ledger) return;
+    await this.o.ledger.record({
+      memberId: idx.memberId,
+      kind: 'dialog',
+      objectId: dialogRef(sessionId),
+      operatorId,
+      at,
+      queueId: idx.queueId,
+    });
+  }
+
+  /**
+   * The dialog decided at `decidedAt` did not reach the operator (the portal refused the
+   * transfer, or the register's row had moved on): it no longer counts toward their quota.
+   */
+  async uncount(memberId: string, sessionId: number, operatorId: number, decidedAt: number): Promise<void> {
+    await this.o.ledger?.forget(memberId, 'dialog', dialogRef(sessionId), operatorId, decidedAt);
   }
 
   /** Takes an operator the portal refused out of this index until its next rebuild. */
@@ -254,23 +302,30 @@ export class QueueIndexes {
       if (!line) return undefined;
       const lineSettings = await this.o.settings.line(memberId, lineId);
       const rules = rulesFor(line, lineSettings);
+      // The quota's overflow person is known to the index like a member (their state, their room).
+      const overflow = this.o.ledger ? overflowPerson(lineSettings.quota) : null;
+      const zone =
+        lineSettings.quota.enabled && this.o.ledger
+          ? (lineSettings.quota.timeZone ?? (await this.o.portalZone?.(memberId, client)) ?? 0)
+          : 0;
       // Read before the order state: a turn elsewhere after this read makes the next one reload.
       const order = orderVersionName(memberId, queueId(lineId));
       const orderVersion = (await this.o.versions.read([order])).get(order) ?? 0;
       const [infos, settings, queue, loads, refused] = await Promise.all([
-        this.operatorInfos(
-          memberId,
-          lineId,
-          client,
-          rules.queue.map((m) => m.id),
-        ),
+        this.operatorInfos(memberId, lineId, client, [
+          ...rules.queue.map((m) => m.id),
+          ...(overflow === null ? [] : [overflow]),
+        ]),
         this.o.settings.operators(memberId),
         this.o.queueState.get(memberId, queueId(lineId)),
         this.o.dialogs.loads(memberId, lineId),
         this.o.refusals.active(memberId, this.o.clock()),
       ]);
       // Holders outside the queue still need their load known (a responsible, a former member).
-      const ids = [...rules.queue.map((m) => m.id), ...[...loads.keys()].filter((id) => infos.has(id))];
+      const ids = [
+        ...rules.queue.map((m) => m.id),
+        ...[...loads.keys(), ...(overflow === null ? [] : [overflow])].filter((id) => infos.has(id)),
+      ];
       const now = this.o.clock();
       // Someone back from an absence takes their turn with the others (engine/returns.ts).
       // Refused as transfer targets by the portal: not chosen until the refusal ends.
@@ -286,10 +341,13 @@ export class QueueIndexes {
         queueId: queueId(lineId),
         line,
         rules,
+        settings: lineSettings,
         dispatcher: new Dispatcher(rules, states, now),
         orderVersion,
+        quota: this.o.ledger ? lineQuotaOf(lineSettings.quota, zone, settings) : undefined,
         builtAt: now,
       };
+      idx.dispatcher.setOverflow(overflow);
       // A decision committed to the old index while this one read the database may be missing
       // from what it read: read again (bounded; the decision's rows are written in order).
       if (slot.commits !== commits && attempt < 3) continue;

@@ -1,14 +1,17 @@
 import type { DialogRepository } from '../db/repositories/dialogs.ts';
 import type { QueueStateRepository } from '../db/repositories/queue-state.ts';
+import type { QuotaLedgerRepository } from '../db/repositories/quota-ledger.ts';
 import type { StoreVersionRepository } from '../db/repositories/store-versions.ts';
 import type { Queryable, Store } from '../db/store.ts';
 import {
   type Decision,
   Dispatcher,
+  type Item,
   type OpenLoad,
   type OperatorState,
   returnOffsets,
 } from '../engine/index.ts';
+import { type LineQuota, quotaKeyOf, recordRoom, refreshRoom } from './line-quota.ts';
 
 /** What a decision made in a queue's turn may do with the index's dispatcher. */
 export interface Turn {
@@ -26,6 +29,8 @@ export interface TurnIndex {
   dispatcher: Dispatcher;
   /** the queue's order version (store_versions 'order:<member>:<queue>') the dispatcher reflects */
   orderVersion: number;
+  /** the line's quota on dialogs (line-quota.ts); absent = none */
+  quota?: LineQuota;
 }
 
 export interface TurnDeps {
@@ -33,6 +38,8 @@ export interface TurnDeps {
   versions: StoreVersionRepository;
   queueState: QueueStateRepository;
   dialogs: DialogRepository;
+  /** the quotas' counts (line-quota.ts); absent = quotas are not applied */
+  ledger?: QuotaLedgerRepository;
   clock: () => number;
 }
 
@@ -49,6 +56,10 @@ const NO_LOAD: OpenLoad = { notAnswered: 0, clientLast: 0, operatorLast: 0 };
  * on the index); write the stamps and credits of the assignments and move the version on.
  * Two instances deciding on one queue therefore take turns on one order, as one would.
  *
+ * With a quota on the line, each operator's count this period is read from the store in the
+ * turn too, and every assignment the turn makes is counted in it before the lock goes
+ * (line-quota.ts): `items` name the dialogs decided on (their sessions).
+ *
  * Only the decision itself is inside: what it needs from the portal (CRM links…) is read
  * before, and carrying it out happens after, so a turn lasts a few statements.
  */
@@ -57,15 +68,24 @@ export async function takeTurn<T>(
   idx: TurnIndex,
   decide: (dispatcher: Dispatcher, turn: Turn) => T,
   onCounted: () => void,
+  items: readonly Item[] = [],
 ): Promise<T> {
   const name = orderVersionName(idx.memberId, idx.queueId);
   return d.db.transaction(
     async (tx) => {
       const version = (await d.versions.read([name], tx)).get(name) ?? 0;
       if (version !== idx.orderVersion) await reload(d, idx, tx, version);
+      const quota = d.ledger && idx.quota;
+      if (quota)
+        await refreshRoom(d.ledger!, tx, idx.memberId, idx.queueId, idx.dispatcher, quota, d.clock());
       const stamps = new Map<number, number>();
+      const given: { key: string; operatorId: number }[] = [];
+      const named = new Map(items.map((i) => [i.id, i]));
       const note = (x: Decision) => {
-        if (x.action === 'assign') stamps.set(x.operatorId, Math.max(stamps.get(x.operatorId) ?? 0, x.stamp));
+        if (x.action !== 'assign') return;
+        stamps.set(x.operatorId, Math.max(stamps.get(x.operatorId) ?? 0, x.stamp));
+        const item = named.get(x.itemId);
+        given.push({ key: item ? quotaKeyOf(item) : String(x.itemId), operatorId: x.operatorId });
       };
       const out = decide(idx.dispatcher, {
         commit(x) {
@@ -87,6 +107,7 @@ export async function takeTurn<T>(
           weighted ? idx.dispatcher.credits() : undefined,
         );
         idx.orderVersion = await d.versions.bump(name, tx);
+        if (quota) await recordRoom(tx, idx.memberId, idx.queueId, given, d.clock());
       }
       return out;
     },
@@ -123,6 +144,8 @@ async function reload(d: TurnDeps, idx: TurnIndex, tx: Queryable, version: numbe
   const rules = idx.dispatcher.rules;
   const now = d.clock();
   // As when the index is built: someone back from an absence takes their turn with the others.
+  const overflow = idx.dispatcher.overflowId;
   idx.dispatcher = new Dispatcher(rules, returnOffsets(states, rules, now), now);
+  idx.dispatcher.setOverflow(overflow);
   idx.orderVersion = version;
 }

@@ -108,11 +108,15 @@ export class WaitingQueue {
       // A dry run decides on a copy; the real one in the queue's turn, on the shared order.
       const res = o.dryRun
         ? dryRunCopy(idx.dispatcher, now).drain(items, now)
-        : await this.d.indexes.decide(idx, (dispatcher, turn) => {
-            const r = dispatcher.drain(items, now);
-            for (const d of r.decisions) turn.committed(d);
-            return r;
-          });
+        : await this.d.indexes.decide(
+            idx,
+            (dispatcher, turn) => {
+              const r = dispatcher.drain(items, now);
+              for (const d of r.decisions) turn.committed(d);
+              return r;
+            },
+            items,
+          );
       result.waiting += res.waiting.length;
       for (const d of res.decisions) {
         if (d.action === 'assign') result.assigned++;

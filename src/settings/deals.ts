@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { queueRulesSchema } from '../engine/index.ts';
+import { quotaSchema } from './speed.ts';
 
 /**
  * Deal distribution (issue 19): the same queue rules as leads, routed per pipeline (CATEGORY_ID)
@@ -9,12 +10,17 @@ import { queueRulesSchema } from '../engine/index.ts';
 
 export const DEAL_MESSAGES = {
   err_route_name_twice: 'two routes have the same name',
+  err_deal_overflow_route_unknown: 'overflow queue must name one of the deal routes',
 } as const;
 
 export const DEAL_MESSAGES_I18N: Record<keyof typeof DEAL_MESSAGES, { en: string; ru: string }> = {
   err_route_name_twice: {
     en: DEAL_MESSAGES.err_route_name_twice,
     ru: 'у двух маршрутов одно и то же имя',
+  },
+  err_deal_overflow_route_unknown: {
+    en: DEAL_MESSAGES.err_deal_overflow_route_unknown,
+    ru: 'очередь для переполнения должна быть одним из маршрутов сделок',
   },
 };
 
@@ -44,10 +50,19 @@ export const dealSettingsSchema = z
      * queue's availability check and limit apply, and an absence hands it to the deputy)
      */
     keepLeadOwner: z.boolean().default(true),
+    /**
+     * per-operator caps per day or shift, the leads' schema (speed.ts) with its own caps and
+     * overflow: a deal cap counts deals (apart from leads); overflow to a queue names a deal route
+     */
+    quota: quotaSchema,
   })
   .refine((s) => new Set(s.routes.map((r) => r.name)).size === s.routes.length, {
     message: DEAL_MESSAGES.err_route_name_twice,
     path: ['routes'],
+  })
+  .refine((s) => s.quota.overflow.to !== 'route' || s.routes.some((r) => r.name === s.quota.overflow.route), {
+    message: DEAL_MESSAGES.err_deal_overflow_route_unknown,
+    path: ['quota', 'overflow', 'route'],
   });
 
 export type DealRoute = z.output<typeof dealRouteSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { queueRulesSchema, SCHEMA_MESSAGES, workScheduleSchema } from '../engine/index.ts';
 import { checkOperatorAbsences, operatorAbsenceFields } from './absences.ts';
+import { lineQuotaSchema } from './line-quota.ts';
 import { firstMessageSchema, firstTouchSchema, quotaSchema, SPEED_MESSAGES } from './speed.ts';
 
 /**
@@ -28,6 +29,8 @@ export const lineSettingsSchema = z.object({
   idle: idleSchema,
   /** the operator's first answer within this many seconds, else pass-on (speed.ts) */
   firstMessage: firstMessageSchema,
+  /** per-operator caps of this line's dialogs per day or shift; overflow: wait or a person (line-quota.ts) */
+  quota: lineQuotaSchema,
 });
 
 /** One lead-routing rule: leads matching it go to its queue. */

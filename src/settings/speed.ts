@@ -90,11 +90,25 @@ export const quotaSchema = z
   })
   .prefault({});
 
-/** A line's first-message deadline: seconds for the operator's first answer (today's pass-on). */
+/**
+ * A line's first-message deadline: the operator's first answer within `seconds` (today's
+ * pass-on). Switched on, the seconds count only inside `workingHours`, and a miss is a breach:
+ * passed on (reassign) or kept with the operator, who is told (notify); the supervisor is told
+ * on the N-th miss (openlines/first-message.ts).
+ */
 export const firstMessageSchema = z
   .object({
+    /** the deadline with breaches, notices and escalation; off = the plain pass-on timeout */
+    enabled: z.boolean().default(false),
     /** null = the line's own timeout (QUEUE_TIME, or the app's rules.passOnAfterSec) */
     seconds: z.number().int().min(5).max(86_400).nullable().default(null),
+    /** reassign: pass it on to the next eligible operator; notify: it stays, the operator is told */
+    onBreach: z.enum(['reassign', 'notify']).default('reassign'),
+    /** the seconds count only inside these hours (time zone aware); null = around the clock */
+    workingHours: workScheduleSchema.nullable().default(null),
+    /** on this miss (and only this one) the supervisor is told too */
+    escalateAfterBreaches: z.number().int().min(1).max(10).default(2),
+    supervisorId: z.number().int().positive().nullable().default(null),
   })
   .prefault({});
 

@@ -175,6 +175,10 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
       (await f.textContent('#speed-breaches')) ?? '',
       /First-touch deadline missed \(1st time\): Vera Petrova did not contact the client "Olga" within 15 min/,
     );
+    // Open lines: the line's missed first-answer deadline, counted and in words.
+    const chats = (await f.textContent('#speed-chats')) ?? '';
+    assert.match(chats, /Open lines: missed first-answer deadlines\s*Line\s*Missed\s*Sales\s*1/);
+    assert.match(chats, /Vera Petrova did not answer "Ivan" within 1 min.*passed on to Egor Volkov/);
     await f.click('[data-speed-range="week"]');
     await f.waitForSelector('#speed-card .speed[data-range="week"]');
     assert.match(
@@ -278,9 +282,25 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     await page.screenshot({ path: `${SHOTS}/app-page-invalid.png`, fullPage: true });
 
     await f.fill('tr[data-member="6"] input[data-path$=".weight"]', '2');
+    // The first-answer deadline with its breach settings (issue 18): shown once switched on.
+    assert.equal(await f.$('[data-field="firstMessage.escalateAfterBreaches"]'), null);
+    await f.click('[data-field="firstMessage.enabled"] button[role="switch"]');
+    await f.fill('[data-field="firstMessage.escalateAfterBreaches"] input', '3');
+    // The line's quota (issue 18): on, its dialogs wait past everyone's cap; no queue to overflow to.
+    await f.click('[data-field="quota.enabled"] button[role="switch"]');
+    await f.waitForSelector('[data-field="quota.overflow.to"] button');
+    assert.match((await f.textContent('[data-field="quota.overflow.to"]')) ?? '', /the dialog waits/);
+    assert.equal(await f.$('[data-field="quota.overflow.route"]'), null, 'a chat has no other queue');
+    assert.deepEqual(await rawTexts(f), [], 'the line quota says everything in words');
     await f.click('#save');
     await f.waitForFunction(() => /Saved at/.test(document.querySelector('.save-status')?.textContent ?? ''));
     const saved = await h.app.ctx.settings.line(h.a.memberId, 2);
+    assert.deepEqual(
+      [saved.firstMessage.enabled, saved.firstMessage.escalateAfterBreaches, saved.firstMessage.onBreach],
+      [true, 3, 'reassign'],
+    );
+    assert.equal(saved.quota.enabled, true);
+    assert.equal(saved.quota.overflow.to, 'wait');
     assert.equal(saved.useLineSettings, false);
     assert.equal(saved.rules.mode, 'evenly');
     assert.equal(saved.rules.capacity.limit, 1);
@@ -363,7 +383,7 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     );
     assert.equal(
       (await f.textContent('[data-field="quota.overflow.route"] [data-slot="error"]'))?.trim(),
-      'choose the route the leads go to',
+      'choose the route they go to',
     );
     assert.deepEqual(await rawTexts(f), [], 'the new sections say everything in words');
     await f.fill('[data-field="firstTouch.minutes"] input', '20');
@@ -388,9 +408,20 @@ describe('the settings page in a browser', { timeout: 180_000 }, () => {
     await f.click('#deal-route-add');
     await f.fill('#deal-route-0-pipelines', '1');
     await choose(f, '[data-route="0"] .route-keep', 'Distribute by this rule');
+    // The deals' own quota (issue 19 item 2): past everyone's cap to a person, who must be named.
+    await f.click('[data-field="quota.enabled"] button[role="switch"]');
+    await choose(f, '[data-field="quota.overflow.to"] button', 'give it to a person');
+    await f.click('#save');
+    const personError = '[data-field="quota.overflow.userId"] [data-slot="error"]';
+    await f.waitForSelector(personError);
+    assert.equal((await f.textContent(personError))?.trim(), 'choose the person they go to');
+    assert.equal((await h.app.ctx.settings.deals(h.a.memberId)).enabled, false, 'nothing saved');
+    await choose(f, '[data-field="quota.overflow.userId"] button', 'Gleb Sokolov');
     await f.click('#save');
     await f.waitForFunction(() => /Saved at/.test(document.querySelector('.save-status')?.textContent ?? ''));
     const deals = await h.app.ctx.settings.deals(h.a.memberId);
+    assert.equal(deals.quota.enabled, true);
+    assert.deepEqual(deals.quota.overflow, { to: 'person', userId: 4, route: null });
     assert.equal(deals.enabled, true);
     assert.deepEqual([deals.routes[0].categoryIds, deals.routes[0].keepLeadOwner], [[1], false]);
     assert.deepEqual(await rawTexts(f), [], 'the deal settings say everything in words');

@@ -7,7 +7,8 @@ const MIN = 60_000;
 /**
  * Speed to lead for the page: Vera Petrova (3) contacted two leads today, 2 and 10 minutes after
  * getting them; Egor Volkov (6) one three days ago, after 4 minutes; Vera missed one deadline
- * today (its words in the log, as the pass-on job writes them).
+ * today (its words in the log, as the pass-on job writes them). On line 1 a chat missed its
+ * first-answer deadline today (Vera's, passed on to Egor).
  */
 export async function seedSpeed(ctx: AppContext, memberId: string): Promise<void> {
   const now = Date.now();
@@ -82,5 +83,29 @@ export async function seedSpeed(ctx: AppContext, memberId: string): Promise<void
       },
       at: ago(4),
     },
+  });
+  const chatAt = ago(3);
+  await ctx.db.run(
+    `INSERT INTO first_touch_breach (member_id, kind, object_id, breach_no, queue_id, holder_id, action,
+       new_holder_id, supervisor_id, waited_ms, due_at, at, written)
+     VALUES (?, 'dialog', '9201:1', 1, 'line:1', 3, 'reassign', 6, NULL, 75000, ?, ?, 1)`,
+    [memberId, chatAt - 1000, chatAt],
+  );
+  await ctx.assignmentLog.add({
+    memberId,
+    kind: 'dialog',
+    objectId: '9201',
+    queueId: 'line:1',
+    action: 'breach',
+    operatorId: 6,
+    previousOperatorId: 3,
+    reason: {
+      rule: 'first_message_breach',
+      text_en:
+        'First-answer deadline missed (1st time): Vera Petrova did not answer "Ivan" within 1 min; the client has waited 1 min 15 s. The chat was passed on to Egor Volkov.',
+      text_ru:
+        'Пропущен срок первого ответа в чате (1-й раз): нет ответа клиенту «Иван» за 1 мин (оператор: Вера Петрова), клиент ждёт 1 мин 15 с. Чат передан дальше: Егор Волков.',
+    },
+    at: chatAt,
   });
 }

@@ -94,6 +94,36 @@ describe('GET /api/speed', () => {
       },
     });
   });
+  before(async () => {
+    // Two chats on line 1 missed their first-answer deadline: one today, one three days ago.
+    const m = h.a.memberId;
+    for (const [chatId, at] of [
+      [501, now - 10 * MIN],
+      [502, now - 3 * DAY],
+    ]) {
+      await h.app.ctx.db.run(
+        `INSERT INTO first_touch_breach (member_id, kind, object_id, breach_no, queue_id, holder_id, action,
+           new_holder_id, supervisor_id, waited_ms, due_at, at, written)
+         VALUES (?, 'dialog', ?, 1, 'line:1', 2, 'reassign', 3, NULL, 90000, ?, ?, 1)`,
+        [m, `${chatId}:7`, at - 1000, at],
+      );
+      await h.app.ctx.assignmentLog.add({
+        memberId: m,
+        kind: 'dialog',
+        objectId: String(chatId),
+        queueId: 'line:1',
+        action: 'breach',
+        operatorId: 3,
+        previousOperatorId: 2,
+        reason: {
+          rule: 'first_message_breach',
+          text_en: 'First-answer deadline missed (1st time)',
+          text_ru: 'Пропущен срок первого ответа в чате',
+        },
+        at,
+      });
+    }
+  });
   after(async () => {
     await h?.close();
   });
@@ -121,6 +151,28 @@ describe('GET /api/speed', () => {
     assert.equal(b.breaches.week, 1);
     assert.equal(b.breaches.recent[0].leadId, 104);
     assert.equal(b.breaches.recent[0].text, 'First-touch deadline missed (1st time)');
+  });
+
+  it('counts the chats’ missed first-answer deadlines per line, today and the week, in words', async () => {
+    const res = await api()
+      .get(`/api/speed?today=${now - 2 * 60 * MIN}`)
+      .set({ Authorization: `Bearer ${viewerA}` });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const c = res.body.chats;
+    assert.equal(c.today, 1);
+    assert.equal(c.week, 2);
+    assert.equal(c.lines.length, 1);
+    assert.deepEqual({ ...c.lines[0], name: undefined }, { lineId: 1, today: 1, week: 2, name: undefined });
+    assert.ok(c.lines[0].name.length > 0);
+    assert.equal(c.recent[0].chatId, 501);
+    assert.equal(c.recent[0].action, 'reassign');
+    assert.equal(c.recent[0].text, 'First-answer deadline missed (1st time)');
+    assert.equal(typeof c.recent[0].newHolderName, 'string');
+    assert.equal(res.body.breaches.week, 1, 'the leads’ misses stay the leads’');
+    const other = await api()
+      .get('/api/speed')
+      .set({ Authorization: `Bearer ${adminB}` });
+    assert.equal(other.body.chats.week, 0, 'the other portal sees none');
   });
 
   it('is scoped to the viewer’s portal and authorised like the rest of /api', async () => {

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
 import type { PortalSeed } from 'b24-emulator';
+import { DialogRepository } from '../../src/db/repositories/dialogs.ts';
 import { runnerFor } from '../../src/jobs/feature.ts';
-import { leadSettingsSchema } from '../../src/settings/schema.ts';
+import { leadSettingsSchema, lineSettingsSchema } from '../../src/settings/schema.ts';
 import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, waitFor } from '../helpers/context.ts';
 import { type Stack, startStack } from '../helpers/emulator.ts';
 
@@ -32,6 +33,7 @@ afterEach(async () => {
 function passOnProcess(
   s: Stack,
   at: number,
+  extra: string[] = [],
 ): { child: ChildProcess; done: Promise<number | null>; out: { text: string } } {
   const cfg = s.app.ctx.config;
   const child = spawn(
@@ -45,6 +47,7 @@ function passOnProcess(
       s.emu.memberId,
       '--now',
       new Date(at).toISOString(),
+      ...extra,
     ],
     {
       stdio: ['ignore', 'pipe', process.env.CHILD_LOG_LEVEL ? 'inherit' : 'ignore'],
@@ -175,5 +178,109 @@ describe('first touch: a pass-on process killed with a write on the wire', () =>
       await s.app.ctx.db.all('SELECT user_id FROM first_touch_notice WHERE sent_at IS NULL'),
       [],
     );
+  });
+});
+
+/** A chat held by operator 2 on a line with the first-answer deadline on (reassign). */
+async function assignedChat(ahead: { ms: number }) {
+  // The app's clock can move on past a dead process's in-flight window and heartbeat.
+  const s = await startStack({
+    emulator: {
+      seed: {
+        ...SEED,
+        lines: [
+          {
+            id: 1,
+            name: 'Sales chat',
+            queue: [2, 3, 4],
+            config: { QUEUE_TYPE: 'strictly', QUEUE_TIME: '60' },
+          },
+        ],
+      },
+      language: 'en',
+    },
+    app: { clock: () => Date.now() + ahead.ms },
+  });
+  open.push(s);
+  const m = s.emu.memberId;
+  await s.app.ctx.settings.write(
+    m,
+    'line:1',
+    lineSettingsSchema,
+    { firstMessage: { enabled: true, onBreach: 'reassign' } },
+    null,
+  );
+  const dialogs = new DialogRepository(s.app.ctx.db);
+  const w = s.emu.sim.clientWrites({ lineId: 1, clientKey: 'c1', text: 'Hello', name: 'Olga Lebedeva' });
+  const row = async () => (await dialogs.findBySession(m, w.chatId, w.sessionId))!;
+  await waitFor(async () => (await dialogs.findBySession(m, w.chatId, w.sessionId))?.state === 'assigned');
+  assert.equal(s.emu.state.chats.get(w.chatId)!.ownerId, 2);
+  const due = (await row()).passOnAt!;
+  return { s, row, w, due };
+}
+
+describe('first message: a pass-on process killed with a chat’s transfer on the wire', () => {
+  test('the breach is recorded once, the transfer read back and not sent again, each person told once', async () => {
+    const ahead = { ms: 0 };
+    const { s, row, w, due } = await assignedChat(ahead);
+    const m = s.emu.memberId;
+    const transfers = () => s.emu.calls.filter((c) => c.method === 'imopenlines.operator.transfer').length;
+
+    const held = s.emu.holdAnswers(
+      (method, p) =>
+        method === 'imopenlines.operator.transfer' || JSON.stringify(p).includes('operator.transfer'),
+    );
+    const run = passOnProcess(s, due);
+    await held.arrived;
+    run.child.kill('SIGKILL');
+    await run.done;
+    held.release();
+    assert.equal(s.emu.state.chats.get(w.chatId)!.ownerId, 3, 'the portal carried the transfer out');
+    assert.equal(transfers(), 1);
+    assert.equal(s.emu.state.notifications.length, 0, 'killed before any notification');
+    assert.equal((await row()).state, 'transferring', 'the breach and its move were recorded together');
+
+    // Five minutes on: the dead run's lease, heartbeat and in-flight window are over.
+    ahead.ms += 5 * MIN;
+    await leaseRunsOut(s);
+    await settled(s);
+    await runnerFor(s.app.ctx).run('sync', { portal: m, now: s.app.ctx.clock() });
+    await waitFor(async () => (await row()).state === 'assigned', 'the move read back and confirmed');
+    assert.equal((await row()).operatorId, 3);
+    const r = await runnerFor(s.app.ctx).run('pass-on', { portal: m, now: s.app.ctx.clock() });
+    assert.equal(r.status, 'ok', JSON.stringify(r));
+    assert.equal(transfers(), 1, 'the transfer was not sent again');
+    assert.equal(visible(s, 3), 1, 'the new operator told once');
+    assert.equal(visible(s, 2), 1, 'the previous one told once');
+    const breaches = await s.app.ctx.db.all<{ written: number }>(
+      "SELECT written FROM first_touch_breach WHERE kind = 'dialog'",
+    );
+    assert.deepEqual(
+      breaches.map((b) => Number(b.written)),
+      [1],
+      'one breach, written',
+    );
+  });
+});
+
+describe('first message: `npm run job -- pass-on --now … --dry-run`', () => {
+  test('reports the chat’s breach and changes nothing', async () => {
+    const { s, row, w, due } = await assignedChat({ ms: 0 });
+    const before = JSON.stringify(await row());
+    const calls = s.emu.calls.length;
+    const run = passOnProcess(s, due, ['--dry-run']);
+    assert.equal(await run.done, 0, run.out.text);
+    const summary = JSON.parse(run.out.text.trim().split('\n').at(-1)!);
+    const text = JSON.stringify(summary);
+    assert.match(text, /"firstMessage_breaches":1/, text);
+    assert.match(
+      text,
+      new RegExp(`"chatId":${w.chatId},"lineId":1,"breach":1,"holderId":2,"action":"reassign","to":3`),
+    );
+    assert.equal(JSON.stringify(await row()), before, 'the register row as it was');
+    assert.deepEqual(await s.app.ctx.db.all('SELECT * FROM first_touch_breach'), []);
+    assert.deepEqual(await s.app.ctx.db.all('SELECT * FROM first_touch_notice'), []);
+    const writes = s.emu.calls.slice(calls).filter((c) => /transfer|notify|update|add/.test(c.method));
+    assert.deepEqual(writes, [], 'nothing written to the portal');
   });
 });

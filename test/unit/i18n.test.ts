@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { SCHEMA_MESSAGES } from '../../src/engine/index.ts';
 import { ABSENCE_MESSAGES, ABSENCE_MESSAGES_I18N } from '../../src/settings/absences.ts';
 import { DEAL_MESSAGES, DEAL_MESSAGES_I18N } from '../../src/settings/deals.ts';
+import { LINE_QUOTA_MESSAGES, LINE_QUOTA_MESSAGES_I18N } from '../../src/settings/line-quota.ts';
 
 const pageWords = JSON.parse(
   readFileSync(new URL('../../views/i18n.json', import.meta.url), 'utf8'),
@@ -37,6 +38,7 @@ test('issue 19 settings: every check has its words in both languages, and the pa
   const all: [Record<string, string>, Record<string, { en: string; ru: string }>][] = [
     [DEAL_MESSAGES, DEAL_MESSAGES_I18N],
     [ABSENCE_MESSAGES, ABSENCE_MESSAGES_I18N],
+    [LINE_QUOTA_MESSAGES, LINE_QUOTA_MESSAGES_I18N],
   ];
   for (const [key, en] of all.flatMap(([m]) => Object.entries(m))) {
     const words = all.find(([m]) => key in m)![1][key];

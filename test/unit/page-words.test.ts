@@ -108,6 +108,10 @@ describe('job results and failures for the page', () => {
     const ft = /const out = \{([^}]*)\}/.exec(readFileSync('src/crm/first-touch/check.ts', 'utf8'));
     for (const m of (ft?.[1] ?? '').matchAll(/\b(\w+): 0\b/g)) counters.add(`firstTouch_${m[1]}`);
     assert.ok(counters.has('firstTouch_breaches'), 'the first-touch counters are found');
+    // … and its chat step as firstMessage_<name> (openlines/first-message.ts).
+    const fm = /readonly out = \{([^}]*)\}/.exec(readFileSync('src/openlines/first-message.ts', 'utf8'));
+    for (const m of (fm?.[1] ?? '').matchAll(/\b(\w+): 0\b/g)) counters.add(`firstMessage_${m[1]}`);
+    assert.ok(counters.has('firstMessage_breaches'), 'the first-message counters are found');
     // Reported as words of their own, not counted (the page shows numbers only).
     counters.delete('leads_leadsRead');
     assert.ok(counters.size > 20, [...counters].join(','));

@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import { AssignmentLogRepository } from '../../src/db/repositories/assignment-log.ts';
 import { InboxRepository } from '../../src/db/repositories/inbox.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { RetentionRepository, retentionFromDays } from '../../src/db/repositories/retention.ts';
+import { recordQuota } from '../../src/db/repositories/quota-ledger.ts';
+import {
+  QUOTA_LEDGER_KEEP_MS,
+  RetentionRepository,
+  retentionFromDays,
+} from '../../src/db/repositories/retention.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { Database } from '../../src/db/sqlite.ts';
 
@@ -50,8 +55,18 @@ test('old processed events, closed dialogs and log rows go; recent, open and pen
   await entry(now - DEFAULT_RETENTION.assignmentLogMs - 1);
   await entry(now - DAY);
 
+  // Quota counts: only as far back as a period can reach (a day, or a shift within it).
+  const counted = (objectId: string, at: number) =>
+    recordQuota(db, { memberId: 'm', kind: 'dialog', objectId, operatorId: 2, at, queueId: 'line:1' });
+  await counted('old', now - QUOTA_LEDGER_KEEP_MS - 1);
+  await counted('yesterday', now - DAY);
+
   const deleted = await new RetentionRepository(db).prune(now, DEFAULT_RETENTION);
-  assert.deepEqual(deleted, { events: 2, dialogs: 1, log: 1 });
+  assert.deepEqual(deleted, { events: 2, dialogs: 1, log: 1, quotas: 1 });
+  assert.deepEqual(
+    (await db.all<{ object_id: string }>('SELECT object_id FROM quota_ledger')).map((r) => r.object_id),
+    ['yesterday'],
+  );
   assert.deepEqual((await inbox.list()).map((r) => r.dedupKey).sort(), ['new-done', 'pending', 'young-dead']);
   assert.deepEqual(
     (await db.all<{ chat_id: number }>('SELECT chat_id FROM ol_dialogs ORDER BY chat_id')).map(
@@ -64,6 +79,7 @@ test('old processed events, closed dialogs and log rows go; recent, open and pen
     events: 0,
     dialogs: 0,
     log: 0,
+    quotas: 0,
   });
   await db.close();
 });

@@ -1,4 +1,5 @@
 import type { SectionDef } from '../forms/fields.ts';
+import { quotaSectionFor } from './speed-fields.ts';
 
 /**
  * The deal settings (src/settings/deals.ts, dealSettingsSchema) beyond the default queue's
@@ -39,3 +40,6 @@ export const dealRouteMatchSection: SectionDef = {
     { path: 'sources', kind: 'list', label: 'f_route_sources', hint: 'f_route_sources_hint' },
   ],
 };
+
+/** After the default queue: the deals' own quotas (a deal cap counts deals). */
+export const dealSections: SectionDef[] = [quotaSectionFor('deals')];

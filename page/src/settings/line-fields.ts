@@ -1,5 +1,5 @@
 import type { SectionDef } from '../forms/fields.ts';
-import { firstMessageSection } from './speed-fields.ts';
+import { firstMessageSection, quotaSectionFor } from './speed-fields.ts';
 
 /**
  * An open line's settings (src/settings/schema.ts, lineSettingsSchema) beyond its queue rules,
@@ -43,4 +43,5 @@ export const lineSections: SectionDef[] = [
     ],
   },
   firstMessageSection,
+  quotaSectionFor('dialogs'),
 ];

@@ -68,35 +68,44 @@ export function breachWords(
   f: BreachFacts,
   o: { action: 'reassign' | 'notify'; nobodyElse: boolean; supervisor: string | null },
 ): { text_en: string; text_ru: string } {
-  const make = (lang: Lang) => {
+  return breachSentences((lang) => {
     const ru = lang === 'ru';
     const waited = duration(f.waitedMs, lang);
-    const head = ru
-      ? `Пропущен срок первого контакта (${f.breachNo}-й раз): нет контакта с клиентом «${f.client}» за ${f.minutes} мин (ответственный: ${f.holder}), клиент ждёт ${waited}.`
-      : `First-touch deadline missed (${ordinal(f.breachNo)} time): ${f.holder} did not contact the client "${f.client}" within ${f.minutes} min; the client has waited ${waited}.`;
-    const what =
-      o.action === 'reassign'
-        ? ru
-          ? ` Лид передан дальше: ${f.newHolder}.`
-          : ` The lead was passed on to ${f.newHolder}.`
-        : o.nobodyElse
-          ? ru
-            ? ' Передать некому: лид остаётся, сотрудник уведомлён.'
-            : ' Nobody else could take it: it stays, and they were notified.'
-          : ru
-            ? ' Лид остаётся, сотрудник уведомлён.'
-            : ' The lead stays with them; they were notified.';
+    return {
+      head: ru
+        ? `Пропущен срок первого контакта (${f.breachNo}-й раз): нет контакта с клиентом «${f.client}» за ${f.minutes} мин (ответственный: ${f.holder}), клиент ждёт ${waited}.`
+        : `First-touch deadline missed (${ordinal(f.breachNo)} time): ${f.holder} did not contact the client "${f.client}" within ${f.minutes} min; the client has waited ${waited}.`,
+      passedOn: ru ? ` Лид передан дальше: ${f.newHolder}.` : ` The lead was passed on to ${f.newHolder}.`,
+      nobodyElse: ru
+        ? ' Передать некому: лид остаётся, сотрудник уведомлён.'
+        : ' Nobody else could take it: it stays, and they were notified.',
+      kept: ru ? ' Лид остаётся, сотрудник уведомлён.' : ' The lead stays with them; they were notified.',
+    };
+  }, o);
+}
+
+/**
+ * A missed deadline's log words in both languages (leads here, chats in
+ * openlines/first-message-texts.ts): what was missed, what became of the item, who was told.
+ */
+export function breachSentences(
+  words: (lang: Lang) => { head: string; passedOn: string; nobodyElse: string; kept: string },
+  o: { action: 'reassign' | 'notify'; nobodyElse: boolean; supervisor: string | null },
+): { text_en: string; text_ru: string } {
+  const make = (lang: Lang) => {
+    const w = words(lang);
+    const what = o.action === 'reassign' ? w.passedOn : o.nobodyElse ? w.nobodyElse : w.kept;
     const esc = o.supervisor
-      ? ru
+      ? lang === 'ru'
         ? ` Эскалация руководителю: ${o.supervisor}.`
         : ` Escalated to the supervisor ${o.supervisor}.`
       : '';
-    return head + what + esc;
+    return w.head + what + esc;
   };
   return { text_en: make('en'), text_ru: make('ru') };
 }
 
-function ordinal(n: number): string {
+export function ordinal(n: number): string {
   const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${s}`;
 }

@@ -1,7 +1,8 @@
 import type { BreachRow, FirstTouchRepository, NoticeRow } from '../../db/repositories/first-touch.ts';
+import { sendNotices } from '../../portal/system-notices.ts';
 import type { LeadRepository } from '../../db/repositories/leads.ts';
 import type { Logger } from '../../log/logger.ts';
-import type { Call, PortalClient } from '../../portal/client.ts';
+import type { PortalClient } from '../../portal/client.ts';
 import { withRestClass } from '../../portal/rest-priority.ts';
 import type { LeadService } from '../lead-service.ts';
 
@@ -74,53 +75,6 @@ export async function completeBreaches(
     written++;
   }
   return { written, failed };
-}
-
-/** Sends notices in batches of ≤ 50 (the client splits), each begun-mark committed before it leaves. */
-async function sendNotices(
-  d: BreachWriteDeps,
-  memberId: string,
-  client: PortalClient,
-  notices: readonly NoticeRow[],
-): Promise<Set<string>> {
-  const sent = new Set<string>();
-  if (notices.length === 0) return sent;
-  const calls: Record<string, Call> = {};
-  notices.forEach((n, i) => {
-    calls[`n${i}`] = [
-      'im.notify.system.add',
-      { USER_ID: n.userId, MESSAGE: n.message, TAG: n.tag, SUB_TAG: `first_touch|${n.objectId}` },
-    ];
-  });
-  await d.repo.noticesSending(memberId, notices);
-  let r: Awaited<ReturnType<PortalClient['batch']>>;
-  try {
-    r = await withRestClass('write', () => client.batch(calls, { once: true }));
-  } catch (err) {
-    d.log.warn(
-      { memberId, err: (err as Error).message },
-      'first-touch notifications not confirmed; resent next run',
-    );
-    return sent;
-  }
-  const at = d.clock();
-  for (const [i, n] of notices.entries()) {
-    const e = r.errors[`n${i}`];
-    if (e) {
-      d.log.warn({ memberId, userId: n.userId, error: e.error }, 'first-touch notification refused');
-      // A refusal for this person (no such user…) will not pass later: do not hold the breach open for it.
-      if (e.error === 'USER_ID_EMPTY' || e.error === 'MESSAGE_EMPTY') {
-        await d.repo.noticeSent(memberId, n, at);
-        sent.add(nkey(n));
-      }
-      continue;
-    }
-    if (r.results[`n${i}`] !== undefined) {
-      await d.repo.noticeSent(memberId, n, at);
-      sent.add(nkey(n));
-    }
-  }
-  return sent;
 }
 
 const key = (b: Pick<BreachRow, 'objectId' | 'breachNo'>) => `${b.objectId}#${b.breachNo}`;

@@ -9,7 +9,7 @@ export type LogAction =
   | 'reclaim' // its operator left the queue or was dismissed
   | 'close' // closed as idle
   | 'skip' // left alone on purpose (a person already chose, already assigned…)
-  | 'breach' // a first-touch deadline passed without contact (speed to lead)
+  | 'breach' // a first-touch (lead) or first-message (chat) deadline passed (speed to lead)
   | 'transfer' // a person moved the dialog in Bitrix24 (found by the sync)
   | 'follow' // one owner: it followed the other side (a lead after its chat, a chat after its lead)
   | 'handover'; // an absence: handed to the deputy or back to distribution

@@ -38,7 +38,7 @@ function encode(key: keyof DialogPatch, v: unknown): string | number | null {
   return v as string | number;
 }
 
-function toRow(r: any): DialogRow {
+export function toRow(r: any): DialogRow {
   return {
     id: r.id,
     memberId: r.member_id,

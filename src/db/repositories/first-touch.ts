@@ -1,88 +1,18 @@
-import { insertLogEntry, type LogEntry } from './assignment-log.ts';
+import { insertLogEntry } from './assignment-log.ts';
+import type { BreachRecord, BreachRow, Notice, NoticeRow, Unwatched, WatchRow } from './first-touch-types.ts';
 import { redecideLead } from './lead-redecide.ts';
 import { recordQuota } from './quota-ledger.ts';
 import type { Store as Database, Queryable } from '../store.ts';
 
-export type WatchState = 'watching' | 'touched' | 'escalated' | 'ended';
-
-/** One lead under a first-touch deadline (migration 080). */
-export interface WatchRow {
-  memberId: string;
-  kind: 'lead';
-  objectId: string;
-  queueId: string | null;
-  holderId: number;
-  /** everyone who held it under this watch, the pass-on round */
-  holders: number[];
-  statusId: string | null;
-  arrivedAt: number;
-  assignedAt: number;
-  deadlineAt: number | null;
-  breaches: number;
-  state: WatchState;
-  touchedAt: number | null;
-  touchedBy: number | null;
-  touch: string | null;
-}
-
-/** A lead the app placed and nobody watches yet. */
-export interface Unwatched {
-  leadId: number;
-  queueId: string | null;
-  operatorId: number;
-  statusId: string | null;
-  decidedAt: number;
-  receivedAt: number | null;
-}
-
-export interface Notice {
-  userId: number;
-  role: 'holder' | 'new_holder' | 'previous' | 'supervisor';
-  tag: string;
-  message: string;
-}
-
-export interface NoticeRow extends Notice {
-  objectId: string;
-  breachNo: number;
-  attempts: number;
-}
-
-/** A missed deadline and everything it leads to, recorded in one commit before any write. */
-export interface BreachRecord {
-  memberId: string;
-  objectId: string;
-  breachNo: number;
-  queueId: string | null;
-  holderId: number;
-  action: 'reassign' | 'notify';
-  newHolderId: number | null;
-  supervisorId: number | null;
-  waitedMs: number;
-  dueAt: number;
-  at: number;
-  /** the watch after it: the new holder's clock, or the same holder's next deadline */
-  watch: Pick<WatchRow, 'holderId' | 'holders' | 'assignedAt' | 'deadlineAt' | 'state'>;
-  notices: Notice[];
-  log: LogEntry;
-  /** reassign: the lead's new decision (the lead register row goes back to 'decided') */
-  lead?: { reason: unknown; comment: string };
-}
-
-export interface BreachRow {
-  memberId: string;
-  objectId: string;
-  breachNo: number;
-  queueId: string | null;
-  holderId: number;
-  action: 'reassign' | 'notify';
-  newHolderId: number | null;
-  supervisorId: number | null;
-  waitedMs: number;
-  dueAt: number;
-  at: number;
-  written: boolean;
-}
+export type {
+  BreachRecord,
+  BreachRow,
+  Notice,
+  NoticeRow,
+  Unwatched,
+  WatchRow,
+  WatchState,
+} from './first-touch-types.ts';
 
 /**
  * First-touch watches, their breaches and notices. A breach is recorded with the watch's next
@@ -90,7 +20,11 @@ export interface BreachRow {
  * guarded by the watch's breach count, so a second run at the same instant records nothing.
  */
 export class FirstTouchRepository {
-  constructor(private readonly db: Database) {}
+  /** `kind`: the leads' watches (crm/first-touch) or the chats' breaches (openlines/first-message.ts) */
+  constructor(
+    private readonly db: Database,
+    private readonly kind: 'lead' | 'dialog' = 'lead',
+  ) {}
 
   /** Leads the app placed since `since` (still with that person) that have no watch yet. */
   async unwatched(memberId: string, since: number, limit = 2000): Promise<Unwatched[]> {
@@ -232,24 +166,7 @@ export class FirstTouchRepository {
         ],
       );
       if (moved.changes === 0) return false;
-      await tx.run(
-        `INSERT INTO first_touch_breach (member_id, kind, object_id, breach_no, queue_id, holder_id, action,
-           new_holder_id, supervisor_id, waited_ms, due_at, at, written)
-         VALUES (?, 'lead', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-        [
-          b.memberId,
-          b.objectId,
-          b.breachNo,
-          b.queueId,
-          b.holderId,
-          b.action,
-          b.newHolderId,
-          b.supervisorId,
-          b.waitedMs,
-          b.dueAt,
-          b.at,
-        ],
-      );
+      if (!(await insertBreach(tx, b, 'lead'))) throw new BreachConflict(b.objectId);
       for (const n of b.notices) await insertNotice(tx, b, n);
       await insertLogEntry(tx, b.log);
       if (b.lead && b.newHolderId !== null) {
@@ -279,17 +196,18 @@ export class FirstTouchRepository {
   /** Breaches whose writes the portal has not confirmed yet, oldest first. */
   async unwritten(memberId: string, limit = 500): Promise<BreachRow[]> {
     const rows = await this.db.all<any>(
-      `SELECT * FROM first_touch_breach WHERE member_id = ? AND written = 0 ORDER BY at, object_id LIMIT ?`,
-      [memberId, limit],
+      `SELECT * FROM first_touch_breach WHERE member_id = ? AND kind = ? AND written = 0
+       ORDER BY at, object_id LIMIT ?`,
+      [memberId, this.kind, limit],
     );
     return rows.map(toBreach);
   }
 
   async unsentNotices(memberId: string, objectId: string, breachNo: number): Promise<NoticeRow[]> {
     const rows = await this.db.all<any>(
-      `SELECT * FROM first_touch_notice WHERE member_id = ? AND kind = 'lead' AND object_id = ? AND breach_no = ?
+      `SELECT * FROM first_touch_notice WHERE member_id = ? AND kind = ? AND object_id = ? AND breach_no = ?
          AND sent_at IS NULL ORDER BY user_id`,
-      [memberId, objectId, breachNo],
+      [memberId, this.kind, objectId, breachNo],
     );
     return rows.map(toNotice);
   }
@@ -301,8 +219,8 @@ export class FirstTouchRepository {
       for (const n of list) {
         await tx.run(
           `UPDATE first_touch_notice SET attempts = attempts + 1
-           WHERE member_id = ? AND kind = 'lead' AND object_id = ? AND breach_no = ? AND user_id = ?`,
-          [memberId, n.objectId, n.breachNo, n.userId],
+           WHERE member_id = ? AND kind = ? AND object_id = ? AND breach_no = ? AND user_id = ?`,
+          [memberId, this.kind, n.objectId, n.breachNo, n.userId],
         );
       }
     });
@@ -311,15 +229,24 @@ export class FirstTouchRepository {
   async noticeSent(memberId: string, n: Pick<NoticeRow, 'objectId' | 'breachNo' | 'userId'>, at: number) {
     await this.db.run(
       `UPDATE first_touch_notice SET sent_at = ?
-       WHERE member_id = ? AND kind = 'lead' AND object_id = ? AND breach_no = ? AND user_id = ?`,
-      [at, memberId, n.objectId, n.breachNo, n.userId],
+       WHERE member_id = ? AND kind = ? AND object_id = ? AND breach_no = ? AND user_id = ?`,
+      [at, memberId, this.kind, n.objectId, n.breachNo, n.userId],
+    );
+  }
+
+  /** A notice that no longer says what happened (its move did not go through): never sent. */
+  async dropNotice(memberId: string, n: Pick<NoticeRow, 'objectId' | 'breachNo' | 'userId'>): Promise<void> {
+    await this.db.run(
+      `DELETE FROM first_touch_notice
+       WHERE member_id = ? AND kind = ? AND object_id = ? AND breach_no = ? AND user_id = ? AND sent_at IS NULL`,
+      [memberId, this.kind, n.objectId, n.breachNo, n.userId],
     );
   }
 
   async breachWritten(memberId: string, objectId: string, breachNo: number): Promise<void> {
     await this.db.run(
-      `UPDATE first_touch_breach SET written = 1 WHERE member_id = ? AND kind = 'lead' AND object_id = ? AND breach_no = ?`,
-      [memberId, objectId, breachNo],
+      `UPDATE first_touch_breach SET written = 1 WHERE member_id = ? AND kind = ? AND object_id = ? AND breach_no = ?`,
+      [memberId, this.kind, objectId, breachNo],
     );
   }
 
@@ -341,11 +268,46 @@ export class BreachConflict extends Error {
   }
 }
 
-async function insertNotice(tx: Queryable, b: BreachRecord, n: Notice): Promise<void> {
+/** A missed deadline's row (its record's transaction); false when that breach number is recorded already. */
+export async function insertBreach(
+  tx: Queryable,
+  b: Omit<BreachRow, 'written'>,
+  kind: 'lead' | 'dialog',
+): Promise<boolean> {
+  const r = await tx.run(
+    `INSERT INTO first_touch_breach (member_id, kind, object_id, breach_no, queue_id, holder_id, action,
+       new_holder_id, supervisor_id, waited_ms, due_at, at, written)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+     ON CONFLICT (member_id, kind, object_id, breach_no) DO NOTHING`,
+    [
+      b.memberId,
+      kind,
+      b.objectId,
+      b.breachNo,
+      b.queueId,
+      b.holderId,
+      b.action,
+      b.newHolderId,
+      b.supervisorId,
+      b.waitedMs,
+      b.dueAt,
+      b.at,
+    ],
+  );
+  return r.changes > 0;
+}
+
+/** A breach's notice, rendered once (its record's transaction). */
+export async function insertNotice(
+  tx: Queryable,
+  b: Pick<BreachRecord, 'memberId' | 'objectId' | 'breachNo'>,
+  n: Notice,
+  kind: 'lead' | 'dialog' = 'lead',
+): Promise<void> {
   await tx.run(
     `INSERT INTO first_touch_notice (member_id, kind, object_id, breach_no, user_id, role, tag, message)
-     VALUES (?, 'lead', ?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, kind, object_id, breach_no, user_id) DO NOTHING`,
-    [b.memberId, b.objectId, b.breachNo, n.userId, n.role, n.tag, n.message],
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, kind, object_id, breach_no, user_id) DO NOTHING`,
+    [b.memberId, kind, b.objectId, b.breachNo, n.userId, n.role, n.tag, n.message],
   );
 }
 
@@ -381,7 +343,7 @@ function toWatch(r: any): WatchRow {
   };
 }
 
-function toBreach(r: any): BreachRow {
+export function toBreach(r: any): BreachRow {
   return {
     memberId: r.member_id,
     objectId: r.object_id,

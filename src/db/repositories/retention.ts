@@ -13,6 +13,12 @@ export interface RetentionPolicy {
 
 const DAY = 86_400_000;
 
+/**
+ * Quota counts (quota_ledger) are read back at most one period: a day, or a shift within it.
+ * Three days covers a night shift begun the day before with room to spare.
+ */
+export const QUOTA_LEDGER_KEEP_MS = 3 * DAY;
+
 /** A policy from whole days (the RETENTION_* variables). */
 export function retentionFromDays(d: { events: number; deadEvents: number; dialogs: number; log: number }) {
   return {
@@ -57,6 +63,12 @@ export class RetentionRepository {
         `DELETE FROM assignment_log WHERE id IN (SELECT id FROM assignment_log WHERE ${older('assignment_log', 'created_at')}
            AND created_at < ? LIMIT ?)`,
         [now - p.assignmentLogMs, now - p.assignmentLogMs],
+      ),
+      // Keyed by item, not by id: the oldest by their own index on `at`.
+      quotas: await del(
+        `DELETE FROM quota_ledger WHERE (member_id, kind, object_id, operator_id) IN
+           (SELECT member_id, kind, object_id, operator_id FROM quota_ledger WHERE at < ? LIMIT ?)`,
+        [now - QUOTA_LEDGER_KEEP_MS],
       ),
     };
   }

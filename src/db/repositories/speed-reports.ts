@@ -1,3 +1,4 @@
+import { toBreach } from './first-touch.ts';
 import type { Store as Database } from '../store.ts';
 
 /** A lead whose holder made first contact. */
@@ -53,17 +54,40 @@ export class SpeedReportRepository {
        ORDER BY b.at DESC, b.object_id LIMIT ?`,
       [memberId, since, limit],
     );
-    return rows.map((r) => ({
-      objectId: r.object_id,
-      breachNo: r.breach_no,
-      queueId: r.queue_id,
-      holderId: r.holder_id,
-      action: r.action,
-      newHolderId: r.new_holder_id,
-      supervisorId: r.supervisor_id,
-      waitedMs: r.waited_ms,
-      at: r.at,
-      reason: r.reason == null ? null : JSON.parse(r.reason),
-    }));
+    return rows.map((r) => toReportRow(r, r.reason));
   }
+
+  /**
+   * Chats' missed first-message deadlines since `since` (kind 'dialog', object `<chatId>:<sessionId>`),
+   * newest first, each with its log entry's reason (words in both languages).
+   */
+  async chatBreaches(
+    memberId: string,
+    since: number,
+    limit = 1000,
+  ): Promise<(BreachReportRow & { chatId: number })[]> {
+    const [rows, logs] = await Promise.all([
+      this.db.all<any>(
+        `SELECT * FROM first_touch_breach WHERE member_id = ? AND kind = 'dialog' AND at >= ?
+         ORDER BY at DESC, object_id LIMIT ?`,
+        [memberId, since, limit],
+      ),
+      this.db.all<any>(
+        `SELECT object_id, created_at, reason FROM assignment_log
+         WHERE member_id = ? AND kind = 'dialog' AND action = 'breach' AND created_at >= ?`,
+        [memberId, since],
+      ),
+    ]);
+    const reasons = new Map(logs.map((l) => [`${l.object_id}@${l.created_at}`, l.reason]));
+    return rows.map((r) => {
+      const chatId = Number(String(r.object_id).split(':')[0]);
+      return { chatId, ...toReportRow(r, reasons.get(`${chatId}@${r.at}`)) };
+    });
+  }
+}
+
+/** A breach row with its log entry's reason (stored as JSON). */
+function toReportRow(r: any, reason: unknown): BreachReportRow {
+  const { memberId: _m, written: _w, ...row } = toBreach(r);
+  return { ...row, reason: reason == null ? null : typeof reason === 'string' ? JSON.parse(reason) : reason };
 }

@@ -193,12 +193,16 @@ export class ReclaimDepartedJob implements PortalJob {
           bringIn(copy, idx, [item.previousOperatorId ?? 0, ...(item.crm ?? []).map((l) => l.responsibleId)]);
         const first = copy
           ? copy.decide(item, now)
-          : await d.indexes.decide(idx, (dispatcher, turn) => {
-              const x = dispatcher.decide(item, now);
-              // Kept with its holder: nothing moves, nothing is counted.
-              if (!(x.action === 'assign' && x.operatorId === holder)) turn.commit(x);
-              return x;
-            });
+          : await d.indexes.decide(
+              idx,
+              (dispatcher, turn) => {
+                const x = dispatcher.decide(item, now);
+                // Kept with its holder: nothing moves, nothing is counted.
+                if (!(x.action === 'assign' && x.operatorId === holder)) turn.commit(x);
+                return x;
+              },
+              [item],
+            );
         if (first.action === 'assign' && first.operatorId === holder) {
           r.skipped++;
           list.push(entryOf(row, cause, holder, 'kept', first.reason.rule));

@@ -1,6 +1,8 @@
 import express, { type Router } from 'express';
 import type { AppContext } from '../../app-context.ts';
 import type { LeadsServices } from '../../crm/feature.ts';
+import { type BreachReportRow, SpeedReportRepository } from '../../db/repositories/speed-reports.ts';
+import { chatBreachCounts } from '../../openlines/first-message-report.ts';
 import type { LiveData } from '../live.ts';
 import { sessionOf } from './auth.ts';
 import { reasonText } from './reason-words.ts';
@@ -20,10 +22,15 @@ const DAY = 86_400_000;
  *     breaches: { today, week,
  *       recent: [{ leadId, breachNo, holderId, holderName, action, newHolderId, newHolderName,
  *                  supervisorId, waitedMs, at, text }] } }
+ *     chats: { today, week,                     (open lines' missed first-answer deadlines)
+ *       lines: [{ lineId, name, today, week }],
+ *       recent: [{ chatId, lineId, lineName, breachNo, holderId, holderName, action, newHolderId,
+ *                  newHolderName, supervisorId, waitedMs, at, text }] } }
  *   Stats = { touched, p50Ms, p90Ms, breaches }   (p50Ms/p90Ms null when nothing was touched)
  */
 export function speedRoutes(ctx: AppContext, live: LiveData): Router {
   const r = express.Router();
+  const reports = new SpeedReportRepository(ctx.db);
   r.get('/api/speed', async (req, res) => {
     const s = sessionOf(res);
     const leads = ctx.services.leads as LeadsServices | undefined;
@@ -45,10 +52,30 @@ export function speedRoutes(ctx: AppContext, live: LiveData): Router {
       today = n;
     }
     const report = await leads.speed(s.memberId, now, today);
+    const [chatRows, { lines }] = await Promise.all([
+      reports.chatBreaches(s.memberId, report.windows.week.from),
+      live.lines(s.memberId),
+    ]);
+    const chats = chatBreachCounts(chatRows, report.windows);
+    const chatRecent = chatRows.slice(0, 50);
     const ids = [
       ...report.operators.map((o) => o.id),
-      ...report.recent.flatMap((b) => [b.holderId, b.newHolderId, b.supervisorId]),
+      ...[...report.recent, ...chatRecent].flatMap((b) => [b.holderId, b.newHolderId, b.supervisorId]),
     ].filter((x): x is number => typeof x === 'number');
+    const lineName = (id: number) => lines.find((l) => l.id === id)?.name ?? `#${id}`;
+    // A missed deadline as the page shows it (a lead's or a chat's).
+    const view = (b: BreachReportRow) => ({
+      breachNo: b.breachNo,
+      holderId: b.holderId,
+      holderName: nameOf(b.holderId),
+      action: b.action,
+      newHolderId: b.newHolderId,
+      newHolderName: b.newHolderId === null ? null : nameOf(b.newHolderId),
+      supervisorId: b.supervisorId,
+      waitedMs: b.waitedMs,
+      at: b.at,
+      text: reasonText({ reason: b.reason }, s.lang, nameOf),
+    });
     const people = await live.people(s.memberId, ids);
     const nameOf = (id: number) => people.get(id)?.name ?? `#${id}`;
     const settings = await ctx.settings.leads(s.memberId);
@@ -71,19 +98,16 @@ export function speedRoutes(ctx: AppContext, live: LiveData): Router {
       }),
       breaches: {
         ...report.breaches,
-        recent: report.recent.map((b) => ({
-          leadId: Number(b.objectId),
-          breachNo: b.breachNo,
-          holderId: b.holderId,
-          holderName: nameOf(b.holderId),
-          action: b.action,
-          newHolderId: b.newHolderId,
-          newHolderName: b.newHolderId === null ? null : nameOf(b.newHolderId),
-          supervisorId: b.supervisorId,
-          waitedMs: b.waitedMs,
-          at: b.at,
-          text: reasonText({ reason: b.reason }, s.lang, nameOf),
-        })),
+        recent: report.recent.map((b) => ({ leadId: Number(b.objectId), ...view(b) })),
+      },
+      chats: {
+        today: chats.today,
+        week: chats.week,
+        lines: chats.lines.map((l) => ({ ...l, name: lineName(l.lineId) })),
+        recent: chatRecent.map((b) => {
+          const lineId = Number(String(b.queueId).replace(/^line:/, ''));
+          return { chatId: b.chatId, lineId, lineName: lineName(lineId), ...view(b) };
+        }),
       },
     });
   });

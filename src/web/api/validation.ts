@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { SCHEMA_MESSAGES } from '../../engine/index.ts';
 import { ABSENCE_MESSAGES } from '../../settings/absences.ts';
 import { DEAL_MESSAGES } from '../../settings/deals.ts';
+import { LINE_QUOTA_MESSAGES } from '../../settings/line-quota.ts';
 import { SPEED_MESSAGES } from '../../settings/speed.ts';
 
 /** English text → the key the page translates it by. */
@@ -11,6 +12,7 @@ const KEY_OF = new Map<string, string>(
     ...Object.entries(SCHEMA_MESSAGES),
     ...Object.entries(SPEED_MESSAGES),
     ...Object.entries(DEAL_MESSAGES),
+    ...Object.entries(LINE_QUOTA_MESSAGES),
     ...Object.entries(ABSENCE_MESSAGES),
   ].map(([k, v]) => [v, k]),
 );

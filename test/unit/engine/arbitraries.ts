@@ -55,6 +55,8 @@ export function operatorState(id: number, eager = false): fc.Arbitrary<OperatorS
       awayFrom: time,
       awayHours: fc.integer({ min: 1, max: 12 }),
       loadOffset: fc.option(fc.integer({ min: 1, max: 5 }), { freq: 5, nil: undefined }),
+      // A quota's room this period (issue 18): none left, a little, or no quota at all.
+      quotaLeft: fc.option(fc.integer({ min: 0, max: 2 }), { freq: 3, nil: undefined }),
     })
     .map((r) => ({
       id,
@@ -70,6 +72,7 @@ export function operatorState(id: number, eager = false): fc.Arbitrary<OperatorS
       credit: r.credit,
       ...(r.away && !eager ? { absences: [{ from: r.awayFrom, to: r.awayFrom + r.awayHours * HOUR }] } : {}),
       ...(r.loadOffset !== undefined ? { loadOffset: r.loadOffset } : {}),
+      ...(r.quotaLeft !== undefined ? { quotaLeft: r.quotaLeft } : {}),
     }));
 }
 

@@ -275,6 +275,7 @@ function applyToModel(states: Map<number, OperatorState>, d: Decision): void {
     ...s,
     lastAssignedAt: d.stamp,
     load: { ...s.load, notAnswered: (s.load?.notAnswered ?? 0) + 1 },
+    ...(s.quotaLeft != null ? { quotaLeft: Math.max(0, s.quotaLeft - 1) } : {}),
   });
   for (const [id, credit] of Object.entries(d.credits ?? {})) {
     const m = states.get(Number(id));

@@ -29,6 +29,7 @@ function bump(states: Map<number, OperatorState>, d: Decision): void {
     lastAssignedAt: d.stamp,
     credit: d.credits?.[d.operatorId] ?? s.credit,
     load: { ...s.load, notAnswered: (s.load?.notAnswered ?? 0) + 1 },
+    ...(s.quotaLeft != null ? { quotaLeft: s.quotaLeft - 1 } : {}),
   });
   if (d.credits)
     for (const [id, c] of Object.entries(d.credits))
@@ -165,7 +166,7 @@ describe('property: safety', () => {
     }),
   );
 
-  it('no decision picks an ineligible operator or takes anyone past their limit', () => {
+  it('no decision picks an ineligible operator or takes anyone past their limit or quota', () => {
     fc.assert(
       fc.property(scenario, ({ rules, ops, outsiders, items, now }) => {
         const states = new Map([...ops, ...outsiders].map((o) => [o.id, o]));
@@ -179,6 +180,7 @@ describe('property: safety', () => {
           const limit = limitOf(d.operatorId);
           const counted = countedLoad(s.load, rules.capacity.counts);
           assert.ok(limit === null || counted < limit, `operator ${d.operatorId} at ${counted}/${limit}`);
+          assert.ok(s.quotaLeft == null || s.quotaLeft > 0, `operator ${d.operatorId} had no quota left`);
           assert.ok(
             independentlyAvailable(s, rules, now),
             `operator ${d.operatorId} is ${availabilityOf(s, rules, now)}`,
