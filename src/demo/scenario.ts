@@ -140,7 +140,9 @@ export class DemoScenario {
         emu.sim.setUser(id, { timeman: 'PAUSED' });
         this.onBreak.set(id, now + 30_000 + Math.floor(this.rnd() * 45_000));
         this.counts.pauses++;
-        this.o.log?.(`${u.name} ${u.lastName} takes a break`);
+        this.o.log?.(
+          this.o.lang === 'ru' ? `${u.name} ${u.lastName}: перерыв` : `${u.name} ${u.lastName} takes a break`,
+        );
       }
     }
     for (const [id, until] of this.onBreak) {
@@ -149,7 +151,11 @@ export class DemoScenario {
       const u = emu.state.users.get(id);
       if (!u?.active) continue;
       emu.sim.setUser(id, { timeman: 'OPENED' });
-      this.o.log?.(`${u.name} ${u.lastName} is back from a break`);
+      this.o.log?.(
+        this.o.lang === 'ru'
+          ? `${u.name} ${u.lastName}: перерыв окончен`
+          : `${u.name} ${u.lastName} is back from a break`,
+      );
     }
     if (this.tick === Math.round(40_000 / intervalMs)) {
       const u = emu.state.users.get(7);
@@ -157,7 +163,11 @@ export class DemoScenario {
         emu.sim.setUser(7, { active: false });
         this.onBreak.delete(7);
         this.counts.dismissals++;
-        this.o.log?.(`${u.name} ${u.lastName} is dismissed: their dialogs go back to distribution`);
+        this.o.log?.(
+          this.o.lang === 'ru'
+            ? `${u.name} ${u.lastName}: увольнение — диалоги сотрудника возвращаются в распределение`
+            : `${u.name} ${u.lastName} is dismissed: their dialogs go back to distribution`,
+        );
       }
     }
     if (this.tick % 4 === 0) this.workLeads(now);
