@@ -127,7 +127,23 @@ describe('three instances on one PostgreSQL database, one killed mid-burst', () 
         "SELECT object_id, COUNT(*) AS n FROM assignment_log WHERE action = 'assign' GROUP BY object_id",
       );
       const logs = new Map(logged.map((l) => [Number(l.object_id), Number(l.n)]));
-      for (const id of promised) assert.equal(logs.get(id), 1, `chat ${id} logged once`);
+      for (const id of promised) {
+        if (logs.get(id) === 1) continue;
+        // What the store holds of it, so a failure says which path settled the dialog.
+        const entries = await db.all(
+          'SELECT action, operator_id, reason FROM assignment_log WHERE object_id = ?',
+          [String(id)],
+        );
+        const row = await db.all(
+          'SELECT state, holder, operator_id, pending FROM ol_dialogs WHERE chat_id = ?',
+          [id],
+        );
+        assert.equal(
+          logs.get(id),
+          1,
+          `chat ${id} logged once: log ${JSON.stringify(entries)}, row ${JSON.stringify(row)}`,
+        );
+      }
     } finally {
       await db.close();
     }
