@@ -84,16 +84,15 @@ export class LineDirectory {
 
   /** A line as cached; read from the portal only when the app has never seen it. */
   async get(memberId: string, lineId: number, client?: PortalClient): Promise<LineInfo | undefined> {
-    const m = this.portal(memberId);
-    let line = m.get(lineId);
+    let line = this.portal(memberId).get(lineId);
     if (!line) {
       line = await this.o.repo.line(memberId, lineId);
-      if (line) m.set(lineId, line);
+      // The portal's cache is looked up again after each wait: another process's line sync
+      // (forget, via the store's lines counter) may have replaced it meanwhile.
+      if (line) this.portal(memberId).set(lineId, line);
     }
-    if (!line && client) {
-      await this.refresh(memberId, client, [lineId]);
-      line = m.get(lineId);
-    }
+    if (!line && client)
+      line = (await this.refresh(memberId, client, [lineId])).find((l) => l.lineId === lineId);
     return line;
   }
 
